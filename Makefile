@@ -1,0 +1,155 @@
+# ktls-helper — the one build entry.
+#
+#   make                 libktls (static + shared + libktls.pc) and the tools, into build/
+#   make check           install missing packages, build with gcc and clang, run every test
+#                        under prove
+#   make check-asan      the test suite built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make certs           the test PKI in build/certs (certs/gen.sh)
+#   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools
+#   make clean
+#
+# Variables: CC (default gcc; CC=clang works), BUILD (default build), CFLAGS (default -O2 -g),
+# PREFIX, DESTDIR. One test program: build/tests/NAME [-l | -t TEST] (see README.md).
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+BUILD ?= build
+PREFIX ?= /usr/local
+CFLAGS ?= -O2 -g
+VERSION := 0.1.0
+SOVERSION := 0
+
+PKGS := libsodium libcrypto
+# Recursive (=) on purpose: pkg-config runs when a recipe needs these, which is after
+# `make check` has installed the packages on a fresh machine.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
+LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Ilib/include -Ilib $(PKG_CFLAGS)
+TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes -Ilib/include -Ilib -Itests $(PKG_CFLAGS)
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+STATIC_LIB := $(BUILD)/lib/libktls.a
+SHARED_LIB := $(BUILD)/lib/libktls.so.$(VERSION)
+PC_FILE := $(BUILD)/lib/pkgconfig/libktls.pc
+
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOLS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
+
+# tests/NAME.c is a test program unless it is a helper program (harness_sample) the tests run.
+TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_AUX := harness_sample
+TEST_SRCS := $(filter-out $(TEST_AUX:%=tests/%.c),$(wildcard tests/*.c))
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_AUX_BINS := $(TEST_AUX:%=$(BUILD)/tests/%)
+TEST_SCRIPTS := $(wildcard tests/*.sh)
+
+# CI must not pass by skipping: there a skipped test counts as failed (see tests/harness.h).
+STRICT := $(if $(filter true 1,$(CI)),1,0)
+PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
+
+.PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps \
+	install uninstall clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: lib tools
+
+lib: $(STATIC_LIB) $(SHARED_LIB) $(PC_FILE)
+
+tools: $(TOOLS)
+
+tests: $(TEST_BINS) $(TEST_AUX_BINS)
+
+$(BUILD)/obj/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libktls.so.$(SOVERSION) -Wl,--no-undefined $(CFLAGS) $(LDFLAGS) \
+		$^ -o $@ $(PKG_LIBS)
+	ln -sf libktls.so.$(VERSION) $(BUILD)/lib/libktls.so.$(SOVERSION)
+	ln -sf libktls.so.$(VERSION) $(BUILD)/lib/libktls.so
+
+# pkg-config file: $(call write_pc,FILE,LIBDIR,INCLUDEDIR). The one in build/ points into the
+# build tree (for use without installing); `make install` writes one for PREFIX.
+define write_pc
+	@mkdir -p $(dir $(1))
+	printf '%s\n' 'libdir=$(2)' 'includedir=$(3)' '' \
+		'Name: libktls' \
+		'Description: TLS 1.3 handshake in userspace, record layer in the Linux kernel (kTLS)' \
+		'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
+		'Libs: -L$${libdir} -lktls' 'Cflags: -I$${includedir}' > $(1)
+endef
+
+$(PC_FILE): Makefile
+	$(call write_pc,$@,$(abspath $(BUILD)/lib),$(abspath lib/include))
+
+$(BUILD)/bin/%: tools/%.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(STATIC_LIB) $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
+deps:
+	@bash tools/deps.sh
+
+certs: deps
+	@bash certs/gen.sh $(BUILD)/certs
+
+# The full check: packages, a gcc build, a clang build (warnings are errors in both), then
+# every test program and test script under prove.
+check: deps
+	@$(MAKE) --no-print-directory check-build
+	@$(MAKE) --no-print-directory check-clang
+	@bash certs/gen.sh $(BUILD)/certs
+	@$(MAKE) --no-print-directory run-tests
+
+check-build: all tests
+
+check-clang:
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang all tests
+
+run-tests:
+	$(PROVE_ENV) prove --timer $(TEST_BINS) $(TEST_SCRIPTS)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" tests run-tests
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 lib/include/ktls.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libktls.so.$(SOVERSION)
+	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libktls.so
+	$(call write_pc,$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktls.pc,$(PREFIX)/lib,$(PREFIX)/include)
+	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/)
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/ktls.h $(DESTDIR)$(PREFIX)/lib/libktls.* \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktls.pc $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+/*
+ * suite.h — the TLS 1.3 cipher suites this library implements (RFC 8446 §B.4) and the
+ * sizes each implies. Every other layer asks this table instead of switching on suite ids.
+ */
+#ifndef KTLS_SUITE_H
+#define KTLS_SUITE_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KTLS_MAX_HASH_LEN 48 /* SHA-384 */
+#define KTLS_MAX_KEY_LEN 32
+#define KTLS_IV_LEN 12       /* every TLS 1.3 AEAD here uses a 96-bit nonce (§5.3) */
+#define KTLS_TAG_LEN 16
+
+enum ktls_aead_alg {
+	KTLS_AEAD_AES_128_GCM,
+	KTLS_AEAD_AES_256_GCM,
+	KTLS_AEAD_CHACHA20_POLY1305,
+};
+
+struct ktls_suite {
+	uint16_t id;
+	const char *name;
+	enum ktls_aead_alg aead;
+	size_t key_len;
+	const EVP_MD *(*md)(void); /* the suite's hash, for HKDF and the transcript */
+	size_t hash_len;
+};
+
+/* Returns the suite with that id, or NULL when it is not one of ours. */
+const struct ktls_suite *ktls_suite_find(uint16_t id);
+
+#endif
