@@ -30,6 +30,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
 LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Ilib/include -Ilib $(PKG_CFLAGS)
 TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes -Ilib/include -Ilib -Itests $(PKG_CFLAGS)
+TOOL_CFLAGS = $(BASE_CFLAGS) -Ilib/include -Itools $(PKG_CFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -37,8 +38,10 @@ STATIC_LIB := $(BUILD)/lib/libktls.a
 SHARED_LIB := $(BUILD)/lib/libktls.so.$(VERSION)
 PC_FILE := $(BUILD)/lib/pkgconfig/libktls.pc
 
+# tools/NAME.c is a program; tools/common/*.c is linked into each.
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
+TOOL_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/common/*.c))
 
 # tests/NAME.c is a test program unless it is a helper program (harness_sample) the tests run.
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
@@ -100,9 +103,13 @@ endef
 $(PC_FILE): Makefile
 	$(call write_pc,$@,$(abspath $(BUILD)/lib),$(abspath lib/include))
 
-$(BUILD)/bin/%: tools/%.c $(STATIC_LIB)
+$(BUILD)/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< -o $@ $(STATIC_LIB) $(LDFLAGS) $(PKG_LIBS)
+	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(TOOL_COMMON_OBJS) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(STATIC_LIB)
 	@mkdir -p $(@D)

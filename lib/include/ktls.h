@@ -81,6 +81,108 @@ KTLS_API const char *ktls_alert_name(int alert);
  * ("TLS_CHACHA20_POLY1305_SHA256"), or NULL when it implements no suite of that id. */
 KTLS_API const char *ktls_suite_name(uint16_t suite);
 
+/* Named groups (RFC 8446 §4.2.7) and signature schemes (§4.2.3) reported by the session. */
+#define KTLS_GROUP_SECP256R1 0x0017
+#define KTLS_GROUP_X25519 0x001d
+
+/* ---- Configuration ------------------------------------------------------------------------
+ * A ktls_config holds what a handshake needs: role, certificates, trust, preferences. Set it
+ * up, then share it read-only among any number of sessions; free it after the last of them.
+ * Every setter returns 0 or a KTLS_E* code, and on failure ktls_config_error() says why. */
+
+enum ktls_role { KTLS_ROLE_CLIENT, KTLS_ROLE_SERVER };
+
+enum ktls_client_auth {
+	KTLS_CLIENT_AUTH_NONE,     /* do not ask for a client certificate (default) */
+	KTLS_CLIENT_AUTH_OPTIONAL, /* ask; a client without one may still connect */
+	KTLS_CLIENT_AUTH_REQUIRED, /* ask; a client without one gets certificate_required */
+};
+
+struct ktls_config;
+
+/* Returns a new configuration with defaults — suites ChaCha20-Poly1305, AES-128-GCM,
+ * AES-256-GCM; groups x25519, secp256r1; system CA store; key log from $SSLKEYLOGFILE if
+ * set — or NULL when out of memory. */
+KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
+KTLS_API void ktls_config_free(struct ktls_config *cfg);
+/* The message of the last failed setter ("cannot read key file x: ..."), or "". */
+KTLS_API const char *ktls_config_error(const struct ktls_config *cfg);
+/* Our certificate chain (PEM, leaf first) and private key (PEM): required for a server,
+ * optional for a client (mutual TLS). The key must match the leaf. */
+KTLS_API int ktls_config_set_cert(struct ktls_config *cfg, const char *cert_file,
+				  const char *key_file);
+/* Trust anchors for verifying the peer: a PEM file and/or a hashed directory; both NULL
+ * means the system default store. */
+KTLS_API int ktls_config_set_ca(struct ktls_config *cfg, const char *ca_file, const char *ca_dir);
+/* insecure != 0: do not verify the peer's certificate chain or name. Dangerous; for tests. */
+KTLS_API int ktls_config_set_insecure(struct ktls_config *cfg, int insecure);
+/* Client: the server name sent as SNI (omitted for an IP literal) and checked against the
+ * certificate (as a DNS name or an IP address). */
+KTLS_API int ktls_config_set_server_name(struct ktls_config *cfg, const char *name);
+/* ALPN protocols in preference order, comma-separated ("h2,http/1.1"). */
+KTLS_API int ktls_config_set_alpn(struct ktls_config *cfg, const char *list);
+/* Key-exchange groups in preference order, comma- or colon-separated: x25519, secp256r1
+ * (alias p256, P-256). The client sends a key share for the first one. */
+KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const char *list);
+/* Cipher suites in preference order, comma- or colon-separated, by IANA name
+ * (TLS_CHACHA20_POLY1305_SHA256) or short name (chacha20, aes128, aes256). */
+KTLS_API int ktls_config_set_ciphers(struct ktls_config *cfg, const char *list);
+KTLS_API int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth mode);
+/* Append NSS key log lines (SSLKEYLOGFILE format) to path; NULL turns it off. Secrets are
+ * written nowhere else. */
+KTLS_API int ktls_config_set_keylog(struct ktls_config *cfg, const char *path);
+/* Print every handshake message decoded, with a hex dump, and the key-schedule steps (not
+ * the secrets themselves) to fd; -1 turns it off. */
+KTLS_API int ktls_config_set_trace(struct ktls_config *cfg, int fd);
+
+/* ---- Sessions -----------------------------------------------------------------------------
+ * A session runs TLS 1.3 on a connected TCP socket it does not own (it never closes fd). */
+
+struct ktls_session;
+
+/* Returns a new session for fd, or NULL when out of memory. */
+KTLS_API struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd);
+KTLS_API void ktls_session_free(struct ktls_session *s);
+/* Advances the handshake as far as the socket allows. Returns 0 once it is complete,
+ * KTLS_WANT_READ / KTLS_WANT_WRITE on a non-blocking socket that must become readable /
+ * writable first, or an error (after sending the matching alert); ktls_session_error()
+ * explains it. */
+KTLS_API int ktls_session_handshake(struct ktls_session *s);
+/* Blocking convenience: a new session on fd, handshake to completion (polling when fd is
+ * non-blocking). *out receives the session even on failure, for ktls_session_error(); free
+ * it in both cases. Returns 0 or an error. */
+KTLS_API int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_session **out);
+/* Sends len bytes of application data. Returns the number of bytes taken (all of them on
+ * a blocking socket), or an error (KTLS_WANT_WRITE when none could be taken). */
+KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
+/* Receives application data. Returns the number of bytes read, 0 at the end of the stream
+ * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
+ * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ... */
+KTLS_API long ktls_recv(struct ktls_session *s, void *buf, size_t len);
+/* Sends close_notify. The socket stays open. Returns 0 or an error. */
+KTLS_API int ktls_close(struct ktls_session *s);
+/* A sentence for the last error, "" when there was none. */
+KTLS_API const char *ktls_session_error(const struct ktls_session *s);
+
+struct ktls_session_info {
+	uint16_t version;          /* 0x0304 */
+	uint16_t cipher_suite;     /* KTLS_TLS_* */
+	uint16_t group;            /* KTLS_GROUP_* */
+	uint16_t signature_scheme; /* the server's CertificateVerify scheme */
+	const char *alpn;          /* negotiated protocol, or NULL */
+	const char *server_name;   /* SNI sent (client) or received (server), or NULL */
+	const char *peer_subject;  /* peer certificate subject, or NULL */
+	int hello_retry;           /* 1 when a HelloRetryRequest happened */
+	int alert_sent;            /* the last alert we sent, -1 for none */
+	int alert_received;        /* the last alert the peer sent, -1 for none */
+};
+
+/* Fills info; the strings live as long as the session. Returns 0 or KTLS_EINVAL. */
+KTLS_API int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info *info);
+/* Names of groups and signature schemes for display ("x25519", "ed25519"), or NULL. */
+KTLS_API const char *ktls_group_display_name(uint16_t group);
+KTLS_API const char *ktls_sig_scheme_display_name(uint16_t scheme);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,312 @@
+/*
+ * config.c — ktls_config: the settings a handshake reads (see ktls.h). Setters validate
+ * everything up front (files load, names parse), so a handshake never fails on a typo in
+ * its configuration.
+ */
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cfg->error, sizeof(cfg->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int load_default_trust(struct ktls_config *cfg)
+{
+	X509_STORE *store = NULL;
+	char err[200];
+	if (ktls_trust_load(&store, NULL, NULL, err, sizeof(err)))
+		return config_fail(cfg, KTLS_EINVAL, "%s", err);
+	X509_STORE_free(cfg->trust);
+	cfg->trust = store;
+	return 0;
+}
+
+struct ktls_config *ktls_config_new(enum ktls_role role)
+{
+	struct ktls_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return NULL;
+	cfg->role = role;
+	cfg->suites[0] = KTLS_TLS_CHACHA20_POLY1305_SHA256;
+	cfg->suites[1] = KTLS_TLS_AES_128_GCM_SHA256;
+	cfg->suites[2] = KTLS_TLS_AES_256_GCM_SHA384;
+	cfg->n_suites = 3;
+	cfg->groups[0] = TLS_GROUP_X25519;
+	cfg->groups[1] = TLS_GROUP_SECP256R1;
+	cfg->n_groups = 2;
+	cfg->trace_fd = -1;
+	if (role == KTLS_ROLE_CLIENT && load_default_trust(cfg)) {
+		ktls_config_free(cfg);
+		return NULL;
+	}
+	const char *keylog = getenv("SSLKEYLOGFILE");
+	if (keylog && *keylog && ktls_config_set_keylog(cfg, keylog)) {
+		ktls_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void ktls_config_free(struct ktls_config *cfg)
+{
+	if (!cfg)
+		return;
+	ktls_cert_chain_free(&cfg->chain);
+	X509_STORE_free(cfg->trust);
+	free(cfg->server_name);
+	for (size_t i = 0; i < cfg->n_alpn; i++)
+		free(cfg->alpn[i]);
+	free(cfg->keylog_path);
+	free(cfg);
+}
+
+const char *ktls_config_error(const struct ktls_config *cfg)
+{
+	return cfg ? cfg->error : "no configuration";
+}
+
+int ktls_config_set_cert(struct ktls_config *cfg, const char *cert_file, const char *key_file)
+{
+	struct ktls_cert_chain chain;
+	char err[200];
+	if (!cert_file || !key_file)
+		return config_fail(cfg, KTLS_EINVAL, "a certificate needs both a chain file and a key file");
+	memset(&chain, 0, sizeof(chain));
+	int rc = ktls_cert_chain_load(&chain, cert_file, key_file, err, sizeof(err));
+	if (rc)
+		return config_fail(cfg, rc, "%s", err);
+	ktls_cert_chain_free(&cfg->chain);
+	cfg->chain = chain;
+	return 0;
+}
+
+int ktls_config_set_ca(struct ktls_config *cfg, const char *ca_file, const char *ca_dir)
+{
+	X509_STORE *store = NULL;
+	char err[200];
+	int rc = ktls_trust_load(&store, ca_file, ca_dir, err, sizeof(err));
+	if (rc)
+		return config_fail(cfg, rc, "%s", err);
+	X509_STORE_free(cfg->trust);
+	cfg->trust = store;
+	return 0;
+}
+
+int ktls_config_set_insecure(struct ktls_config *cfg, int insecure)
+{
+	cfg->insecure = insecure != 0;
+	return 0;
+}
+
+static int set_string(struct ktls_config *cfg, char **dst, const char *src)
+{
+	char *copy = NULL;
+	if (src && !(copy = strdup(src)))
+		return config_fail(cfg, KTLS_ENOMEM, "out of memory");
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int ktls_config_set_server_name(struct ktls_config *cfg, const char *name)
+{
+	if (name && (strlen(name) == 0 || strlen(name) > 253))
+		return config_fail(cfg, KTLS_EINVAL, "server name must be 1 to 253 characters");
+	return set_string(cfg, &cfg->server_name, name);
+}
+
+/* Splits list at ',' or ':' and calls fn for each non-empty item. */
+static int each_item(struct ktls_config *cfg, const char *list, int (*fn)(struct ktls_config *,
+									  const char *, void *),
+		     void *arg)
+{
+	char item[256];
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",:");
+		if (n >= sizeof(item))
+			return config_fail(cfg, KTLS_EINVAL, "list item too long in '%s'", list);
+		memcpy(item, p, n);
+		item[n] = 0;
+		if (n) {
+			int err = fn(cfg, item, arg);
+			if (err)
+				return err;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+struct u16_list_build {
+	uint16_t *vals;
+	size_t n, max;
+	const char *what;
+};
+
+static int add_u16(struct ktls_config *cfg, struct u16_list_build *b, uint16_t v, const char *name)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->vals[i] == v)
+			return config_fail(cfg, KTLS_EINVAL, "%s '%s' listed twice", b->what, name);
+	if (b->n == b->max)
+		return config_fail(cfg, KTLS_EINVAL, "too many %ss", b->what);
+	b->vals[b->n++] = v;
+	return 0;
+}
+
+static int parse_group(struct ktls_config *cfg, const char *name, void *arg)
+{
+	uint16_t g;
+	if (!strcasecmp(name, "x25519"))
+		g = TLS_GROUP_X25519;
+	else if (!strcasecmp(name, "secp256r1") || !strcasecmp(name, "p256") ||
+		 !strcasecmp(name, "p-256") || !strcasecmp(name, "prime256v1"))
+		g = TLS_GROUP_SECP256R1;
+	else
+		return config_fail(cfg, KTLS_EUNSUPPORTED,
+				   "unknown group '%s' (supported: x25519, secp256r1)", name);
+	return add_u16(cfg, arg, g, name);
+}
+
+int ktls_config_set_groups(struct ktls_config *cfg, const char *list)
+{
+	uint16_t vals[KTLS_MAX_GROUPS];
+	struct u16_list_build b = { vals, 0, KTLS_MAX_GROUPS, "group" };
+	int err = each_item(cfg, list ? list : "", parse_group, &b);
+	if (err)
+		return err;
+	if (!b.n)
+		return config_fail(cfg, KTLS_EINVAL, "no group given");
+	memcpy(cfg->groups, vals, b.n * sizeof(vals[0]));
+	cfg->n_groups = b.n;
+	return 0;
+}
+
+static int parse_suite(struct ktls_config *cfg, const char *name, void *arg)
+{
+	static const struct {
+		const char *alias;
+		uint16_t id;
+	} aliases[] = {
+		{ "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256 },
+		{ "chacha20-poly1305", KTLS_TLS_CHACHA20_POLY1305_SHA256 },
+		{ "aes128", KTLS_TLS_AES_128_GCM_SHA256 },
+		{ "aes128-gcm", KTLS_TLS_AES_128_GCM_SHA256 },
+		{ "aes256", KTLS_TLS_AES_256_GCM_SHA384 },
+		{ "aes256-gcm", KTLS_TLS_AES_256_GCM_SHA384 },
+	};
+	static const uint16_t ids[] = { KTLS_TLS_CHACHA20_POLY1305_SHA256,
+					KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384 };
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (!strcasecmp(name, ktls_suite_name(ids[i])))
+			return add_u16(cfg, arg, ids[i], name);
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcasecmp(name, aliases[i].alias))
+			return add_u16(cfg, arg, aliases[i].id, name);
+	return config_fail(cfg, KTLS_EUNSUPPORTED,
+			   "unknown cipher suite '%s' (supported: TLS_CHACHA20_POLY1305_SHA256, "
+			   "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, or chacha20, aes128, aes256)",
+			   name);
+}
+
+int ktls_config_set_ciphers(struct ktls_config *cfg, const char *list)
+{
+	uint16_t vals[KTLS_MAX_SUITES];
+	struct u16_list_build b = { vals, 0, KTLS_MAX_SUITES, "cipher suite" };
+	int err = each_item(cfg, list ? list : "", parse_suite, &b);
+	if (err)
+		return err;
+	if (!b.n)
+		return config_fail(cfg, KTLS_EINVAL, "no cipher suite given");
+	memcpy(cfg->suites, vals, b.n * sizeof(vals[0]));
+	cfg->n_suites = b.n;
+	return 0;
+}
+
+struct alpn_build {
+	char *names[KTLS_MAX_ALPN];
+	size_t n;
+};
+
+static int parse_alpn(struct ktls_config *cfg, const char *name, void *arg)
+{
+	struct alpn_build *b = arg;
+	if (strlen(name) > 255)
+		return config_fail(cfg, KTLS_EINVAL, "ALPN name longer than 255 bytes");
+	if (b->n == KTLS_MAX_ALPN)
+		return config_fail(cfg, KTLS_EINVAL, "more than %d ALPN names", KTLS_MAX_ALPN);
+	if (!(b->names[b->n] = strdup(name)))
+		return config_fail(cfg, KTLS_ENOMEM, "out of memory");
+	b->n++;
+	return 0;
+}
+
+int ktls_config_set_alpn(struct ktls_config *cfg, const char *list)
+{
+	struct alpn_build b = { { 0 }, 0 };
+	/* ALPN names may contain ':' in theory, but not in practice; ',' separates here. */
+	char *copy = NULL;
+	int err = 0;
+	if (list) {
+		if (!(copy = strdup(list)))
+			return config_fail(cfg, KTLS_ENOMEM, "out of memory");
+		for (char *save, *tok = strtok_r(copy, ",", &save); tok && !err;
+		     tok = strtok_r(NULL, ",", &save))
+			err = parse_alpn(cfg, tok, &b);
+		free(copy);
+	}
+	if (err) {
+		for (size_t i = 0; i < b.n; i++)
+			free(b.names[i]);
+		return err;
+	}
+	for (size_t i = 0; i < cfg->n_alpn; i++)
+		free(cfg->alpn[i]);
+	memcpy(cfg->alpn, b.names, sizeof(b.names));
+	cfg->n_alpn = b.n;
+	return 0;
+}
+
+int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth mode)
+{
+	if (mode != KTLS_CLIENT_AUTH_NONE && mode != KTLS_CLIENT_AUTH_OPTIONAL &&
+	    mode != KTLS_CLIENT_AUTH_REQUIRED)
+		return config_fail(cfg, KTLS_EINVAL, "unknown client authentication mode");
+	cfg->client_auth = mode;
+	if (mode != KTLS_CLIENT_AUTH_NONE && !cfg->trust)
+		return load_default_trust(cfg);
+	return 0;
+}
+
+int ktls_config_set_keylog(struct ktls_config *cfg, const char *path)
+{
+	if (path) {
+		FILE *f = fopen(path, "a");
+		if (!f)
+			return config_fail(cfg, KTLS_EINVAL, "cannot open key log file %s", path);
+		fclose(f);
+	}
+	return set_string(cfg, &cfg->keylog_path, path);
+}
+
+int ktls_config_set_trace(struct ktls_config *cfg, int fd)
+{
+	cfg->trace_fd = fd;
+	return 0;
+}

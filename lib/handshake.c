@@ -1,0 +1,459 @@
+/*
+ * handshake.c — drives a handshake: record I/O, reassembly of handshake messages, the one
+ * dispatch table that pairs each state with the messages it accepts, alerts, the key log
+ * and the trace. The two state machines (hs_client.c, hs_server.c) only see whole messages.
+ *
+ * Reading follows the kernel handoff rule of DESIGN.md: one record at a time, its 5-byte
+ * header and then exactly the body it announces, never more. When the peer's Finished has
+ * been handled the machine stops reading, so whatever follows in the socket (application
+ * data, NewSessionTicket) stays there for whoever reads next — the kernel after offload.
+ */
+#include "session.h"
+
+#include "alert.h"
+#include "hkdf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- buffers ------------------------------------------------------------------------- */
+
+int ktls_buf_append(struct ktls_buf *b, const uint8_t *p, size_t n)
+{
+	if (b->pos && b->pos == b->len) {
+		b->pos = 0;
+		b->len = 0;
+	}
+	if (b->cap - b->len < n) {
+		if (b->pos) { /* compact before growing */
+			memmove(b->data, b->data + b->pos, b->len - b->pos);
+			b->len -= b->pos;
+			b->pos = 0;
+		}
+		if (b->cap - b->len < n) {
+			size_t cap = b->cap ? b->cap : 4096;
+			while (cap - b->len < n)
+				cap *= 2;
+			uint8_t *d = realloc(b->data, cap);
+			if (!d)
+				return KTLS_ENOMEM;
+			b->data = d;
+			b->cap = cap;
+		}
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void ktls_buf_consume(struct ktls_buf *b, size_t n)
+{
+	b->pos += n;
+	if (b->pos == b->len)
+		b->pos = b->len = 0;
+}
+
+void ktls_buf_free(struct ktls_buf *b)
+{
+	if (b->data)
+		sodium_memzero(b->data, b->cap);
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- session lifetime ---------------------------------------------------------------- */
+
+struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
+{
+	struct ktls_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->fd = fd;
+	s->role = cfg->role;
+	s->state = cfg->role == KTLS_ROLE_CLIENT ? HS_CLIENT_START : HS_SERVER_WAIT_CH;
+	s->alert_sent = s->alert_received = -1;
+	s->rec = malloc(TLS_MAX_RECORD);
+	if (!s->rec || ktls_transcript_init(&s->transcript)) {
+		ktls_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Drops what only the handshake needed. */
+static void release_handshake_state(struct ktls_session *s)
+{
+	ktls_transcript_free(&s->transcript);
+	ktls_kex_free(&s->kex);
+	ktls_buf_free(&s->hs_in);
+}
+
+void ktls_session_free(struct ktls_session *s)
+{
+	if (!s)
+		return;
+	release_handshake_state(s);
+	ktls_keysched_wipe(&s->ks);
+	ktls_record_key_wipe(&s->rx);
+	ktls_record_key_wipe(&s->tx);
+	EVP_PKEY_free(s->peer_key);
+	ktls_buf_free(&s->out);
+	ktls_buf_free(&s->app_in);
+	if (s->rec)
+		sodium_memzero(s->rec, TLS_MAX_RECORD);
+	free(s->rec);
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+}
+
+const char *ktls_session_error(const struct ktls_session *s)
+{
+	return s ? s->error : "no session";
+}
+
+/* ---- failure and alerts -------------------------------------------------------------- */
+
+int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)
+{
+	if (s->err)
+		return s->err; /* the first failure is the one that counts */
+	char msg[sizeof(s->error)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap); /* the arguments may point into s->error */
+	va_end(ap);
+	memcpy(s->error, msg, sizeof(msg));
+	s->err = err;
+	s->state = HS_FAILED;
+
+	/* Tell the peer (§6.2), unless it told us or the connection is gone. */
+	if (err != KTLS_EALERT && err != KTLS_ECLOSED && err != KTLS_EIO && err != KTLS_ETIMEOUT) {
+		int alert = ktls_error_alert(err);
+		if (alert < 0)
+			alert = TLS_ALERT_INTERNAL_ERROR;
+		uint8_t body[2] = { 2 /* fatal */, (uint8_t)alert };
+		if (!ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2)) {
+			s->alert_sent = alert;
+			if (ktls_flush(s)) { /* best effort: we are failing anyway */ }
+		}
+		ktls_trace(s, "<<< alert %s (fatal): %s", ktls_alert_name(alert), s->error);
+	}
+	return err;
+}
+
+/* ---- output -------------------------------------------------------------------------- */
+
+int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data, size_t len)
+{
+	size_t off = 0;
+	do {
+		size_t n = len - off > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : len - off;
+		int err;
+		if (s->tx_protected) {
+			uint8_t *rec = malloc(ktls_record_sealed_len(n, 0));
+			size_t rec_len;
+			if (!rec)
+				return KTLS_ENOMEM;
+			err = ktls_record_seal(&s->tx, type, data + off, n, 0, rec,
+					       ktls_record_sealed_len(n, 0), &rec_len);
+			if (!err)
+				err = ktls_buf_append(&s->out, rec, rec_len);
+			free(rec);
+		} else {
+			uint8_t hdr[TLS_RECORD_HEADER_LEN];
+			struct wire_writer w;
+			wire_writer_init(&w, hdr, sizeof(hdr));
+			err = wire_put_u8(&w, type);
+			if (!err)
+				err = wire_put_u16(&w, TLS_LEGACY_RECORD_VERSION);
+			if (!err)
+				err = wire_put_u16(&w, (uint16_t)n);
+			if (!err)
+				err = ktls_buf_append(&s->out, hdr, sizeof(hdr));
+			if (!err)
+				err = ktls_buf_append(&s->out, data + off, n);
+		}
+		if (err)
+			return err;
+		off += n;
+	} while (off < len);
+	return 0;
+}
+
+int ktls_hs_send(struct ktls_session *s, const uint8_t *msg, size_t len)
+{
+	ktls_trace_message(s, true, msg, len);
+	int err = ktls_transcript_update(&s->transcript, msg, len);
+	if (!err)
+		err = ktls_queue_record(s, TLS_CONTENT_HANDSHAKE, msg, len);
+	return err;
+}
+
+int ktls_flush(struct ktls_session *s)
+{
+	while (s->out.pos < s->out.len) {
+		ssize_t n = send(s->fd, s->out.data + s->out.pos, s->out.len - s->out.pos,
+				 MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return KTLS_WANT_WRITE;
+			snprintf(s->error, sizeof(s->error), "send: %s", strerror(errno));
+			return KTLS_EIO;
+		}
+		ktls_buf_consume(&s->out, (size_t)n);
+	}
+	return 0;
+}
+
+/* ---- input --------------------------------------------------------------------------- */
+
+/* Reads until s->rec holds `want` bytes. */
+static int read_upto(struct ktls_session *s, size_t want)
+{
+	while (s->rec_len < want) {
+		ssize_t n = recv(s->fd, s->rec + s->rec_len, want - s->rec_len, 0);
+		if (n == 0)
+			return KTLS_ECLOSED;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return KTLS_WANT_READ;
+			snprintf(s->error, sizeof(s->error), "recv: %s", strerror(errno));
+			return KTLS_EIO;
+		}
+		s->rec_len += (size_t)n;
+	}
+	return 0;
+}
+
+int ktls_read_record(struct ktls_session *s)
+{
+	uint8_t type;
+	size_t body;
+	int err = read_upto(s, TLS_RECORD_HEADER_LEN);
+	if (err)
+		return err;
+	err = ktls_record_parse_header(s->rec, &type, &body);
+	if (err)
+		return err;
+	return read_upto(s, TLS_RECORD_HEADER_LEN + body);
+}
+
+int ktls_set_tx_secret(struct ktls_session *s, const uint8_t *secret)
+{
+	ktls_record_key_wipe(&s->tx);
+	int err = ktls_record_key_from_secret(&s->tx, s->suite, secret);
+	s->tx_protected = !err;
+	return err;
+}
+
+int ktls_set_rx_secret(struct ktls_session *s, const uint8_t *secret)
+{
+	/* §5.1: handshake messages must not span a key change */
+	if (s->hs_in.len != s->hs_in.pos)
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED,
+				    "handshake message crosses a key change (RFC 8446 §5.1)");
+	ktls_record_key_wipe(&s->rx);
+	int err = ktls_record_key_from_secret(&s->rx, s->suite, secret);
+	s->rx_protected = !err;
+	return err;
+}
+
+/* The peer's alert: close_notify ends the stream, anything else is fatal (§6). */
+static int on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
+{
+	uint8_t level, desc;
+	if (ktls_decode_alert(body, len, &level, &desc))
+		return ktls_hs_fail(s, KTLS_EDECODE, "malformed alert record");
+	s->alert_received = desc;
+	const char *name = ktls_alert_name(desc);
+	ktls_trace(s, ">>> alert %s (%s)", name ? name : "unknown", level == 1 ? "warning" : "fatal");
+	if (desc == TLS_ALERT_CLOSE_NOTIFY) {
+		s->close_notify_received = true;
+		return KTLS_ECLOSED;
+	}
+	if (desc == TLS_ALERT_USER_CANCELED)
+		return 0; /* §6.1: followed by close_notify; keep reading */
+	if (name)
+		return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: %s", name);
+	return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: unknown (%u)", desc);
+}
+
+/* One record during the handshake: plaintext or protected, of whatever type. */
+static int handshake_record(struct ktls_session *s)
+{
+	uint8_t type = s->rec[0], *body = s->rec + TLS_RECORD_HEADER_LEN;
+	size_t len = s->rec_len - TLS_RECORD_HEADER_LEN;
+	int err;
+
+	s->rec_len = 0; /* the next read starts a new record */
+	if (type == TLS_CONTENT_CHANGE_CIPHER_SPEC) {
+		/* §5: a single 0x01 byte between ClientHello and the peer's Finished is a
+		 * middlebox-compatibility no-op (§D.4); anything else is unexpected. */
+		if (!s->ccs_allowed || len != 1 || body[0] != 1)
+			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected change_cipher_spec record");
+		return 0;
+	}
+	if (type == TLS_CONTENT_ALERT && (!s->rx_protected || len == 2)) {
+		/* a peer that failed may not have had our keys: report its alert by name */
+		err = on_alert(s, body, len);
+		return err == KTLS_ECLOSED ? ktls_hs_fail(s, KTLS_ECLOSED,
+				"peer closed the connection during the handshake") : err;
+	}
+	if (s->rx_protected) {
+		uint8_t *plain;
+		size_t plain_len;
+		err = ktls_record_open(&s->rx, s->rec, TLS_RECORD_HEADER_LEN + len, &type, &plain,
+				       &plain_len);
+		if (err)
+			return ktls_hs_fail(s, err, "cannot decrypt handshake record: %s",
+					    ktls_strerror(err));
+		body = plain;
+		len = plain_len;
+		if (type == TLS_CONTENT_ALERT) {
+			err = on_alert(s, body, len);
+			return err == KTLS_ECLOSED ? ktls_hs_fail(s, KTLS_ECLOSED,
+					"peer closed the connection during the handshake") : err;
+		}
+	} else if (len > TLS_MAX_PLAINTEXT) {
+		return ktls_hs_fail(s, KTLS_EOVERFLOW, "plaintext record over 2^14 bytes");
+	}
+	if (type != TLS_CONTENT_HANDSHAKE)
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "%s record during the handshake",
+				    type == TLS_CONTENT_APPLICATION_DATA ? "application data"
+									  : "unexpected");
+	if (len == 0) /* §5.1: no zero-length handshake fragments */
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "empty handshake record");
+	if (s->hs_in.len - s->hs_in.pos + len > KTLS_MAX_HANDSHAKE_MESSAGE + TLS_MAX_PLAINTEXT)
+		return ktls_hs_fail(s, KTLS_EDECODE, "handshake message too large");
+	err = ktls_buf_append(&s->hs_in, body, len);
+	return err ? ktls_hs_fail(s, err, "out of memory") : 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+/* The order of the handshake (RFC 8446 §2, §A): in each state, which messages may come
+ * and who handles them. Anything else is unexpected_message. */
+static const struct {
+	enum ktls_hs_state state;
+	uint8_t type;
+	ktls_hs_handler handle;
+} dispatch[] = {
+	{ HS_CLIENT_WAIT_SH, TLS_HS_SERVER_HELLO, ktls_client_on_server_hello },
+	{ HS_CLIENT_WAIT_EE, TLS_HS_ENCRYPTED_EXTENSIONS, ktls_client_on_encrypted_extensions },
+	{ HS_CLIENT_WAIT_CERT_CR, TLS_HS_CERTIFICATE_REQUEST, ktls_client_on_certificate_request },
+	{ HS_CLIENT_WAIT_CERT_CR, TLS_HS_CERTIFICATE, ktls_client_on_certificate },
+	{ HS_CLIENT_WAIT_CERT, TLS_HS_CERTIFICATE, ktls_client_on_certificate },
+	{ HS_CLIENT_WAIT_CV, TLS_HS_CERTIFICATE_VERIFY, ktls_client_on_certificate_verify },
+	{ HS_CLIENT_WAIT_FINISHED, TLS_HS_FINISHED, ktls_client_on_finished },
+	{ HS_SERVER_WAIT_CH, TLS_HS_CLIENT_HELLO, ktls_server_on_client_hello },
+	{ HS_SERVER_WAIT_CERT, TLS_HS_CERTIFICATE, ktls_server_on_certificate },
+	{ HS_SERVER_WAIT_CV, TLS_HS_CERTIFICATE_VERIFY, ktls_server_on_certificate_verify },
+	{ HS_SERVER_WAIT_FINISHED, TLS_HS_FINISHED, ktls_server_on_finished },
+};
+
+/* Hands every complete message in hs_in to its handler. */
+static int dispatch_messages(struct ktls_session *s)
+{
+	while (s->state != HS_CONNECTED && s->state != HS_FAILED) {
+		struct wire_reader r;
+		uint8_t type;
+		uint32_t len;
+		size_t avail = s->hs_in.len - s->hs_in.pos;
+		const uint8_t *msg = s->hs_in.data + s->hs_in.pos;
+
+		wire_reader_init(&r, msg, avail);
+		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &len))
+			return 0; /* need more */
+		if (len > KTLS_MAX_HANDSHAKE_MESSAGE)
+			return ktls_hs_fail(s, KTLS_EDECODE, "%s message of %u bytes is too large",
+					    ktls_handshake_type_name(type) ? ktls_handshake_type_name(type)
+									   : "handshake",
+					    len);
+		if (wire_remaining(&r) < len)
+			return 0;
+		size_t total = TLS_HANDSHAKE_HEADER_LEN + len;
+		ktls_hs_handler handle = NULL;
+		for (size_t i = 0; i < sizeof(dispatch) / sizeof(dispatch[0]); i++)
+			if (dispatch[i].state == s->state && dispatch[i].type == type)
+				handle = dispatch[i].handle;
+		ktls_trace_message(s, false, msg, total);
+		if (!handle) {
+			const char *name = ktls_handshake_type_name(type);
+			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected %s message", name ? name : "unknown handshake");
+		}
+		/* consumed first: a handler may change keys, which needs hs_in empty (§5.1);
+		 * msg stays valid, as nothing is appended to hs_in while it runs */
+		ktls_buf_consume(&s->hs_in, total);
+		int err = handle(s, msg, total);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int ktls_session_handshake(struct ktls_session *s)
+{
+	if (s->err)
+		return s->err;
+	for (;;) {
+		int err = ktls_flush(s);
+		if (err == KTLS_WANT_WRITE)
+			return err;
+		if (err)
+			return ktls_hs_fail(s, err, "%s", s->error);
+		if (s->state == HS_CONNECTED) {
+			release_handshake_state(s);
+			return 0;
+		}
+		if (s->state == HS_CLIENT_START) {
+			err = ktls_client_start(s);
+			if (err)
+				return err;
+			continue;
+		}
+		err = ktls_read_record(s);
+		if (err == KTLS_WANT_READ)
+			return err;
+		if (err == KTLS_ECLOSED)
+			return ktls_hs_fail(s, err, "peer closed the connection during the handshake");
+		if (err == KTLS_EIO)
+			return ktls_hs_fail(s, err, "%s", s->error);
+		if (err)
+			return ktls_hs_fail(s, err, "bad record header: %s", ktls_strerror(err));
+		err = handshake_record(s);
+		if (!err)
+			err = dispatch_messages(s);
+		if (err)
+			return err;
+	}
+}
+
+int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_session **out)
+{
+	struct ktls_session *s = ktls_session_new(cfg, fd);
+	*out = s;
+	if (!s)
+		return KTLS_ENOMEM;
+	for (;;) {
+		int err = ktls_session_handshake(s);
+		if (err != KTLS_WANT_READ && err != KTLS_WANT_WRITE)
+			return err;
+		struct pollfd p = { .fd = fd, .events = err == KTLS_WANT_READ ? POLLIN : POLLOUT };
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			return ktls_hs_fail(s, KTLS_EIO, "poll: %s", strerror(errno));
+	}
+}

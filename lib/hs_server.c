@@ -1,0 +1,292 @@
+/*
+ * hs_server.c — the TLS 1.3 server state machine (RFC 8446 §2, §A.2):
+ *
+ *   WAIT_CH --ClientHello--> (no usable key share: HelloRetryRequest, back to WAIT_CH)
+ *           --ClientHello--> ServerHello, EncryptedExtensions, [CertificateRequest,]
+ *                            Certificate, CertificateVerify, Finished
+ *                  --> WAIT_CERT --Certificate--> WAIT_CV --CertificateVerify--+
+ *                  |               (empty: no CertificateVerify) ------------+ |
+ *                  +-----------------------------------------------> WAIT_FINISHED
+ *                                                          --Finished--> CONNECTED
+ *
+ * Negotiation follows the server's preference order for suites and groups.
+ */
+#include "session.h"
+
+#include "sig.h"
+
+#include <sodium.h>
+#include <string.h>
+
+/* Picks our first ALPN protocol that the client lists (RFC 7301 §3.2). */
+static int choose_alpn(struct ktls_session *s, const struct ktls_client_hello *ch)
+{
+	if (!(ch->ext_seen & KTLS_EXT_BIT_ALPN) || !s->cfg->n_alpn)
+		return 0;
+	for (size_t i = 0; i < s->cfg->n_alpn; i++) {
+		struct wire_reader r;
+		const uint8_t *name;
+		size_t name_len;
+		size_t want = strlen(s->cfg->alpn[i]);
+		wire_reader_init(&r, ch->alpn, ch->alpn_len);
+		while (wire_remaining(&r) && !wire_get_opaque(&r, 1, 1, 255, &name, &name_len)) {
+			if (name_len == want && !memcmp(name, s->cfg->alpn[i], want)) {
+				memcpy(s->alpn, name, name_len);
+				s->alpn[name_len] = 0;
+				s->has_alpn = true;
+				return 0;
+			}
+		}
+	}
+	return ktls_hs_fail(s, KTLS_ENOALPN, "client offers no ALPN protocol we serve");
+}
+
+static int send_hello_retry_request(struct ktls_session *s, const struct ktls_client_hello *ch,
+				    const uint8_t *msg, size_t len, uint16_t group)
+{
+	uint8_t out[256];
+	struct wire_writer w;
+
+	s->hello_retry = true;
+	s->group = group;
+	/* a stateful server's cookie: the client must echo it (§4.2.2) */
+	s->cookie_len = 32;
+	randombytes_buf(s->cookie, s->cookie_len);
+	struct ktls_server_hello_params p = {
+		.hello_retry_request = true,
+		.session_id_echo = ch->session_id,
+		.session_id_echo_len = ch->session_id_len,
+		.cipher_suite = s->suite->id,
+		.selected_group = group,
+		.cookie = s->cookie,
+		.cookie_len = s->cookie_len,
+	};
+	/* §4.4.1: ClientHello1 is replaced by message_hash before the HRR is added */
+	int err = ktls_transcript_select(&s->transcript, s->suite->md());
+	if (!err)
+		err = ktls_transcript_update(&s->transcript, msg, len);
+	if (!err)
+		err = ktls_transcript_hrr_rewrite(&s->transcript);
+	wire_writer_init(&w, out, sizeof(out));
+	if (!err)
+		err = ktls_encode_server_hello(&w, &p);
+	if (!err)
+		err = ktls_hs_send(s, out, w.len);
+	if (err)
+		return ktls_hs_fail(s, err, "cannot send HelloRetryRequest: %s", ktls_strerror(err));
+	ktls_trace(s, "--- no usable key share: HelloRetryRequest for %s", ktls_group_name(group));
+	s->ccs_allowed = true;
+	return 0; /* state stays WAIT_CH */
+}
+
+/* ServerHello, then the encrypted rest of our flight. */
+static int send_server_flight(struct ktls_session *s, const struct ktls_client_hello *ch,
+			      const struct ktls_key_share_entry *client_share)
+{
+	uint8_t out[1024], random[32], shared[64];
+	size_t shared_len;
+	struct wire_writer w;
+
+	int err = ktls_kex_generate(&s->kex, s->group);
+	if (!err)
+		err = ktls_kex_derive(&s->kex, client_share->key_exchange,
+				      client_share->key_exchange_len, shared, &shared_len);
+	if (err == KTLS_EILLEGAL)
+		return ktls_hs_fail(s, err, "client's %s key share is invalid", ktls_group_name(s->group));
+	if (err)
+		return ktls_hs_fail(s, err, "key exchange: %s", ktls_strerror(err));
+	randombytes_buf(random, sizeof(random));
+	struct ktls_key_share_entry share = { s->group, s->kex.pub, s->kex.pub_len };
+	struct ktls_server_hello_params p = {
+		.random = random,
+		.session_id_echo = ch->session_id,
+		.session_id_echo_len = ch->session_id_len,
+		.cipher_suite = s->suite->id,
+		.key_share = &share,
+	};
+	wire_writer_init(&w, out, sizeof(out));
+	err = ktls_encode_server_hello(&w, &p);
+	if (!err)
+		err = ktls_hs_send(s, out, w.len);
+	ktls_kex_free(&s->kex);
+
+	if (err) {
+		sodium_memzero(shared, sizeof(shared));
+		return ktls_hs_fail(s, err, "cannot send ServerHello: %s", ktls_strerror(err));
+	}
+	err = ktls_hs_derive_handshake_secrets(s, shared, shared_len);
+	if (err)
+		return err;
+	err = ktls_set_tx_secret(s, s->ks.server_handshake_traffic);
+	if (!err)
+		err = ktls_set_rx_secret(s, s->ks.client_handshake_traffic);
+	if (err)
+		return s->err ? err : ktls_hs_fail(s, err, "cannot set handshake keys");
+
+	/* EncryptedExtensions (§4.3.1) */
+	struct ktls_encrypted_extensions_params ee = {
+		.alpn = s->has_alpn ? s->alpn : NULL,
+		.server_name_ack = s->has_server_name,
+	};
+	wire_writer_init(&w, out, sizeof(out));
+	err = ktls_encode_encrypted_extensions(&w, &ee);
+	if (!err)
+		err = ktls_hs_send(s, out, w.len);
+	/* CertificateRequest (§4.3.2), empty context */
+	if (!err && s->cfg->client_auth != KTLS_CLIENT_AUTH_NONE) {
+		struct ktls_certificate_request_params cr = {
+			.signature_algorithms = ktls_sig_schemes_supported,
+			.n_signature_algorithms = ktls_sig_schemes_supported_n,
+		};
+		wire_writer_init(&w, out, sizeof(out));
+		err = ktls_encode_certificate_request(&w, &cr);
+		if (!err)
+			err = ktls_hs_send(s, out, w.len);
+		s->cert_requested = true;
+	}
+	if (err)
+		return ktls_hs_fail(s, err, "cannot send EncryptedExtensions: %s", ktls_strerror(err));
+	err = ktls_hs_send_certificate(s, false);
+	if (!err)
+		err = ktls_hs_send_finished(s);
+	if (err)
+		return err;
+
+	err = ktls_hs_derive_application_secrets(s);
+	if (err)
+		return err;
+	err = ktls_set_tx_secret(s, s->ks.server_application_traffic);
+	if (err)
+		return ktls_hs_fail(s, err, "cannot set application keys");
+	s->state = s->cert_requested ? HS_SERVER_WAIT_CERT : HS_SERVER_WAIT_FINISHED;
+	return 0;
+}
+
+int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size_t len)
+{
+	const struct ktls_config *cfg = s->cfg;
+	struct ktls_client_hello ch;
+	bool second = s->hello_retry;
+
+	int err = ktls_decode_client_hello(msg + TLS_HANDSHAKE_HEADER_LEN,
+					   len - TLS_HANDSHAKE_HEADER_LEN, &ch);
+	if (err)
+		return ktls_hs_fail(s, err, "malformed ClientHello");
+	/* §4.2.1: TLS 1.3 is negotiated only through supported_versions */
+	if (!ktls_u16_list_has(&ch.supported_versions, TLS_VERSION_1_3))
+		return ktls_hs_fail(s, KTLS_EVERSION, "client does not offer TLS 1.3");
+	/* §4.1.2: exactly one compression method, null */
+	if (ch.compression_methods_len != 1 || ch.compression_methods[0] != 0)
+		return ktls_hs_fail(s, KTLS_EILLEGAL, "ClientHello offers compression");
+	if (!cfg->chain.n)
+		return ktls_hs_fail(s, KTLS_EINTERNAL, "server has no certificate configured");
+
+	/* cipher suite: ours first */
+	const struct ktls_suite *suite = NULL;
+	for (size_t i = 0; i < cfg->n_suites && !suite; i++)
+		if (ktls_u16_list_has(&ch.cipher_suites, cfg->suites[i]))
+			suite = ktls_suite_find(cfg->suites[i]);
+	if (!suite)
+		return ktls_hs_fail(s, KTLS_EHANDSHAKE, "no cipher suite in common with the client");
+	if (second && suite != s->suite)
+		return ktls_hs_fail(s, KTLS_EILLEGAL, "second ClientHello changes the cipher suite");
+	s->suite = suite;
+
+	/* §9.2: without a PSK, signature_algorithms, supported_groups and key_share are required */
+	if (!(ch.ext_seen & KTLS_EXT_BIT_SIGNATURE_ALGORITHMS))
+		return ktls_hs_fail(s, KTLS_EMISSINGEXT, "ClientHello has no signature_algorithms");
+	if (!(ch.ext_seen & KTLS_EXT_BIT_SUPPORTED_GROUPS))
+		return ktls_hs_fail(s, KTLS_EMISSINGEXT, "ClientHello has no supported_groups");
+	if (!(ch.ext_seen & KTLS_EXT_BIT_KEY_SHARE))
+		return ktls_hs_fail(s, KTLS_EMISSINGEXT, "ClientHello has no key_share");
+	if (ktls_sig_choose(cfg->chain.key, ch.signature_algorithms.p, ch.signature_algorithms.n,
+			    &s->our_sig_scheme))
+		return ktls_hs_fail(s, KTLS_EHANDSHAKE,
+				    "client accepts no signature scheme our certificate can make");
+	/* §4.2.8: each share is for a group the client lists */
+	for (size_t i = 0; i < ch.n_key_shares; i++)
+		if (!ktls_u16_list_has(&ch.supported_groups, ch.key_shares[i].group))
+			return ktls_hs_fail(s, KTLS_EILLEGAL, "key share for a group not in supported_groups");
+
+	/* group: ours first among the client's shares; else HelloRetryRequest for one it lists */
+	const struct ktls_key_share_entry *share = NULL;
+	uint16_t retry_group = 0;
+	for (size_t i = 0; i < cfg->n_groups && !share; i++)
+		for (size_t j = 0; j < ch.n_key_shares && !share; j++)
+			if (ch.key_shares[j].group == cfg->groups[i])
+				share = &ch.key_shares[j];
+	for (size_t i = 0; i < cfg->n_groups && !share && !retry_group; i++)
+		if (ktls_u16_list_has(&ch.supported_groups, cfg->groups[i]))
+			retry_group = cfg->groups[i];
+	if (second) {
+		/* §4.1.2: the second ClientHello carries exactly the share we asked for, and
+		 * echoes our cookie (§4.2.2) */
+		if (ch.n_key_shares != 1 || !share || share->group != s->group)
+			return ktls_hs_fail(s, KTLS_EILLEGAL,
+					    "second ClientHello lacks the key share we asked for");
+		if (ch.cookie_len != s->cookie_len || sodium_memcmp(ch.cookie, s->cookie, s->cookie_len))
+			return ktls_hs_fail(s, KTLS_EILLEGAL, "second ClientHello does not echo our cookie");
+	}
+	if (ch.ext_seen & KTLS_EXT_BIT_SERVER_NAME && ch.server_name_len < sizeof(s->server_name)) {
+		memcpy(s->server_name, ch.server_name, ch.server_name_len);
+		s->server_name[ch.server_name_len] = 0;
+		s->has_server_name = true;
+	}
+	if (!share && !retry_group)
+		return ktls_hs_fail(s, KTLS_EHANDSHAKE, "no key exchange group in common with the client");
+	err = choose_alpn(s, &ch);
+	if (err)
+		return err;
+	if (!share)
+		return send_hello_retry_request(s, &ch, msg, len, retry_group);
+
+	s->group = share->group;
+	err = ktls_transcript_select(&s->transcript, suite->md());
+	if (!err)
+		err = ktls_transcript_update(&s->transcript, msg, len);
+	if (err)
+		return ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err));
+	memcpy(s->client_random, ch.random, 32);
+	s->ccs_allowed = true;
+	return send_server_flight(s, &ch, share);
+}
+
+int ktls_server_on_certificate(struct ktls_session *s, const uint8_t *msg, size_t len)
+{
+	bool empty;
+	int err = ktls_hs_recv_certificate(s, msg, len, &empty);
+	if (err)
+		return err;
+	if (empty && s->cfg->client_auth == KTLS_CLIENT_AUTH_REQUIRED)
+		return ktls_hs_fail(s, KTLS_ECERTREQUIRED, "client sent no certificate, and one is required");
+	s->state = empty ? HS_SERVER_WAIT_FINISHED : HS_SERVER_WAIT_CV;
+	return 0;
+}
+
+int ktls_server_on_certificate_verify(struct ktls_session *s, const uint8_t *msg, size_t len)
+{
+	int err = ktls_hs_recv_certificate_verify(s, msg, len);
+	if (err)
+		return err;
+	s->state = HS_SERVER_WAIT_FINISHED;
+	return 0;
+}
+
+int ktls_server_on_finished(struct ktls_session *s, const uint8_t *msg, size_t len)
+{
+	uint8_t hash[KTLS_MAX_HASH_LEN];
+	int err = ktls_hs_recv_finished(s, msg, len);
+	if (err)
+		return err;
+	s->ccs_allowed = false;
+	err = ktls_transcript_hash(&s->transcript, hash);
+	if (!err)
+		err = ktls_keysched_resumption(&s->ks, hash);
+	if (!err)
+		err = ktls_set_rx_secret(s, s->ks.client_application_traffic);
+	if (err)
+		return s->err ? err : ktls_hs_fail(s, err, "cannot set application keys");
+	ktls_trace(s, "--- handshake complete");
+	s->state = HS_CONNECTED;
+	return 0;
+}

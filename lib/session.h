@@ -1,0 +1,201 @@
+/*
+ * session.h — the private shape of ktls_config and ktls_session, shared by the layers that
+ * build a handshake: config.c (settings), handshake.c (record I/O, dispatch, alerts),
+ * hs_client.c / hs_server.c (the two state machines), session.c (application data).
+ *
+ * How the handshake is driven: ktls_session_handshake() loops — flush queued output, hand a
+ * complete handshake message to the state machine, else read exactly one record from the
+ * socket (header, then exactly its body: nothing after the peer's Finished is ever read, so
+ * the kernel can take over the socket). The state machine consumes messages and queues its
+ * own; it never touches the fd, so a blocking caller and an epoll loop drive the same code.
+ */
+#ifndef KTLS_SESSION_H
+#define KTLS_SESSION_H
+
+#include <openssl/x509.h>
+#include <stdbool.h>
+
+#include "caps.h"
+#include "keysched.h"
+#include "kex.h"
+#include "ktls.h"
+#include "messages.h"
+#include "record.h"
+#include "suite.h"
+#include "transcript.h"
+#include "x509.h"
+
+#define KTLS_MAX_SUITES 3
+#define KTLS_MAX_GROUPS 2
+#define KTLS_MAX_ALPN 8
+
+struct ktls_config {
+	enum ktls_role role;
+	uint16_t suites[KTLS_MAX_SUITES];
+	size_t n_suites;
+	uint16_t groups[KTLS_MAX_GROUPS];
+	size_t n_groups;
+	struct ktls_cert_chain chain; /* chain.n == 0: none */
+	X509_STORE *trust;            /* NULL only when nothing will be verified */
+	bool insecure;
+	char *server_name;
+	char *alpn[KTLS_MAX_ALPN];
+	size_t n_alpn;
+	enum ktls_client_auth client_auth;
+	char *keylog_path;
+	int trace_fd;
+	char error[256];
+};
+
+/* Handshake states. Each names what the machine waits for next (RFC 8446 §A.1, §A.2). */
+enum ktls_hs_state {
+	HS_CLIENT_START,           /* send ClientHello */
+	HS_CLIENT_WAIT_SH,         /* ServerHello or HelloRetryRequest */
+	HS_CLIENT_WAIT_EE,
+	HS_CLIENT_WAIT_CERT_CR,    /* Certificate or CertificateRequest */
+	HS_CLIENT_WAIT_CERT,
+	HS_CLIENT_WAIT_CV,
+	HS_CLIENT_WAIT_FINISHED,
+	HS_SERVER_WAIT_CH,         /* ClientHello (first, or second after HRR) */
+	HS_SERVER_WAIT_CERT,       /* client Certificate, after our CertificateRequest */
+	HS_SERVER_WAIT_CV,
+	HS_SERVER_WAIT_FINISHED,
+	HS_CONNECTED,
+	HS_FAILED,
+};
+
+struct ktls_buf {
+	uint8_t *data;
+	size_t len, cap;
+	size_t pos; /* consumed from the front */
+};
+
+struct ktls_session {
+	const struct ktls_config *cfg;
+	int fd;
+	enum ktls_role role;
+	enum ktls_hs_state state;
+	int err;               /* sticky fatal error, 0 while healthy */
+	char error[320];
+	int alert_sent, alert_received; /* -1: none */
+	bool close_notify_received, close_notify_sent;
+
+	/* negotiation */
+	const struct ktls_suite *suite;
+	uint16_t group;
+	uint16_t sig_scheme;      /* server's CertificateVerify scheme */
+	uint16_t our_sig_scheme;  /* the scheme we sign with */
+	bool hello_retry;
+	bool cert_requested;      /* server: we sent CertificateRequest; client: we got one */
+	bool send_own_cert;       /* client: we answer the CertificateRequest with our chain */
+	uint8_t client_random[32];
+	uint8_t session_id[32];
+	size_t session_id_len;
+	uint8_t cookie[64];
+	size_t cookie_len;
+	uint8_t cr_context[255];
+	size_t cr_context_len;
+	struct ktls_u16_list peer_sig_algs; /* from CertificateRequest; points into sig_algs_buf */
+	uint8_t sig_algs_buf[128];
+	char alpn[256];
+	bool has_alpn;
+	char server_name[256];
+	bool has_server_name;
+	char peer_subject[256];
+	bool has_peer_subject;
+	EVP_PKEY *peer_key;
+
+	/* crypto state */
+	struct ktls_transcript transcript;
+	struct ktls_keysched ks;
+	struct ktls_kex kex;
+	struct ktls_record_key rx, tx;
+	bool rx_protected, tx_protected;
+	bool ccs_allowed;         /* a middlebox ChangeCipherSpec may still arrive (§D.4) */
+
+	/* I/O: the record being read, handshake bytes being reassembled, output queued */
+	uint8_t *rec;             /* TLS_MAX_RECORD bytes */
+	size_t rec_len;           /* bytes of the current record read so far */
+	struct ktls_buf hs_in;    /* plaintext handshake bytes not yet consumed */
+	struct ktls_buf out;      /* records waiting to be written */
+	struct ktls_buf app_in;   /* decrypted application data not yet returned */
+};
+
+/* handshake.c */
+/* Records a fatal error: message for ktls_session_error, and the alert for err queued
+ * (best effort) to the peer. Returns err. */
+int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Adds one handshake message to the transcript and queues it in records under the current
+ * write protection. */
+KTLS_MUST_CHECK int ktls_hs_send(struct ktls_session *s, const uint8_t *msg, size_t len);
+/* Queues a record of `type` with data under the current write protection. */
+KTLS_MUST_CHECK int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data,
+				      size_t len);
+/* Writes queued output. Returns 0 when all is written, KTLS_WANT_WRITE, or KTLS_EIO. */
+KTLS_MUST_CHECK int ktls_flush(struct ktls_session *s);
+/* Reads one whole record into s->rec (header + body, exactly). Returns 0, KTLS_WANT_READ,
+ * KTLS_ECLOSED at EOF, KTLS_EIO, or the header's error. */
+KTLS_MUST_CHECK int ktls_read_record(struct ktls_session *s);
+/* Installs a traffic secret as our write or read protection in userspace. */
+KTLS_MUST_CHECK int ktls_set_tx_secret(struct ktls_session *s, const uint8_t *secret);
+KTLS_MUST_CHECK int ktls_set_rx_secret(struct ktls_session *s, const uint8_t *secret);
+/* Key log line ("CLIENT_HANDSHAKE_TRAFFIC_SECRET") when a key log is configured. */
+void ktls_keylog(const struct ktls_session *s, const char *label, const uint8_t *secret,
+		 size_t len);
+/* Trace output (no-ops without a trace fd). */
+void ktls_trace(const struct ktls_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ktls_trace_message(const struct ktls_session *s, bool sent, const uint8_t *msg,
+			size_t len);
+/* A labelled public value in hex (a transcript hash; never a secret). */
+void ktls_trace_hash(const struct ktls_session *s, const char *label, const uint8_t *p,
+		     size_t len);
+
+/* hs_client.c / hs_server.c: the state machines. A handler gets one whole handshake message
+ * (header included) of the type the dispatch table in handshake.c paired with the current
+ * state; it adds the message to the transcript at the point the RFC's hashes need, moves the
+ * state on, and returns 0 or ktls_hs_fail(...). */
+KTLS_MUST_CHECK int ktls_client_start(struct ktls_session *s);
+typedef int (*ktls_hs_handler)(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_client_on_server_hello(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_client_on_encrypted_extensions(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_client_on_certificate_request(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_client_on_certificate(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_client_on_certificate_verify(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_client_on_finished(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_server_on_certificate(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_server_on_certificate_verify(struct ktls_session *s, const uint8_t *msg, size_t len);
+int ktls_server_on_finished(struct ktls_session *s, const uint8_t *msg, size_t len);
+
+/* hs_common.c: steps both roles take alike. */
+/* Certificate + CertificateVerify from our configured chain (§4.4.2, §4.4.3); with
+ * send_empty, an empty Certificate (client without a certificate). */
+KTLS_MUST_CHECK int ktls_hs_send_certificate(struct ktls_session *s, bool send_empty);
+/* Finished (§4.4.4) with our handshake traffic secret. */
+KTLS_MUST_CHECK int ktls_hs_send_finished(struct ktls_session *s);
+/* Checks the peer's Certificate: decodes it, verifies the chain (unless insecure), keeps
+ * the leaf key and subject. Adds the message to the transcript. */
+KTLS_MUST_CHECK int ktls_hs_recv_certificate(struct ktls_session *s, const uint8_t *msg,
+					     size_t len, bool *empty);
+/* Checks the peer's CertificateVerify against the transcript so far, then adds it. */
+KTLS_MUST_CHECK int ktls_hs_recv_certificate_verify(struct ktls_session *s, const uint8_t *msg,
+						    size_t len);
+/* §7.1 up to the handshake traffic secrets, from the (EC)DHE shared secret (wiped after),
+ * over the transcript through ServerHello; key log and trace. */
+KTLS_MUST_CHECK int ktls_hs_derive_handshake_secrets(struct ktls_session *s, uint8_t *shared,
+						     size_t shared_len);
+/* §7.1 Master Secret and the application traffic and exporter secrets, over the transcript
+ * through the server's Finished; key log and trace. */
+KTLS_MUST_CHECK int ktls_hs_derive_application_secrets(struct ktls_session *s);
+/* Checks the peer's Finished (constant-time), then adds it. */
+KTLS_MUST_CHECK int ktls_hs_recv_finished(struct ktls_session *s, const uint8_t *msg,
+					  size_t len);
+
+/* buffers */
+KTLS_MUST_CHECK int ktls_buf_append(struct ktls_buf *b, const uint8_t *p, size_t n);
+void ktls_buf_consume(struct ktls_buf *b, size_t n);
+void ktls_buf_free(struct ktls_buf *b);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * x509.h — certificates for TLS 1.3 authentication (RFC 8446 §4.4.2): our own chain and key,
+ * the trust store, and verification of the peer's chain, through OpenSSL's X509 API.
+ *
+ * Chains travel as DER blobs, leaf first (§4.4.2: "The sender's certificate MUST come in the
+ * first CertificateEntry"), which is what the Certificate message carries; OpenSSL objects
+ * stay inside this file except for the EVP_PKEY keys handed to sig.h and the X509_STORE the
+ * configuration owns. A verification failure comes back as the code whose alert reports it
+ * (unknown_ca, certificate_expired, bad_certificate) with a human message in errbuf.
+ */
+#ifndef KTLS_X509_H
+#define KTLS_X509_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+
+#include "wire.h"
+
+
+struct ktls_cert_chain {
+	uint8_t *der[KTLS_MAX_CHAIN]; /* leaf first */
+	size_t der_len[KTLS_MAX_CHAIN];
+	size_t n;
+	EVP_PKEY *key; /* the leaf's private key */
+};
+
+/* Loads the PEM certificates of cert_pem_path (leaf first, then intermediates) as DER and
+ * the private key of key_pem_path into *c (overwritten; free with ktls_cert_chain_free).
+ * An encrypted key is refused, never prompted for. Returns 0, or KTLS_EINVAL with a message
+ * in errbuf when a file cannot be read, holds no certificate or key, has more than
+ * KTLS_MAX_CHAIN certificates, or the key does not match the leaf; KTLS_ENOMEM. */
+KTLS_MUST_CHECK int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_pem_path,
+					 const char *key_pem_path, char *errbuf, size_t errlen);
+
+/* Frees and zeroes *c; safe on a zeroed or already freed chain. Returns nothing. */
+void ktls_cert_chain_free(struct ktls_cert_chain *c);
+
+/* A trust store from the PEM file ca_file and/or the hashed directory ca_dir (c_rehash
+ * layout), or OpenSSL's default system paths when both are NULL. Returns 0 and *out (free
+ * with X509_STORE_free), KTLS_EINVAL with a message in errbuf when a location cannot be
+ * loaded, or KTLS_ENOMEM. */
+KTLS_MUST_CHECK int ktls_trust_load(X509_STORE **out, const char *ca_file, const char *ca_dir,
+				    char *errbuf, size_t errlen);
+
+/* Verifies the peer's chain (n DER certificates, leaf first) against store at the current
+ * time, for a TLS server (verifying_server != 0: serverAuth) or client (clientAuth). When
+ * host is not NULL the leaf must be valid for it: as an IP address when it parses as IPv4 or
+ * IPv6, else as a DNS name. Returns 0, *leaf_key (the leaf's public key; caller frees with
+ * EVP_PKEY_free) and the leaf's subject as one line ("CN=localhost", truncated to
+ * subject_len; subject may be NULL); or, with a message in errbuf:
+ *   KTLS_EUNKNOWNCA     the chain does not lead to a trusted root
+ *   KTLS_ECERTEXPIRED   a certificate is expired or not yet valid
+ *   KTLS_EBADCERT       not valid for host, not parseable, no certificate, any other failure
+ *   KTLS_EINVAL         store is NULL, or host is "" (which OpenSSL would take as "any")
+ *   KTLS_ENOMEM, KTLS_ECRYPTO */
+KTLS_MUST_CHECK int ktls_verify_chain(X509_STORE *store, const uint8_t *const *der,
+				      const size_t *der_len, size_t n, int verifying_server,
+				      const char *host, EVP_PKEY **leaf_key, char *subject,
+				      size_t subject_len, char *errbuf, size_t errlen);
+
+/* Without verification (insecure mode): parses the leaf and gives its public key (caller
+ * frees) and one-line subject. Returns 0, or KTLS_EBADCERT when the DER does not parse (or
+ * its key is of a type OpenSSL does not know). */
+KTLS_MUST_CHECK int ktls_cert_leaf_key(const uint8_t *der, size_t len, EVP_PKEY **leaf_key,
+				       char *subject, size_t subject_len);
+
+#endif

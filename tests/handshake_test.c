@@ -1,0 +1,436 @@
+/*
+ * handshake_test.c — our client against our server, in one process over a socketpair, both
+ * sockets non-blocking: the state machines are driven step by step exactly as an epoll loop
+ * would drive them (KTLS_WANT_READ / KTLS_WANT_WRITE), across every suite × group × server
+ * key type. Then mutual TLS, HelloRetryRequest, ALPN, the middlebox ChangeCipherSpec rule
+ * (RFC 8446 §5, §D.4), application data both ways across record boundaries, close_notify.
+ * Interop with OpenSSL and GnuTLS lives in interop_test.c.
+ */
+#include "harness.h"
+
+#include "ktls.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char *certs_dir(void)
+{
+	const char *d = getenv("KTLS_CERTS");
+	return d && *d ? d : "build/certs";
+}
+
+static char *cert_path(const char *name, const char *ext)
+{
+	static char paths[8][256];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, 256, "%s/%s.%s", certs_dir(), name, ext);
+	return p;
+}
+
+struct pair {
+	int cfd, sfd; /* client's and server's ends */
+	struct ktls_config *ccfg, *scfg;
+	struct ktls_session *c, *s;
+	int crc, src;   /* last results */
+	int want_reads; /* how often a side had to wait: proves the non-blocking path ran */
+};
+
+static void pair_open(struct pair *p)
+{
+	int sv[2];
+	memset(p, 0, sizeof(*p));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		abort();
+	p->cfd = sv[0];
+	p->sfd = sv[1];
+	fcntl(p->cfd, F_SETFL, O_NONBLOCK);
+	fcntl(p->sfd, F_SETFL, O_NONBLOCK);
+	p->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
+	p->scfg = ktls_config_new(KTLS_ROLE_SERVER);
+}
+
+static void pair_close(struct pair *p)
+{
+	ktls_session_free(p->c);
+	ktls_session_free(p->s);
+	ktls_config_free(p->ccfg);
+	ktls_config_free(p->scfg);
+	if (p->cfd > 0)
+		close(p->cfd);
+	if (p->sfd > 0)
+		close(p->sfd);
+}
+
+/* Steps both handshakes until neither can move; returns when both are done or one failed. */
+static void pair_handshake(struct pair *p)
+{
+	if (!p->c)
+		p->c = ktls_session_new(p->ccfg, p->cfd);
+	if (!p->s)
+		p->s = ktls_session_new(p->scfg, p->sfd);
+	p->crc = p->src = KTLS_WANT_READ;
+	for (int i = 0; i < 100; i++) {
+		if (p->crc == KTLS_WANT_READ || p->crc == KTLS_WANT_WRITE)
+			p->crc = ktls_session_handshake(p->c);
+		if (p->src == KTLS_WANT_READ || p->src == KTLS_WANT_WRITE)
+			p->src = ktls_session_handshake(p->s);
+		p->want_reads += (p->crc == KTLS_WANT_READ) + (p->src == KTLS_WANT_READ);
+		bool c_done = p->crc != KTLS_WANT_READ && p->crc != KTLS_WANT_WRITE;
+		bool s_done = p->src != KTLS_WANT_READ && p->src != KTLS_WANT_WRITE;
+		if ((c_done && s_done) || (c_done && p->crc) || (s_done && p->src)) {
+			/* let the other side read the alert the failing side sent */
+			if (!c_done)
+				p->crc = ktls_session_handshake(p->c);
+			if (!s_done)
+				p->src = ktls_session_handshake(p->s);
+			return;
+		}
+	}
+}
+
+static bool set_server_cert(struct pair *p, const char *name)
+{
+	return ktls_config_set_cert(p->scfg, cert_path(name, "pem"), cert_path(name, "key")) == 0;
+}
+
+static bool trust_test_ca(struct pair *p)
+{
+	return ktls_config_set_ca(p->ccfg, cert_path("ca", "pem"), NULL) == 0 &&
+	       ktls_config_set_server_name(p->ccfg, "localhost") == 0;
+}
+
+/* Moves len bytes from one session to the other through the non-blocking sockets. */
+static bool transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
+		     size_t len, uint8_t *got)
+{
+	size_t sent = 0, recvd = 0;
+	for (int spins = 0; recvd < len && spins < 100000; spins++) {
+		if (sent < len) {
+			size_t chunk = len - sent > 7000 ? 7000 : len - sent;
+			long n = ktls_send(from, data + sent, chunk);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (n != KTLS_WANT_WRITE)
+				return false;
+		} else if (ktls_send(from, NULL, 0) < 0 && false) {
+		}
+		long n = ktls_recv(to, got + recvd, len - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else if (n != KTLS_WANT_READ)
+			return false;
+	}
+	return recvd == len && !memcmp(data, got, len);
+}
+
+FIXTURE(matrix)
+{
+	struct pair p;
+};
+
+FIXTURE_VARIANT(matrix)
+{
+	const char *suite;
+	uint16_t suite_id;
+	const char *group;
+	uint16_t group_id;
+	const char *key;
+	uint16_t scheme;
+};
+
+#define MATRIX(sname, sid, gname, gid, kname, sch) \
+	FIXTURE_VARIANT_ADD(matrix, sname##_##gname##_##kname) { \
+		.suite = #sname, .suite_id = sid, .group = #gname, .group_id = gid, \
+		.key = "server-" #kname, .scheme = sch };
+#define MATRIX_KEYS(sname, sid, gname, gid) \
+	MATRIX(sname, sid, gname, gid, rsa, 0x0804) \
+	MATRIX(sname, sid, gname, gid, ecdsa, 0x0403) \
+	MATRIX(sname, sid, gname, gid, ed25519, 0x0807)
+#define MATRIX_GROUPS(sname, sid) \
+	MATRIX_KEYS(sname, sid, x25519, KTLS_GROUP_X25519) \
+	MATRIX_KEYS(sname, sid, secp256r1, KTLS_GROUP_SECP256R1)
+MATRIX_GROUPS(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256)
+MATRIX_GROUPS(aes128, KTLS_TLS_AES_128_GCM_SHA256)
+MATRIX_GROUPS(aes256, KTLS_TLS_AES_256_GCM_SHA384)
+
+FIXTURE_SETUP(matrix)
+{
+	pair_open(&self->p);
+	ASSERT_NONNULL(self->p.ccfg);
+	ASSERT_NONNULL(self->p.scfg);
+	ASSERT_TRUE(set_server_cert(&self->p, variant->key));
+	ASSERT_TRUE(trust_test_ca(&self->p));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, variant->suite));
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, variant->group));
+}
+
+FIXTURE_TEARDOWN(matrix)
+{
+	pair_close(&self->p);
+}
+
+TEST_F(matrix, handshake_data_and_close)
+{
+	struct ktls_session_info ci, si;
+	static uint8_t data[100000], got[100000];
+	const size_t sizes[] = { 1, 16383, 16384, 16385, sizeof(data) };
+
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	EXPECT_GT(self->p.want_reads, 0); /* the non-blocking path was exercised */
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_EQ(0x0304, ci.version);
+	EXPECT_EQ(variant->suite_id, ci.cipher_suite);
+	EXPECT_EQ(variant->suite_id, si.cipher_suite);
+	EXPECT_EQ(variant->group_id, ci.group);
+	EXPECT_EQ(variant->group_id, si.group);
+	EXPECT_EQ(variant->scheme, ci.signature_scheme);
+	EXPECT_EQ(0, ci.hello_retry);
+	EXPECT_STREQ("CN=localhost", ci.peer_subject);
+	EXPECT_STREQ("localhost", si.server_name);
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + 7);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ASSERT_TRUE(transfer(self->p.c, self->p.s, data, sizes[i], got));
+		ASSERT_TRUE(transfer(self->p.s, self->p.c, data, sizes[i], got));
+	}
+	/* close_notify both ways: each side then reads end of stream */
+	ASSERT_EQ(0, ktls_close(self->p.c));
+	ASSERT_EQ(0, ktls_recv(self->p.s, got, sizeof(got)));
+	ASSERT_EQ(0, ktls_close(self->p.s));
+	ASSERT_EQ(0, ktls_recv(self->p.c, got, sizeof(got)));
+}
+
+FIXTURE(pair)
+{
+	struct pair p;
+};
+
+FIXTURE_SETUP(pair)
+{
+	pair_open(&self->p);
+	ASSERT_NONNULL(self->p.ccfg);
+	ASSERT_TRUE(set_server_cert(&self->p, "server-ecdsa"));
+	ASSERT_TRUE(trust_test_ca(&self->p));
+}
+
+FIXTURE_TEARDOWN(pair)
+{
+	pair_close(&self->p);
+}
+
+TEST_F(pair, mutual_tls)
+{
+	struct ktls_session_info si;
+	ASSERT_EQ(0, ktls_config_set_client_auth(self->p.scfg, KTLS_CLIENT_AUTH_REQUIRED));
+	ASSERT_EQ(0, ktls_config_set_ca(self->p.scfg, cert_path("ca", "pem"), NULL));
+	ASSERT_EQ(0, ktls_config_set_cert(self->p.ccfg, cert_path("client", "pem"),
+					  cert_path("client", "key")));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_STREQ("CN=ktls-test-client", si.peer_subject);
+}
+
+TEST_F(pair, optional_client_cert_absent)
+{
+	struct ktls_session_info si;
+	ASSERT_EQ(0, ktls_config_set_client_auth(self->p.scfg, KTLS_CLIENT_AUTH_OPTIONAL));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_NULL(si.peer_subject);
+}
+
+TEST_F(pair, required_client_cert_absent)
+{
+	struct ktls_session_info ci, si;
+	ASSERT_EQ(0, ktls_config_set_client_auth(self->p.scfg, KTLS_CLIENT_AUTH_REQUIRED));
+	pair_handshake(&self->p);
+	ASSERT_EQ(KTLS_ECERTREQUIRED, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_EQ(116, si.alert_sent); /* certificate_required */
+	/* the client finished its side first; it learns of the alert on its next read */
+	uint8_t buf[16];
+	long n = self->p.crc ? self->p.crc : ktls_recv(self->p.c, buf, sizeof(buf));
+	EXPECT_EQ(KTLS_EALERT, n);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_EQ(116, ci.alert_received);
+	EXPECT_STREQ("peer sent alert: certificate_required", ktls_session_error(self->p.c));
+}
+
+TEST_F(pair, hello_retry_request)
+{
+	struct ktls_session_info ci, si;
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, "x25519,secp256r1"));
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, "secp256r1"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_EQ(1, ci.hello_retry);
+	EXPECT_EQ(1, si.hello_retry);
+	EXPECT_EQ(KTLS_GROUP_SECP256R1, ci.group);
+	uint8_t got[5];
+	ASSERT_TRUE(transfer(self->p.c, self->p.s, (const uint8_t *)"after", 5, got));
+}
+
+TEST_F(pair, no_common_group)
+{
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, "x25519"));
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, "secp256r1"));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EHANDSHAKE, self->p.src);
+	EXPECT_EQ(KTLS_EALERT, self->p.crc);
+	EXPECT_STREQ("peer sent alert: handshake_failure", ktls_session_error(self->p.c));
+}
+
+TEST_F(pair, no_common_suite)
+{
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, "aes256"));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, "chacha20,aes128"));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EHANDSHAKE, self->p.src);
+	EXPECT_EQ(KTLS_EALERT, self->p.crc);
+}
+
+TEST_F(pair, alpn)
+{
+	struct ktls_session_info ci, si;
+	ASSERT_EQ(0, ktls_config_set_alpn(self->p.ccfg, "h2,http/1.1"));
+	ASSERT_EQ(0, ktls_config_set_alpn(self->p.scfg, "http/1.1,h2"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_STREQ("http/1.1", ci.alpn); /* the server's preference wins */
+	EXPECT_STREQ("http/1.1", si.alpn);
+}
+
+TEST_F(pair, alpn_mismatch)
+{
+	struct ktls_session_info si;
+	ASSERT_EQ(0, ktls_config_set_alpn(self->p.ccfg, "http/1.1"));
+	ASSERT_EQ(0, ktls_config_set_alpn(self->p.scfg, "h2"));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_ENOALPN, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_EQ(120, si.alert_sent);
+	EXPECT_EQ(KTLS_EALERT, self->p.crc);
+}
+
+TEST_F(pair, wrong_host_is_bad_certificate)
+{
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_set_server_name(self->p.ccfg, "example.org"));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EBADCERT, self->p.crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_EQ(42, ci.alert_sent);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "example.org"));
+	EXPECT_EQ(KTLS_EALERT, self->p.src);
+}
+
+TEST_F(pair, insecure_skips_verification)
+{
+	ASSERT_EQ(0, ktls_config_set_server_name(self->p.ccfg, "example.org"));
+	ASSERT_EQ(0, ktls_config_set_insecure(self->p.ccfg, 1));
+	pair_handshake(&self->p);
+	EXPECT_EQ(0, self->p.crc);
+	EXPECT_EQ(0, self->p.src);
+}
+
+/* §5 / §D.4: a ChangeCipherSpec record of one 0x01 byte between ClientHello and the peer's
+ * Finished is dropped; any other value, or one after the handshake, is unexpected_message. */
+static void inject(int fd, const uint8_t *rec, size_t len)
+{
+	if (write(fd, rec, len) != (ssize_t)len)
+		abort();
+}
+
+TEST_F(pair, middlebox_change_cipher_spec_is_ignored)
+{
+	static const uint8_t ccs[] = { 20, 3, 3, 0, 1, 1 };
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	self->p.s = ktls_session_new(self->p.scfg, self->p.sfd);
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c)); /* ClientHello sent */
+	inject(self->p.sfd, ccs, sizeof(ccs)); /* as if the server sent it first */
+	inject(self->p.cfd, ccs, sizeof(ccs)); /* and the client before its hello reached it */
+	pair_handshake(&self->p);
+	EXPECT_EQ(0, self->p.crc);
+	EXPECT_EQ(0, self->p.src);
+}
+
+TEST_F(pair, bad_change_cipher_spec_is_unexpected)
+{
+	static const uint8_t ccs[] = { 20, 3, 3, 0, 1, 2 };
+	struct ktls_session_info ci;
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	self->p.s = ktls_session_new(self->p.scfg, self->p.sfd);
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c));
+	inject(self->p.sfd, ccs, sizeof(ccs));
+	ASSERT_EQ(KTLS_EUNEXPECTED, ktls_session_handshake(self->p.c));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_EQ(10, ci.alert_sent); /* unexpected_message */
+}
+
+TEST_F(pair, change_cipher_spec_after_handshake_is_unexpected)
+{
+	static const uint8_t ccs[] = { 20, 3, 3, 0, 1, 1 };
+	uint8_t buf[8];
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	inject(self->p.sfd, ccs, sizeof(ccs));
+	EXPECT_EQ(KTLS_EUNEXPECTED, ktls_recv(self->p.c, buf, sizeof(buf)));
+}
+
+TEST_F(pair, peer_closing_mid_handshake)
+{
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c));
+	shutdown(self->p.sfd, SHUT_WR); /* a clean TCP-style end of stream */
+	EXPECT_EQ(KTLS_ECLOSED, ktls_session_handshake(self->p.c));
+	EXPECT_STREQ("peer closed the connection during the handshake", ktls_session_error(self->p.c));
+}
+
+TEST_F(pair, peer_resetting_mid_handshake)
+{
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c));
+	close(self->p.sfd); /* with our ClientHello unread: the connection is reset */
+	self->p.sfd = -1;
+	EXPECT_EQ(KTLS_EIO, ktls_session_handshake(self->p.c));
+	EXPECT_STREQ("recv: Connection reset by peer", ktls_session_error(self->p.c));
+}
+
+TEST_F(pair, plaintext_client_hello_to_a_client_is_unexpected)
+{
+	/* a server that answers with a ClientHello: wrong message for the state */
+	struct pair q;
+	pair_open(&q);
+	ASSERT_TRUE(trust_test_ca(&q));
+	q.c = ktls_session_new(q.ccfg, q.cfd);
+	struct ktls_session *other = ktls_session_new(q.ccfg, q.sfd); /* a second client */
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(q.c));
+	/* the second client sends its ClientHello, then reads the first one's */
+	EXPECT_EQ(KTLS_EUNEXPECTED, ktls_session_handshake(other));
+	EXPECT_EQ(KTLS_EUNEXPECTED, ktls_session_handshake(q.c));
+	EXPECT_STREQ("unexpected client_hello message", ktls_session_error(q.c));
+	ktls_session_free(other);
+	pair_close(&q);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,192 @@
+/*
+ * cli.c — shared code of the command-line tools (see cli.h).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o)
+{
+	int err = 0;
+	if (!err && o->cert)
+		err = ktls_config_set_cert(cfg, o->cert, o->key ? o->key : o->cert);
+	if (!err && o->key && !o->cert) {
+		fprintf(stderr, "%s: --key needs --cert\n", prog);
+		return false;
+	}
+	if (!err && o->ca)
+		err = ktls_config_set_ca(cfg, o->ca, NULL);
+	if (!err && o->insecure)
+		err = ktls_config_set_insecure(cfg, 1);
+	if (!err && o->servername)
+		err = ktls_config_set_server_name(cfg, o->servername);
+	if (!err && o->alpn)
+		err = ktls_config_set_alpn(cfg, o->alpn);
+	if (!err && o->groups)
+		err = ktls_config_set_groups(cfg, o->groups);
+	if (!err && o->ciphers)
+		err = ktls_config_set_ciphers(cfg, o->ciphers);
+	if (!err && o->keylog)
+		err = ktls_config_set_keylog(cfg, o->keylog);
+	if (!err && o->trace)
+		err = ktls_config_set_trace(cfg, STDERR_FILENO);
+	if (!err && o->require_client_cert)
+		err = ktls_config_set_client_auth(cfg, KTLS_CLIENT_AUTH_REQUIRED);
+	else if (!err && o->client_cert)
+		err = ktls_config_set_client_auth(cfg, KTLS_CLIENT_AUTH_OPTIONAL);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
+		return false;
+	}
+	return true;
+}
+
+bool cli_split_host_port(char *arg, char **host, char **port)
+{
+	char *colon;
+	if (arg[0] == '[') {
+		char *end = strchr(arg, ']');
+		if (!end || end[1] != ':')
+			return false;
+		*end = 0;
+		*host = arg + 1;
+		*port = end + 2;
+	} else {
+		colon = strrchr(arg, ':');
+		if (!colon)
+			return false;
+		*colon = 0;
+		*host = arg;
+		*port = colon + 1;
+	}
+	return **host && **port;
+}
+
+int cli_connect(const char *prog, const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	int rc = getaddrinfo(host, port, &hints, &res), fd = -1, last = 0;
+	if (rc) {
+		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			last = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "%s: cannot connect to %s port %s: %s\n", prog, host, port,
+			strerror(last));
+	return fd;
+}
+
+int cli_listen(const char *prog, const char *bind_addr, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
+	int one = 1;
+	int rc = getaddrinfo(bind_addr, port, &hints, &res);
+	if (rc) {
+		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, bind_addr ? bind_addr : "*",
+			gai_strerror(rc));
+		return -1;
+	}
+	int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", prog,
+			bind_addr ? bind_addr : "*", port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+void cli_print_summary(const char *prog, const struct ktls_session *s)
+{
+	struct ktls_session_info info;
+	if (ktls_session_get_info(s, &info))
+		return;
+	const char *group = ktls_group_display_name(info.group);
+	const char *sig = ktls_sig_scheme_display_name(info.signature_scheme);
+	fprintf(stderr, "%s: TLSv1.3 %s %s %s alpn=%s sni=%s peer=%s%s\n", prog,
+		ktls_suite_name(info.cipher_suite), group ? group : "-", sig ? sig : "-",
+		info.alpn ? info.alpn : "-", info.server_name ? info.server_name : "-",
+		info.peer_subject ? info.peer_subject : "-",
+		info.hello_retry ? " (after HelloRetryRequest)" : "");
+}
+
+void cli_print_error(const char *prog, const char *what, const struct ktls_session *s, int err)
+{
+	const char *msg = s ? ktls_session_error(s) : "";
+	fprintf(stderr, "%s: %s: %s\n", prog, what, *msg ? msg : ktls_strerror(err));
+}
+
+int cli_relay(const char *prog, struct ktls_session *s, int sock)
+{
+	char buf[16384];
+	bool stdin_open = true, sock_open = true;
+
+	while (sock_open) {
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = STDIN_FILENO, .events = stdin_open ? POLLIN : 0 } };
+		if (poll(p, stdin_open ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
+			return EXIT_NETWORK;
+		}
+		if (stdin_open && p[1].revents) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n > 0) {
+				long sent = ktls_send(s, buf, (size_t)n);
+				if (sent < 0) {
+					cli_print_error(prog, "send", s, (int)sent);
+					return EXIT_TLS;
+				}
+			} else {
+				/* end of our input: close_notify, but keep reading the peer's
+				 * answer until it closes too (TLS 1.3 half-close, §6.1) */
+				stdin_open = false;
+				int err = ktls_close(s);
+				if (err) {
+					cli_print_error(prog, "close", s, err);
+					return EXIT_TLS;
+				}
+			}
+		}
+		if (p[0].revents) {
+			long n = ktls_recv(s, buf, sizeof(buf));
+			if (n > 0) {
+				if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+					return EXIT_NETWORK;
+				fflush(stdout);
+			} else if (n == 0) {
+				sock_open = false; /* close_notify */
+			} else if (n == KTLS_ECLOSED && !stdin_open) {
+				sock_open = false; /* peer just closed after our close_notify */
+			} else if (n != KTLS_WANT_READ) {
+				cli_print_error(prog, "receive", s, (int)n);
+				return EXIT_TLS;
+			}
+		}
+	}
+	if (stdin_open) {
+		int err = ktls_close(s);
+		if (err && err != KTLS_EIO)
+			cli_print_error(prog, "close", s, err);
+	}
+	return EXIT_OK;
+}

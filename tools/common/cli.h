@@ -1,0 +1,42 @@
+/*
+ * cli.h — what ktls-client and ktls-server share: option handling for the TLS settings,
+ * sockets, the one-line session summary, and the stdin/stdout relay.
+ */
+#ifndef KTLS_TOOLS_CLI_H
+#define KTLS_TOOLS_CLI_H
+
+#include <stdbool.h>
+
+#include "ktls.h"
+
+/* Exit codes of both tools. */
+enum {
+	EXIT_OK = 0,
+	EXIT_TLS = 1,     /* handshake or TLS protocol failure */
+	EXIT_USAGE = 2,   /* bad command line or configuration */
+	EXIT_NETWORK = 3, /* cannot connect / bind / accept */
+};
+
+/* TLS settings both tools take; NULL/false means "not given". */
+struct cli_tls_opts {
+	const char *cert, *key, *ca, *servername, *alpn, *groups, *ciphers, *keylog;
+	bool insecure, trace, client_cert, require_client_cert;
+};
+
+/* Applies opts to cfg; on error prints "<prog>: <reason>" and returns false. */
+bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o);
+/* Connects to host:port (numeric or by name); returns the fd or -1 after printing why. */
+int cli_connect(const char *prog, const char *host, const char *port);
+/* Listens on bind:port; returns the fd or -1 after printing why. */
+int cli_listen(const char *prog, const char *bind_addr, const char *port);
+/* Splits "host:port" or "[v6]:port"; returns false when malformed. */
+bool cli_split_host_port(char *arg, char **host, char **port);
+/* "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 x25519 ed25519 alpn=h2 peer=CN=localhost" on stderr. */
+void cli_print_summary(const char *prog, const struct ktls_session *s);
+/* Prints "<prog>: handshake failed: <reason>" on stderr. */
+void cli_print_error(const char *prog, const char *what, const struct ktls_session *s, int err);
+/* Copies stdin to the session and the session to stdout until both directions end: stdin
+ * EOF sends close_notify, the peer's close_notify or EOF ends reading. Returns an exit code. */
+int cli_relay(const char *prog, struct ktls_session *s, int sock);
+
+#endif

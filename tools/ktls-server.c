@@ -1,0 +1,164 @@
+/*
+ * ktls-server — accept TLS 1.3 connections: echo what a client sends (--echo), or relay
+ * stdin/stdout to one client like `openssl s_server`. Connections are served one at a time.
+ * See --help.
+ */
+#include "common/cli.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: ktls-server --cert FILE [--key FILE] [options]\n"
+	"\n"
+	"Listens for TCP connections, runs a TLS 1.3 handshake with each and prints a one-line\n"
+	"summary on stderr. Then, with --echo, sends back everything the client sends until it\n"
+	"closes; without, copies stdin to the client and the client's data to stdout.\n"
+	"\n"
+	"Options:\n"
+	"  --port PORT          port to listen on (default 4433)\n"
+	"  --bind ADDR          address to listen on (default: all)\n"
+	"  --cert FILE          our certificate chain, PEM, leaf first (required)\n"
+	"  --key FILE           its private key (default: the --cert file)\n"
+	"  --ca FILE            trust anchors for client certificates (default: system store)\n"
+	"  --client-cert        ask clients for a certificate (optional for them)\n"
+	"  --require-client-cert  ask, and refuse clients without one (certificate_required)\n"
+	"  --insecure           accept client certificates without verifying them\n"
+	"  --alpn LIST          ALPN protocols we serve, comma-separated, in preference order\n"
+	"  --groups LIST        key exchange groups: x25519, secp256r1, in preference order\n"
+	"  --ciphers LIST       cipher suites, in preference order: TLS_CHACHA20_POLY1305_SHA256\n"
+	"                       (chacha20), TLS_AES_128_GCM_SHA256 (aes128), TLS_AES_256_GCM_SHA384\n"
+	"                       (aes256)\n"
+	"  --echo               echo each client's data back to it\n"
+	"  --once               serve one connection, then exit with its status\n"
+	"  --keylog FILE        append NSS key log lines (also: SSLKEYLOGFILE)\n"
+	"  --trace              print every handshake message decoded and the key schedule\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Exit status (with --once): 0 success, 1 TLS failure, 2 usage error, 3 network error.\n";
+
+static int echo_loop(const char *prog, struct ktls_session *s)
+{
+	char buf[16384];
+	for (;;) {
+		long n = ktls_recv(s, buf, sizeof(buf));
+		if (n == 0)
+			break; /* close_notify: answer with ours */
+		if (n < 0) {
+			cli_print_error(prog, "receive", s, (int)n);
+			return EXIT_TLS;
+		}
+		long sent = ktls_send(s, buf, (size_t)n);
+		if (sent < 0) {
+			cli_print_error(prog, "send", s, (int)sent);
+			return EXIT_TLS;
+		}
+	}
+	int err = ktls_close(s);
+	if (err && err != KTLS_EIO) {
+		cli_print_error(prog, "close", s, err);
+		return EXIT_TLS;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "ca", required_argument, NULL, 'A' },
+		{ "client-cert", no_argument, NULL, 'C' },
+		{ "require-client-cert", no_argument, NULL, 'R' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "alpn", required_argument, NULL, 'a' },
+		{ "groups", required_argument, NULL, 'g' },
+		{ "ciphers", required_argument, NULL, 's' },
+		{ "echo", no_argument, NULL, 'e' },
+		{ "once", no_argument, NULL, '1' },
+		{ "keylog", required_argument, NULL, 'L' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = "ktls-server", *port = "4433", *bind_addr = NULL;
+	struct cli_tls_opts o = { 0 };
+	bool echo = false, once = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': port = optarg; break;
+		case 'b': bind_addr = optarg; break;
+		case 'c': o.cert = optarg; break;
+		case 'K': o.key = optarg; break;
+		case 'A': o.ca = optarg; break;
+		case 'C': o.client_cert = true; break;
+		case 'R': o.require_client_cert = true; break;
+		case 'k': o.insecure = true; break;
+		case 'a': o.alpn = optarg; break;
+		case 'g': o.groups = optarg; break;
+		case 's': o.ciphers = optarg; break;
+		case 'e': echo = true; break;
+		case '1': once = true; break;
+		case 'L': o.keylog = optarg; break;
+		case 't': o.trace = true; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n\n%s", prog, argv[optind], usage);
+		return EXIT_USAGE;
+	}
+	if (!o.cert) {
+		fprintf(stderr, "%s: --cert is required\n\n%s", prog, usage);
+		return EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
+	if (!cfg) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_USAGE;
+	}
+	if (!cli_configure(prog, cfg, &o)) {
+		ktls_config_free(cfg);
+		return EXIT_USAGE;
+	}
+	int lfd = cli_listen(prog, bind_addr, port);
+	if (lfd < 0) {
+		ktls_config_free(cfg);
+		return EXIT_NETWORK;
+	}
+	fprintf(stderr, "%s: listening on %s port %s\n", prog, bind_addr ? bind_addr : "*", port);
+	int rc = EXIT_OK;
+	do {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			perror("ktls-server: accept");
+			rc = EXIT_NETWORK;
+			break;
+		}
+		struct ktls_session *s;
+		int err = ktls_handshake(fd, cfg, &s);
+		if (err) {
+			cli_print_error(prog, "handshake failed", s, err);
+			rc = EXIT_TLS;
+		} else {
+			cli_print_summary(prog, s);
+			rc = echo ? echo_loop(prog, s) : cli_relay(prog, s, fd);
+		}
+		ktls_session_free(s);
+		close(fd);
+	} while (!once);
+	close(lfd);
+	ktls_config_free(cfg);
+	return rc;
+}
