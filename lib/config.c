@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -48,6 +49,8 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->groups[1] = TLS_GROUP_SECP256R1;
 	cfg->n_groups = 2;
 	cfg->trace_fd = -1;
+	cfg->offload = KTLS_OFFLOAD_BOTH;
+	cfg->setsockopt_fn = setsockopt;
 	if (role == KTLS_ROLE_CLIENT && load_default_trust(cfg)) {
 		ktls_config_free(cfg);
 		return NULL;
@@ -308,5 +311,17 @@ int ktls_config_set_keylog(struct ktls_config *cfg, const char *path)
 int ktls_config_set_trace(struct ktls_config *cfg, int fd)
 {
 	cfg->trace_fd = fd;
+	return 0;
+}
+
+int ktls_config_set_offload(struct ktls_config *cfg, enum ktls_offload_mode mode, int required)
+{
+	if (mode != KTLS_OFFLOAD_BOTH && mode != KTLS_OFFLOAD_TX && mode != KTLS_OFFLOAD_RX &&
+	    mode != KTLS_OFFLOAD_NONE)
+		return config_fail(cfg, KTLS_EINVAL, "unknown offload mode");
+	if (mode == KTLS_OFFLOAD_NONE && required)
+		return config_fail(cfg, KTLS_EINVAL, "offload cannot be both off and required");
+	cfg->offload = mode;
+	cfg->offload_required = required != 0;
 	return 0;
 }

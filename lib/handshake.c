@@ -109,6 +109,9 @@ void ktls_session_free(struct ktls_session *s)
 	EVP_PKEY_free(s->peer_key);
 	ktls_buf_free(&s->out);
 	ktls_buf_free(&s->app_in);
+	if (s->ctl)
+		sodium_memzero(s->ctl, TLS_MAX_PLAINTEXT);
+	free(s->ctl);
 	if (s->rec)
 		sodium_memzero(s->rec, TLS_MAX_RECORD);
 	free(s->rec);
@@ -156,6 +159,8 @@ int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)
 int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data, size_t len)
 {
 	size_t off = 0;
+	if (s->tx_offloaded)
+		return ktls_kernel_send_record(s, type, data, len);
 	do {
 		size_t n = len - off > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : len - off;
 		int err;
@@ -416,7 +421,13 @@ int ktls_session_handshake(struct ktls_session *s)
 		if (err)
 			return ktls_hs_fail(s, err, "%s", s->error);
 		if (s->state == HS_CONNECTED) {
-			release_handshake_state(s);
+			if (!s->offload_decided) {
+				s->offload_decided = true;
+				release_handshake_state(s);
+				err = ktls_session_offload(s);
+				if (err)
+					return err;
+			}
 			return 0;
 		}
 		if (s->state == HS_CLIENT_START) {

@@ -1,6 +1,15 @@
 /*
- * session.c — application data over an established session, in userspace for now: send,
- * receive (with alerts and post-handshake messages), close_notify, and session info.
+ * session.c — life after the handshake: the handoff of the traffic keys to the kernel, and
+ * application data, alerts, post-handshake messages and close_notify over whichever record
+ * layer carries each direction — the kernel's (kTLS) or ours (userspace fallback).
+ *
+ * The kernel handoff (DESIGN.md): nothing after the peer's Finished has been read (the
+ * handshake reads one record at a time), so every byte still in the socket belongs to the
+ * kernel once TLS_RX is set. With kernel RX, a record that is not application data (alert,
+ * NewSessionTicket, KeyUpdate) makes a plain recv() fail with EIO: we read with recvmsg and a
+ * cmsg buffer, learn the type from TLS_GET_RECORD_TYPE, and insist on MSG_EOR for control
+ * records. With kernel TX, alerts and handshake messages go out with a TLS_SET_RECORD_TYPE
+ * cmsg so the kernel's sequence numbers stay right.
  */
 #include "session.h"
 
@@ -8,17 +17,209 @@
 #include "sig.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+/* ---- the handoff --------------------------------------------------------------------- */
+
+static uint8_t *own_app_secret(struct ktls_session *s)
+{
+	return s->role == KTLS_ROLE_CLIENT ? s->ks.client_application_traffic
+					   : s->ks.server_application_traffic;
+}
+
+static uint8_t *peer_app_secret(struct ktls_session *s)
+{
+	return s->role == KTLS_ROLE_CLIENT ? s->ks.server_application_traffic
+					   : s->ks.client_application_traffic;
+}
+
+int ktls_session_offload(struct ktls_session *s)
+{
+	const struct ktls_config *cfg = s->cfg;
+	char reason[sizeof(s->offload_status)] = "";
+	bool want_tx = cfg->offload == KTLS_OFFLOAD_BOTH || cfg->offload == KTLS_OFFLOAD_TX;
+	bool want_rx = cfg->offload == KTLS_OFFLOAD_BOTH || cfg->offload == KTLS_OFFLOAD_RX;
+	int err = 0;
+
+	if (!want_tx && !want_rx) {
+		snprintf(s->offload_status, sizeof(s->offload_status), "offload disabled by configuration");
+		return 0;
+	}
+	/* preconditions: nothing of ours still queued, nothing of the peer's read ahead */
+	if (s->out.len != s->out.pos || s->app_in.len != s->app_in.pos || s->rec_len)
+		return ktls_hs_fail(s, KTLS_EINTERNAL, "cannot offload: data still buffered in userspace");
+
+	err = ktls_offload_attach(cfg->setsockopt_fn, s->fd, reason, sizeof(reason));
+	if (!err && want_tx) {
+		err = ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
+					   own_app_secret(s), s->tx.seq, reason, sizeof(reason));
+		s->tx_offloaded = !err;
+	}
+	if (!err && want_rx) {
+		err = ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_RX, s->suite,
+					   peer_app_secret(s), s->rx.seq, reason, sizeof(reason));
+		s->rx_offloaded = !err;
+	}
+	snprintf(s->offload_status, sizeof(s->offload_status), "%s", reason);
+	if (s->tx_offloaded)
+		ktls_record_key_wipe(&s->tx);
+	if (s->rx_offloaded) {
+		ktls_record_key_wipe(&s->rx);
+		/* the kernel reads from here on; our record buffer is no longer needed */
+		sodium_memzero(s->rec, TLS_MAX_RECORD);
+		free(s->rec);
+		s->rec = NULL;
+	}
+	/* What the kernel holds we do not keep: the handshake secrets and the master secret
+	 * go now; the application traffic secrets stay only because a KeyUpdate (§7.2)
+	 * derives the next key from them. */
+	sodium_memzero(s->ks.secret, sizeof(s->ks.secret));
+	sodium_memzero(s->ks.client_handshake_traffic, sizeof(s->ks.client_handshake_traffic));
+	sodium_memzero(s->ks.server_handshake_traffic, sizeof(s->ks.server_handshake_traffic));
+	ktls_trace(s, "--- offload: tx %s, rx %s%s%s", s->tx_offloaded ? "kernel" : "userspace",
+		   s->rx_offloaded ? "kernel" : "userspace", *reason ? ": " : "", reason);
+	if (err && cfg->offload_required)
+		return ktls_hs_fail(s, KTLS_EOFFLOAD, "kernel TLS required but unavailable: %s", reason);
+	return 0;
+}
+
+/* ---- kernel I/O ---------------------------------------------------------------------- */
+
+/* Waits until fd is ready for events (on a non-blocking socket in a blocking call). */
+static void wait_fd(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	poll(&p, 1, -1);
+}
+
+int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t *data, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint8_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (type != TLS_CONTENT_APPLICATION_DATA) {
+		/* one sendmsg per control record: the kernel makes it exactly one record */
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_TLS;
+		c->cmsg_type = TLS_SET_RECORD_TYPE;
+		c->cmsg_len = CMSG_LEN(sizeof(uint8_t));
+		*CMSG_DATA(c) = type;
+	}
+	size_t done = 0;
+	while (done < len || (len == 0 && !done)) {
+		ssize_t n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			wait_fd(s->fd, POLLOUT);
+			continue;
+		}
+		if (n < 0) {
+			snprintf(s->error, sizeof(s->error), "sendmsg: %s", strerror(errno));
+			return KTLS_EIO;
+		}
+		if (len == 0)
+			break;
+		done += (size_t)n;
+		iov.iov_base = (uint8_t *)data + done;
+		iov.iov_len = len - done;
+	}
+	return 0;
+}
+
+/* Reads from kernel RX: application data straight into buf, or one whole control record
+ * into s->ctl. Returns bytes of data, 0 with *ctl_type set for a control record, or an
+ * error (KTLS_WANT_READ, KTLS_ECLOSED at EOF, ...). */
+static long kernel_recv(struct ktls_session *s, void *buf, size_t len, uint8_t *ctl_type)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint8_t))];
+		struct cmsghdr align;
+	} cbuf;
+	uint8_t *dst = buf;
+	size_t cap = len;
+	bool in_control = false;
+
+	*ctl_type = 0;
+	for (;;) {
+		struct iovec iov = { .iov_base = dst, .iov_len = cap };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+				      .msg_controllen = sizeof(cbuf.buf) };
+		ssize_t n = recvmsg(s->fd, &msg, 0);
+		if (n < 0) {
+			int e = errno;
+			if (e == EINTR)
+				continue;
+			if ((e == EAGAIN || e == EWOULDBLOCK) && !in_control)
+				return KTLS_WANT_READ;
+			if (e == EAGAIN || e == EWOULDBLOCK) { /* rest of a control record */
+				wait_fd(s->fd, POLLIN);
+				continue;
+			}
+			if (e == EBADMSG)
+				return ktls_hs_fail(s, KTLS_EBADMAC, "the kernel could not authenticate a record "
+						    "(bad_record_mac)");
+			if (e == EMSGSIZE)
+				return ktls_hs_fail(s, KTLS_EOVERFLOW, "the kernel received an oversized record");
+			if (e == EKEYEXPIRED)
+				return ktls_hs_fail(s, KTLS_EKEYUPDATE, "kernel RX is paused for a key update");
+			snprintf(s->error, sizeof(s->error), "recvmsg: %s", strerror(e));
+			return ktls_hs_fail(s, KTLS_EIO, "%s", s->error);
+		}
+		if (msg.msg_flags & MSG_CTRUNC)
+			return ktls_hs_fail(s, KTLS_EINTERNAL, "record type cmsg truncated (MSG_CTRUNC)");
+		uint8_t type = TLS_CONTENT_APPLICATION_DATA;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_GET_RECORD_TYPE)
+				type = *CMSG_DATA(c);
+		if (n == 0 && !in_control)
+			return KTLS_ECLOSED; /* TCP end of stream */
+		if (type == TLS_CONTENT_APPLICATION_DATA && !in_control)
+			return n;
+		/* a control record: gather it whole into s->ctl */
+		if (!in_control) {
+			if (!s->ctl && !(s->ctl = malloc(TLS_MAX_PLAINTEXT)))
+				return ktls_hs_fail(s, KTLS_ENOMEM, "out of memory");
+			if ((size_t)n > TLS_MAX_PLAINTEXT)
+				return ktls_hs_fail(s, KTLS_EOVERFLOW, "control record too large");
+			memcpy(s->ctl, buf, (size_t)n);
+			s->ctl_len = (size_t)n;
+			in_control = true;
+			*ctl_type = type;
+		} else {
+			if (type != *ctl_type || n == 0)
+				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "control record ended early");
+			s->ctl_len += (size_t)n;
+		}
+		if (msg.msg_flags & MSG_EOR)
+			return 0;
+		if (s->ctl_len >= TLS_MAX_PLAINTEXT)
+			return ktls_hs_fail(s, KTLS_EOVERFLOW, "control record without MSG_EOR");
+		dst = s->ctl + s->ctl_len;
+		cap = TLS_MAX_PLAINTEXT - s->ctl_len;
+	}
+}
+
+/* ---- sending ------------------------------------------------------------------------- */
 
 static int ensure_connected(struct ktls_session *s)
 {
 	if (s->err)
 		return s->err;
-	if (s->state != HS_CONNECTED) {
-		int err = ktls_session_handshake(s);
-		if (err)
-			return err;
-	}
+	if (s->state != HS_CONNECTED || !s->offload_decided)
+		return ktls_session_handshake(s);
 	return 0;
 }
 
@@ -29,6 +230,17 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 		return err;
 	if (s->close_notify_sent)
 		return KTLS_EINVAL;
+	if (s->tx_offloaded) {
+		ssize_t n;
+		do
+			n = send(s->fd, buf, len, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n >= 0)
+			return (long)n;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return KTLS_WANT_WRITE;
+		return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
+	}
 	/* finish what an earlier call left queued before taking more */
 	err = ktls_flush(s);
 	if (err == KTLS_WANT_WRITE)
@@ -45,9 +257,116 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 	return (long)len;
 }
 
-/* A handshake message after the handshake (§4.6): tickets are dropped for now (resumption
- * comes later), KeyUpdate changes the read key and, if asked, ours too. */
-static int post_handshake_message(struct ktls_session *s, const uint8_t *p, size_t len)
+long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count)
+{
+	int err = ensure_connected(s);
+	if (err)
+		return err;
+	if (s->tx_offloaded) {
+		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy */
+		off_t off = offset ? (off_t)*offset : 0;
+		size_t done = 0;
+		while (done < count) {
+			ssize_t n = sendfile(s->fd, in_fd, offset ? &off : NULL, count - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				if (done)
+					break;
+				return KTLS_WANT_WRITE;
+			}
+			if (n < 0)
+				return ktls_hs_fail(s, KTLS_EIO, "sendfile: %s", strerror(errno));
+			if (n == 0)
+				break; /* end of file */
+			done += (size_t)n;
+		}
+		if (offset)
+			*offset = off;
+		return (long)done;
+	}
+	/* userspace fallback: read, encrypt, write, a record at a time */
+	static const size_t chunk = TLS_MAX_PLAINTEXT;
+	uint8_t *buf = malloc(chunk);
+	size_t done = 0;
+	if (!buf)
+		return KTLS_ENOMEM;
+	while (done < count) {
+		size_t want = count - done < chunk ? count - done : chunk;
+		ssize_t n = offset ? pread(in_fd, buf, want, (off_t)*offset) : read(in_fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return ktls_hs_fail(s, KTLS_EIO, "read: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		long sent = ktls_send(s, buf, (size_t)n);
+		if (sent < 0) {
+			free(buf);
+			return sent;
+		}
+		if (offset)
+			*offset += n;
+		done += (size_t)n;
+	}
+	free(buf);
+	return (long)done;
+}
+
+/* ---- receiving ----------------------------------------------------------------------- */
+
+/* KeyUpdate (§4.6.3): the peer's next key for reading; with update_requested, ours too —
+ * announced first under the old key, then switched (§7.2). */
+static int on_key_update(struct ktls_session *s, uint8_t request)
+{
+	char reason[200];
+	int err = ktls_next_traffic_secret(s->suite->md(), peer_app_secret(s), peer_app_secret(s));
+	if (err)
+		return ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
+	if (s->rx_offloaded) {
+		err = ktls_offload_install(s->cfg->setsockopt_fn, s->fd, TLS_RX, s->suite,
+					   peer_app_secret(s), 0, reason, sizeof(reason));
+		if (err)
+			return ktls_hs_fail(s, KTLS_EKEYUPDATE,
+					    "peer sent KeyUpdate, but this kernel cannot take a new TLS_RX "
+					    "key (TLS 1.3 rekey needs Linux 6.14 or later): %s", reason);
+	} else {
+		err = ktls_set_rx_secret(s, peer_app_secret(s));
+		if (err)
+			return s->err ? err : ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
+	}
+	ktls_trace(s, "--- KeyUpdate from peer: new read key%s", request ? "; answering with ours" : "");
+	if (request != 1)
+		return 0;
+
+	uint8_t msg[5];
+	struct wire_writer w;
+	wire_writer_init(&w, msg, sizeof(msg));
+	err = ktls_encode_key_update(&w, 0);
+	if (!err)
+		err = ktls_queue_record(s, TLS_CONTENT_HANDSHAKE, msg, w.len);
+	if (!err)
+		err = ktls_next_traffic_secret(s->suite->md(), own_app_secret(s), own_app_secret(s));
+	if (err)
+		return s->err ? err : ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
+	if (s->tx_offloaded) {
+		err = ktls_offload_install(s->cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
+					   own_app_secret(s), 0, reason, sizeof(reason));
+		if (err)
+			return ktls_hs_fail(s, KTLS_EKEYUPDATE,
+					    "cannot answer KeyUpdate: this kernel cannot take a new TLS_TX "
+					    "key (TLS 1.3 rekey needs Linux 6.14 or later): %s", reason);
+		return 0;
+	}
+	err = ktls_set_tx_secret(s, own_app_secret(s));
+	return err ? ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err)) : 0;
+}
+
+/* Handshake messages after the handshake (§4.6): tickets are checked and dropped for now
+ * (resumption comes later); KeyUpdate changes keys. */
+static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, size_t len)
 {
 	struct wire_reader r;
 	const uint8_t *body;
@@ -58,50 +377,88 @@ static int post_handshake_message(struct ktls_session *s, const uint8_t *p, size
 	while (wire_remaining(&r)) {
 		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &mlen) ||
 		    wire_get_view(&r, mlen, &body))
-			return ktls_hs_fail(s, KTLS_EDECODE,
-					    "post-handshake message split across records");
+			return ktls_hs_fail(s, KTLS_EDECODE, "post-handshake message split across records");
+		int err;
 		if (type == TLS_HS_NEW_SESSION_TICKET) {
 			struct ktls_new_session_ticket t;
-			int err = ktls_decode_new_session_ticket(body, mlen, &t);
+			err = ktls_decode_new_session_ticket(body, mlen, &t);
 			if (err)
 				return ktls_hs_fail(s, err, "malformed NewSessionTicket");
 			continue;
 		}
 		if (type == TLS_HS_KEY_UPDATE) {
 			uint8_t request;
-			int err = ktls_decode_key_update(body, mlen, &request);
+			err = ktls_decode_key_update(body, mlen, &request);
 			if (err)
 				return ktls_hs_fail(s, err, "malformed KeyUpdate");
-			/* §4.6.3 / §7.2: next read key; answer update_requested with ours */
-			uint8_t *rx_secret = s->role == KTLS_ROLE_CLIENT ? s->ks.server_application_traffic
-									 : s->ks.client_application_traffic;
-			err = ktls_next_traffic_secret(s->suite->md(), rx_secret, rx_secret);
-			if (!err)
-				err = ktls_set_rx_secret(s, rx_secret);
-			if (!err && request == 1) {
-				uint8_t msg[5];
-				struct wire_writer w;
-				uint8_t *tx_secret = s->role == KTLS_ROLE_CLIENT
-							     ? s->ks.client_application_traffic
-							     : s->ks.server_application_traffic;
-				wire_writer_init(&w, msg, sizeof(msg));
-				err = ktls_encode_key_update(&w, 0);
-				if (!err)
-					err = ktls_queue_record(s, TLS_CONTENT_HANDSHAKE, msg, w.len);
-				if (!err)
-					err = ktls_next_traffic_secret(s->suite->md(), tx_secret, tx_secret);
-				if (!err)
-					err = ktls_set_tx_secret(s, tx_secret);
-			}
+			/* §5.1: a key change must end its record */
+			if (wire_remaining(&r))
+				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "data after KeyUpdate in its record");
+			err = on_key_update(s, request);
 			if (err)
-				return s->err ? err : ktls_hs_fail(s, err, "KeyUpdate failed: %s", ktls_strerror(err));
+				return err;
 			continue;
 		}
+		const char *name = ktls_handshake_type_name(type);
 		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected %s message after the handshake",
-				    ktls_handshake_type_name(type) ? ktls_handshake_type_name(type)
-								   : "handshake");
+				    name ? name : "handshake");
 	}
 	return 0;
+}
+
+/* A decrypted non-data record. Returns 0 to keep reading, 1 at close_notify, or an error. */
+static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p, size_t len)
+{
+	switch (type) {
+	case TLS_CONTENT_ALERT: {
+		uint8_t level, desc;
+		if (ktls_decode_alert(p, len, &level, &desc))
+			return ktls_hs_fail(s, KTLS_EDECODE, "malformed alert");
+		s->alert_received = desc;
+		if (desc == TLS_ALERT_CLOSE_NOTIFY) {
+			s->close_notify_received = true;
+			return 1;
+		}
+		if (desc == TLS_ALERT_USER_CANCELED)
+			return 0;
+		const char *name = ktls_alert_name(desc);
+		return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: %s", name ? name : "unknown");
+	}
+	case TLS_CONTENT_HANDSHAKE:
+		return post_handshake_messages(s, p, len);
+	default:
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected record type %u after the handshake",
+				    type);
+	}
+}
+
+/* One record through our own record layer: data into buf (or app_in), control handled. */
+static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
+{
+	int err = ktls_read_record(s);
+	if (err == KTLS_WANT_READ)
+		return err;
+	if (err == KTLS_ECLOSED)
+		return KTLS_ECLOSED;
+	if (err)
+		return ktls_hs_fail(s, err, "%s", err == KTLS_EIO ? s->error : ktls_strerror(err));
+	size_t rec_len = s->rec_len;
+	s->rec_len = 0;
+	uint8_t type, *plain;
+	size_t plain_len;
+	err = ktls_record_open(&s->rx, s->rec, rec_len, &type, &plain, &plain_len);
+	if (err)
+		return ktls_hs_fail(s, err, "cannot decrypt record: %s", ktls_strerror(err));
+	if (type != TLS_CONTENT_APPLICATION_DATA) {
+		err = control_record(s, type, plain, plain_len);
+		return err < 0 ? err : 0;
+	}
+	if (plain_len <= len) {
+		memcpy(buf, plain, plain_len);
+		return (long)plain_len;
+	}
+	err = ktls_buf_append(&s->app_in, plain, plain_len);
+	return err ? ktls_hs_fail(s, err, "out of memory") : 0;
 }
 
 long ktls_recv(struct ktls_session *s, void *buf, size_t len)
@@ -119,59 +476,28 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 		}
 		if (s->close_notify_received)
 			return 0;
-		err = ktls_flush(s); /* e.g. our KeyUpdate answer */
-		if (err && err != KTLS_WANT_WRITE)
-			return ktls_hs_fail(s, err, "%s", s->error);
-		err = ktls_read_record(s);
-		if (err == KTLS_WANT_READ)
-			return err;
-		if (err == KTLS_ECLOSED)
-			return ktls_hs_fail(s, err, "connection closed without close_notify");
-		if (err)
-			return ktls_hs_fail(s, err, "%s", err == KTLS_EIO ? s->error : ktls_strerror(err));
-		size_t rec_len = s->rec_len;
-		s->rec_len = 0;
-		uint8_t type, *plain;
-		size_t plain_len;
-		err = ktls_record_open(&s->rx, s->rec, rec_len, &type, &plain, &plain_len);
-		if (err)
-			return ktls_hs_fail(s, err, "cannot decrypt record: %s", ktls_strerror(err));
-		switch (type) {
-		case TLS_CONTENT_APPLICATION_DATA:
-			if (plain_len <= len) { /* straight to the caller */
-				memcpy(buf, plain, plain_len);
-				if (plain_len)
-					return (long)plain_len;
+		if (!s->tx_offloaded) {
+			err = ktls_flush(s); /* e.g. our answer to a KeyUpdate */
+			if (err && err != KTLS_WANT_WRITE)
+				return ktls_hs_fail(s, err, "%s", s->error);
+		}
+		long n;
+		if (s->rx_offloaded) {
+			uint8_t ctl_type;
+			n = kernel_recv(s, buf, len, &ctl_type);
+			if (n == 0 && ctl_type) {
+				err = control_record(s, ctl_type, s->ctl, s->ctl_len);
+				if (err < 0)
+					return err;
 				continue;
 			}
-			err = ktls_buf_append(&s->app_in, plain, plain_len);
-			if (err)
-				return ktls_hs_fail(s, err, "out of memory");
-			continue;
-		case TLS_CONTENT_ALERT: {
-			uint8_t level, desc;
-			if (ktls_decode_alert(plain, plain_len, &level, &desc))
-				return ktls_hs_fail(s, KTLS_EDECODE, "malformed alert");
-			s->alert_received = desc;
-			if (desc == TLS_ALERT_CLOSE_NOTIFY) {
-				s->close_notify_received = true;
-				return 0;
-			}
-			if (desc == TLS_ALERT_USER_CANCELED)
-				continue;
-			const char *name = ktls_alert_name(desc);
-			return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: %s",
-					    name ? name : "unknown");
+		} else {
+			n = userspace_recv(s, buf, len);
 		}
-		case TLS_CONTENT_HANDSHAKE:
-			err = post_handshake_message(s, plain, plain_len);
-			if (err)
-				return err;
-			continue;
-		default:
-			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected record type %u after the handshake",
-					    type);
-		}
+		if (n == KTLS_ECLOSED)
+			return ktls_hs_fail(s, KTLS_ECLOSED, "connection closed without close_notify");
+		if (n != 0)
+			return n; /* data, KTLS_WANT_READ, or an error */
 	}
 }
 
@@ -185,10 +511,12 @@ int ktls_close(struct ktls_session *s)
 		uint8_t body[2] = { 1 /* warning */, TLS_ALERT_CLOSE_NOTIFY };
 		int err = ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2);
 		if (err)
-			return err;
+			return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
 		s->close_notify_sent = true;
 		s->alert_sent = TLS_ALERT_CLOSE_NOTIFY;
 	}
+	if (s->tx_offloaded)
+		return 0;
 	int err = ktls_flush(s);
 	return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
 }
@@ -208,6 +536,9 @@ int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info
 	info->hello_retry = s->hello_retry;
 	info->alert_sent = s->alert_sent;
 	info->alert_received = s->alert_received;
+	info->tx_offloaded = s->tx_offloaded;
+	info->rx_offloaded = s->rx_offloaded;
+	info->offload_status = s->offload_status;
 	return 0;
 }
 

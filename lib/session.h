@@ -20,6 +20,7 @@
 #include "kex.h"
 #include "ktls.h"
 #include "messages.h"
+#include "offload.h"
 #include "record.h"
 #include "suite.h"
 #include "transcript.h"
@@ -44,6 +45,9 @@ struct ktls_config {
 	enum ktls_client_auth client_auth;
 	char *keylog_path;
 	int trace_fd;
+	enum ktls_offload_mode offload;
+	bool offload_required;
+	ktls_setsockopt_fn setsockopt_fn; /* setsockopt, or a test's stand-in */
 	char error[256];
 };
 
@@ -111,6 +115,11 @@ struct ktls_session {
 	struct ktls_kex kex;
 	struct ktls_record_key rx, tx;
 	bool rx_protected, tx_protected;
+	bool tx_offloaded, rx_offloaded; /* the kernel does this direction's records */
+	char offload_status[200];        /* why not, when a direction stayed in userspace */
+	bool offload_decided;
+	uint8_t *ctl;                    /* a control record read from kernel RX */
+	size_t ctl_len;
 	bool ccs_allowed;         /* a middlebox ChangeCipherSpec may still arrive (§D.4) */
 
 	/* I/O: the record being read, handshake bytes being reassembled, output queued */
@@ -151,6 +160,15 @@ void ktls_trace_message(const struct ktls_session *s, bool sent, const uint8_t *
 /* A labelled public value in hex (a transcript hash; never a secret). */
 void ktls_trace_hash(const struct ktls_session *s, const char *label, const uint8_t *p,
 		     size_t len);
+
+/* session.c: hands the keys to the kernel once the handshake is done (DESIGN.md, "the kernel
+ * handoff"). Returns 0 (offloaded, or fell back with the reason in offload_status) or, when
+ * offload was required, the failure. */
+KTLS_MUST_CHECK int ktls_session_offload(struct ktls_session *s);
+/* With kernel TX: sends one record of `type` through the kernel (a TLS_SET_RECORD_TYPE cmsg
+ * for anything but application data), blocking until it is written. Returns 0 or KTLS_EIO. */
+KTLS_MUST_CHECK int ktls_kernel_send_record(struct ktls_session *s, uint8_t type,
+					    const uint8_t *data, size_t len);
 
 /* hs_client.c / hs_server.c: the state machines. A handler gets one whole handshake message
  * (header included) of the type the dispatch table in handshake.c paired with the current

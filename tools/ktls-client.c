@@ -19,7 +19,8 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  --servername NAME   name for SNI and certificate checking (default: HOST)\n"
-	"  --ca FILE           trust anchors for the server certificate (default: system store)\n"
+	"  --ca FILE|DIR       trust anchors for the server certificate: a PEM file or a\n"
+	"                      c_rehash directory (default: the system store)\n"
 	"  --insecure          do not verify the server's certificate (testing only)\n"
 	"  --cert FILE         our certificate chain (PEM) for mutual TLS\n"
 	"  --key FILE          the private key of --cert (default: the --cert file)\n"
@@ -28,6 +29,8 @@ static const char usage[] =
 	"  --groups LIST       key exchange groups: x25519, secp256r1 (first gets a key share)\n"
 	"  --ciphers LIST      cipher suites: TLS_CHACHA20_POLY1305_SHA256 (chacha20),\n"
 	"                      TLS_AES_128_GCM_SHA256 (aes128), TLS_AES_256_GCM_SHA384 (aes256)\n"
+	"  --offload MODE      kernel TLS after the handshake: both (default), tx, rx, none\n"
+	"  --require-offload   fail (exit 1) instead of falling back to userspace TLS\n"
 	"  --keylog FILE       append NSS key log lines (also: SSLKEYLOGFILE)\n"
 	"  --trace             print every handshake message decoded and the key schedule\n"
 	"  -h, --help          this text\n"
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
 		{ "groups", required_argument, NULL, 'g' },
 		{ "ciphers", required_argument, NULL, 's' },
 		{ "keylog", required_argument, NULL, 'L' },
+		{ "offload", required_argument, NULL, 'O' },
+		{ "require-offload", no_argument, NULL, 'Q' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -66,6 +71,8 @@ int main(int argc, char **argv)
 		case 'g': o.groups = optarg; break;
 		case 's': o.ciphers = optarg; break;
 		case 'L': o.keylog = optarg; break;
+		case 'O': o.offload = optarg; break;
+		case 'Q': o.require_offload = true; break;
 		case 't': o.trace = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;

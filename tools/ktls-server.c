@@ -25,7 +25,8 @@ static const char usage[] =
 	"  --bind ADDR          address to listen on (default: all)\n"
 	"  --cert FILE          our certificate chain, PEM, leaf first (required)\n"
 	"  --key FILE           its private key (default: the --cert file)\n"
-	"  --ca FILE            trust anchors for client certificates (default: system store)\n"
+	"  --ca FILE|DIR        trust anchors for client certificates: a PEM file or a\n"
+	"                       c_rehash directory (default: the system store)\n"
 	"  --client-cert        ask clients for a certificate (optional for them)\n"
 	"  --require-client-cert  ask, and refuse clients without one (certificate_required)\n"
 	"  --insecure           accept client certificates without verifying them\n"
@@ -36,6 +37,8 @@ static const char usage[] =
 	"                       (aes256)\n"
 	"  --echo               echo each client's data back to it\n"
 	"  --once               serve one connection, then exit with its status\n"
+	"  --offload MODE       kernel TLS after the handshake: both (default), tx, rx, none\n"
+	"  --require-offload    fail instead of falling back to userspace TLS\n"
 	"  --keylog FILE        append NSS key log lines (also: SSLKEYLOGFILE)\n"
 	"  --trace              print every handshake message decoded and the key schedule\n"
 	"  -h, --help           this text\n"
@@ -84,6 +87,8 @@ int main(int argc, char **argv)
 		{ "echo", no_argument, NULL, 'e' },
 		{ "once", no_argument, NULL, '1' },
 		{ "keylog", required_argument, NULL, 'L' },
+		{ "offload", required_argument, NULL, 'O' },
+		{ "require-offload", no_argument, NULL, 'Q' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -109,6 +114,8 @@ int main(int argc, char **argv)
 		case 'e': echo = true; break;
 		case '1': once = true; break;
 		case 'L': o.keylog = optarg; break;
+		case 'O': o.offload = optarg; break;
+		case 'Q': o.require_offload = true; break;
 		case 't': o.trace = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;

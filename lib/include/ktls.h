@@ -54,6 +54,8 @@ enum ktls_error {
 	KTLS_ECLOSED = -24,       /* the peer closed the connection */
 	KTLS_EIO = -25,           /* a system call failed (errno is kept on the session) */
 	KTLS_ETIMEOUT = -26,      /* the operation took longer than its limit */
+	KTLS_EOFFLOAD = -27,      /* kernel TLS was required but the kernel refused it */
+	KTLS_EKEYUPDATE = -28,    /* the peer updated its key and this kernel cannot follow */
 
 	/* Not errors: a non-blocking call needs the fd readable / writable, then call again. */
 	KTLS_WANT_READ = -100,
@@ -135,6 +137,20 @@ KTLS_API int ktls_config_set_keylog(struct ktls_config *cfg, const char *path);
  * the secrets themselves) to fd; -1 turns it off. */
 KTLS_API int ktls_config_set_trace(struct ktls_config *cfg, int fd);
 
+/* Which directions the kernel should carry after the handshake. */
+enum ktls_offload_mode {
+	KTLS_OFFLOAD_BOTH, /* TLS_TX and TLS_RX (default) */
+	KTLS_OFFLOAD_TX,   /* kernel sends, userspace receives */
+	KTLS_OFFLOAD_RX,   /* userspace sends, kernel receives */
+	KTLS_OFFLOAD_NONE, /* userspace record layer only */
+};
+/* Sets the offload mode. When the kernel refuses (no tls ULP, cipher not built, not a TCP
+ * socket), the session falls back to the userspace record layer and says why in
+ * ktls_session_info.offload_status — unless required != 0: then the handshake call fails
+ * with KTLS_EOFFLOAD and that reason. */
+KTLS_API int ktls_config_set_offload(struct ktls_config *cfg, enum ktls_offload_mode mode,
+				     int required);
+
 /* ---- Sessions -----------------------------------------------------------------------------
  * A session runs TLS 1.3 on a connected TCP socket it does not own (it never closes fd). */
 
@@ -159,7 +175,13 @@ KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
  * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ... */
 KTLS_API long ktls_recv(struct ktls_session *s, void *buf, size_t len);
-/* Sends close_notify. The socket stays open. Returns 0 or an error. */
+/* Sends count bytes of in_fd from *offset (advanced), or from in_fd's position when offset
+ * is NULL. With kernel TX this is sendfile(2): the file goes from the page cache through
+ * kernel TLS without a copy to userspace; otherwise read, encrypt, write. Returns the bytes
+ * sent (fewer only at end of file, or on a non-blocking socket) or an error. */
+KTLS_API long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count);
+/* Sends close_notify (through the kernel when it carries TX). The socket stays open.
+ * Returns 0 or an error. */
 KTLS_API int ktls_close(struct ktls_session *s);
 /* A sentence for the last error, "" when there was none. */
 KTLS_API const char *ktls_session_error(const struct ktls_session *s);
@@ -175,6 +197,9 @@ struct ktls_session_info {
 	int hello_retry;           /* 1 when a HelloRetryRequest happened */
 	int alert_sent;            /* the last alert we sent, -1 for none */
 	int alert_received;        /* the last alert the peer sent, -1 for none */
+	int tx_offloaded;          /* 1: the kernel encrypts what we send */
+	int rx_offloaded;          /* 1: the kernel decrypts what we receive */
+	const char *offload_status; /* why a direction stayed in userspace, or "" */
 };
 
 /* Fills info; the strings live as long as the session. Returns 0 or KTLS_EINVAL. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o)
@@ -20,8 +21,11 @@ bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_t
 		fprintf(stderr, "%s: --key needs --cert\n", prog);
 		return false;
 	}
-	if (!err && o->ca)
-		err = ktls_config_set_ca(cfg, o->ca, NULL);
+	if (!err && o->ca) {
+		struct stat st;
+		bool dir = stat(o->ca, &st) == 0 && S_ISDIR(st.st_mode);
+		err = ktls_config_set_ca(cfg, dir ? NULL : o->ca, dir ? o->ca : NULL);
+	}
 	if (!err && o->insecure)
 		err = ktls_config_set_insecure(cfg, 1);
 	if (!err && o->servername)
@@ -36,6 +40,22 @@ bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_t
 		err = ktls_config_set_keylog(cfg, o->keylog);
 	if (!err && o->trace)
 		err = ktls_config_set_trace(cfg, STDERR_FILENO);
+	if (!err && (o->offload || o->require_offload)) {
+		static const struct {
+			const char *name;
+			enum ktls_offload_mode mode;
+		} modes[] = { { "both", KTLS_OFFLOAD_BOTH }, { "tx", KTLS_OFFLOAD_TX },
+			      { "rx", KTLS_OFFLOAD_RX }, { "none", KTLS_OFFLOAD_NONE } };
+		const char *name = o->offload ? o->offload : "both";
+		size_t i = 0;
+		while (i < 4 && strcmp(modes[i].name, name))
+			i++;
+		if (i == 4) {
+			fprintf(stderr, "%s: --offload takes both, tx, rx or none, not '%s'\n", prog, name);
+			return false;
+		}
+		err = ktls_config_set_offload(cfg, modes[i].mode, o->require_offload);
+	}
 	if (!err && o->require_client_cert)
 		err = ktls_config_set_client_auth(cfg, KTLS_CLIENT_AUTH_REQUIRED);
 	else if (!err && o->client_cert)
@@ -126,6 +146,9 @@ void cli_print_summary(const char *prog, const struct ktls_session *s)
 		info.alpn ? info.alpn : "-", info.server_name ? info.server_name : "-",
 		info.peer_subject ? info.peer_subject : "-",
 		info.hello_retry ? " (after HelloRetryRequest)" : "");
+	fprintf(stderr, "%s: record layer: tx %s, rx %s%s%s\n", prog,
+		info.tx_offloaded ? "kernel" : "userspace", info.rx_offloaded ? "kernel" : "userspace",
+		*info.offload_status ? " — " : "", info.offload_status);
 }
 
 void cli_print_error(const char *prog, const char *what, const struct ktls_session *s, int err)

@@ -19,8 +19,8 @@ enum {
 
 /* TLS settings both tools take; NULL/false means "not given". */
 struct cli_tls_opts {
-	const char *cert, *key, *ca, *servername, *alpn, *groups, *ciphers, *keylog;
-	bool insecure, trace, client_cert, require_client_cert;
+	const char *cert, *key, *ca, *servername, *alpn, *groups, *ciphers, *keylog, *offload;
+	bool insecure, trace, client_cert, require_client_cert, require_offload;
 };
 
 /* Applies opts to cfg; on error prints "<prog>: <reason>" and returns false. */

@@ -1,0 +1,102 @@
+/*
+ * offload.c — attaching the tls ULP and installing TLS 1.3 keys in the kernel (offload.h).
+ *
+ * Nothing fallible happens after the kernel has accepted a key: the caller checks its
+ * preconditions (handshake done, nothing buffered) first, and here the only step after
+ * setsockopt is wiping our copies.
+ */
+#include "offload.h"
+
+#include "keysched.h"
+#include "ktls.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *len, const struct ktls_suite *suite,
+			   const uint8_t *key, const uint8_t *iv, uint64_t seq)
+{
+	uint8_t rec_seq[8];
+	for (int i = 0; i < 8; i++)
+		rec_seq[i] = (uint8_t)(seq >> (56 - 8 * i));
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = TLS_1_3_VERSION;
+	switch (suite->aead) {
+	case KTLS_AEAD_AES_128_GCM:
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
+		memcpy(ci->aes128.salt, iv, 4);
+		memcpy(ci->aes128.iv, iv + 4, 8);
+		memcpy(ci->aes128.key, key, 16);
+		memcpy(ci->aes128.rec_seq, rec_seq, 8);
+		*len = sizeof(ci->aes128);
+		return 0;
+	case KTLS_AEAD_AES_256_GCM:
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		memcpy(ci->aes256.salt, iv, 4);
+		memcpy(ci->aes256.iv, iv + 4, 8);
+		memcpy(ci->aes256.key, key, 32);
+		memcpy(ci->aes256.rec_seq, rec_seq, 8);
+		*len = sizeof(ci->aes256);
+		return 0;
+	case KTLS_AEAD_CHACHA20_POLY1305:
+		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
+		memcpy(ci->chacha.iv, iv, 12);
+		memcpy(ci->chacha.key, key, 32);
+		memcpy(ci->chacha.rec_seq, rec_seq, 8);
+		*len = sizeof(ci->chacha);
+		return 0;
+	}
+	return KTLS_EUNSUPPORTED;
+}
+
+int ktls_offload_attach(ktls_setsockopt_fn so, int fd, char *reason, size_t reason_len)
+{
+	if (so(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) == 0)
+		return 0;
+	int e = errno;
+	if (e == ENOENT)
+		snprintf(reason, reason_len,
+			 "the kernel has no tls ULP (CONFIG_TLS not built or the tls module not loaded)");
+	else if (e == EOPNOTSUPP || e == ENOPROTOOPT)
+		snprintf(reason, reason_len, "kernel TLS needs a TCP socket (TCP_ULP: %s)", strerror(e));
+	else if (e == ENOTCONN)
+		snprintf(reason, reason_len, "kernel TLS needs a connected socket (TCP_ULP: %s)",
+			 strerror(e));
+	else
+		snprintf(reason, reason_len, "setsockopt(TCP_ULP, \"tls\"): %s", strerror(e));
+	return KTLS_EUNSUPPORTED;
+}
+
+int ktls_offload_install(ktls_setsockopt_fn so, int fd, int direction,
+			 const struct ktls_suite *suite, const uint8_t *traffic_secret, uint64_t seq,
+			 char *reason, size_t reason_len)
+{
+	struct ktls_traffic_keys keys;
+	union ktls_crypto_info ci;
+	size_t len;
+	const char *dir = direction == TLS_TX ? "TLS_TX" : "TLS_RX";
+
+	int err = ktls_derive_traffic_keys(suite, traffic_secret, &keys);
+	if (!err)
+		err = ktls_crypto_info_build(&ci, &len, suite, keys.key, keys.iv, seq);
+	sodium_memzero(&keys, sizeof(keys));
+	if (err) {
+		snprintf(reason, reason_len, "cannot build the %s key for %s", dir, suite->name);
+		return err;
+	}
+	int rc = so(fd, SOL_TLS, direction, &ci, (socklen_t)len);
+	int e = errno;
+	sodium_memzero(&ci, sizeof(ci));
+	if (rc == 0)
+		return 0;
+	if (e == EINVAL || e == ENOENT || e == ENOPROTOOPT)
+		snprintf(reason, reason_len, "the kernel refused %s for %s (%s): cipher not built "
+			 "(CONFIG_CRYPTO_%s) or TLS 1.3 unsupported", dir, suite->name, strerror(e),
+			 suite->aead == KTLS_AEAD_CHACHA20_POLY1305 ? "CHACHA20POLY1305" : "GCM");
+	else
+		snprintf(reason, reason_len, "setsockopt(SOL_TLS, %s) for %s: %s", dir, suite->name,
+			 strerror(e));
+	return KTLS_EUNSUPPORTED;
+}

@@ -1,0 +1,268 @@
+/*
+ * offload_test.c — the decision and the bytes of the kernel handoff, with setsockopt swapped
+ * for a stand-in that records what it was given and answers as a kernel might: the exact
+ * tls12_crypto_info_* for each suite (version, cipher type, key, salt/iv split, rec_seq),
+ * fallback to the userspace record layer with a reason when the kernel says no, and failure
+ * when offload was required. The real kernel is exercised by the VM tests.
+ */
+#include "harness.h"
+
+#include "keysched.h"
+#include "offload.h"
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* What the stand-in saw, and how it answers (errno, or 0 for success) per option. */
+static struct {
+	int ulp_errno, tx_errno, rx_errno;
+	int calls;
+	union ktls_crypto_info tx, rx;
+	socklen_t tx_len, rx_len;
+	char ulp[16];
+} fake;
+
+static int fake_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	(void)fd;
+	fake.calls++;
+	int e = 0;
+	if (level == SOL_TCP && name == TCP_ULP) {
+		snprintf(fake.ulp, sizeof(fake.ulp), "%.*s", (int)len, (const char *)val);
+		e = fake.ulp_errno;
+	} else if (level == SOL_TLS && name == TLS_TX) {
+		memcpy(&fake.tx, val, len);
+		fake.tx_len = len;
+		e = fake.tx_errno;
+	} else if (level == SOL_TLS && name == TLS_RX) {
+		memcpy(&fake.rx, val, len);
+		fake.rx_len = len;
+		e = fake.rx_errno;
+	} else {
+		e = EINVAL;
+	}
+	errno = e;
+	return e ? -1 : 0;
+}
+
+static const char *cert(const char *name)
+{
+	static char buf[4][256];
+	static int n;
+	const char *d = getenv("KTLS_CERTS");
+	char *p = buf[n++ % 4];
+	snprintf(p, 256, "%s/%s", d && *d ? d : "build/certs", name);
+	return p;
+}
+
+FIXTURE(handoff)
+{
+	int cfd, sfd;
+	struct ktls_config *ccfg, *scfg;
+	struct ktls_session *c, *s;
+	int crc, src;
+};
+
+FIXTURE_SETUP(handoff)
+{
+	int sv[2];
+	memset(&fake, 0, sizeof(fake));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	self->cfd = sv[0];
+	self->sfd = sv[1];
+	fcntl(self->cfd, F_SETFL, O_NONBLOCK);
+	fcntl(self->sfd, F_SETFL, O_NONBLOCK);
+	self->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
+	self->scfg = ktls_config_new(KTLS_ROLE_SERVER);
+	ASSERT_NONNULL(self->ccfg);
+	ASSERT_NONNULL(self->scfg);
+	ASSERT_EQ(0, ktls_config_set_cert(self->scfg, cert("server-ecdsa.pem"), cert("server-ecdsa.key")));
+	ASSERT_EQ(0, ktls_config_set_ca(self->ccfg, cert("ca.pem"), NULL));
+	ASSERT_EQ(0, ktls_config_set_server_name(self->ccfg, "localhost"));
+	/* only the client's kernel is played; the server stays in userspace */
+	self->ccfg->setsockopt_fn = fake_setsockopt;
+	ASSERT_EQ(0, ktls_config_set_offload(self->scfg, KTLS_OFFLOAD_NONE, 0));
+}
+
+FIXTURE_TEARDOWN(handoff)
+{
+	ktls_session_free(self->c);
+	ktls_session_free(self->s);
+	ktls_config_free(self->ccfg);
+	ktls_config_free(self->scfg);
+	close(self->cfd);
+	close(self->sfd);
+}
+
+static void run(FIXTURE_DATA(handoff) *self)
+{
+	self->c = ktls_session_new(self->ccfg, self->cfd);
+	self->s = ktls_session_new(self->scfg, self->sfd);
+	self->crc = self->src = KTLS_WANT_READ;
+	for (int i = 0; i < 50; i++) {
+		if (self->crc == KTLS_WANT_READ || self->crc == KTLS_WANT_WRITE)
+			self->crc = ktls_session_handshake(self->c);
+		if (self->src == KTLS_WANT_READ || self->src == KTLS_WANT_WRITE)
+			self->src = ktls_session_handshake(self->s);
+	}
+}
+
+TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
+{
+	struct ktls_session_info ci;
+	uint8_t buf[8];
+	fake.ulp_errno = ENOENT;
+	run(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	EXPECT_STREQ("tls", fake.ulp);
+	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	EXPECT_EQ(0, ci.tx_offloaded);
+	EXPECT_EQ(0, ci.rx_offloaded);
+	EXPECT_NONNULL(strstr(ci.offload_status, "no tls ULP"));
+	/* and the userspace record layer carries the data */
+	ASSERT_EQ(5, ktls_send(self->c, "hello", 5));
+	long n;
+	while ((n = ktls_recv(self->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	ASSERT_EQ(5, n);
+	ASSERT_MEMEQ("hello", buf, 5);
+}
+
+TEST_F(handoff, required_offload_fails_the_handshake)
+{
+	struct ktls_session_info si;
+	fake.ulp_errno = ENOENT;
+	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_BOTH, 1));
+	run(self);
+	EXPECT_EQ(KTLS_EOFFLOAD, self->crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->c), "kernel TLS required but unavailable"));
+	EXPECT_NONNULL(strstr(ktls_session_error(self->c), "no tls ULP"));
+	/* the server hears about it as internal_error */
+	uint8_t buf[4];
+	long n;
+	while ((n = ktls_recv(self->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	EXPECT_EQ(KTLS_EALERT, n);
+	ASSERT_EQ(0, ktls_session_get_info(self->s, &si));
+	EXPECT_EQ(80, si.alert_received);
+}
+
+TEST_F(handoff, cipher_refused_names_the_suite)
+{
+	struct ktls_session_info ci;
+	fake.tx_errno = EINVAL;
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->ccfg, "aes256"));
+	run(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	EXPECT_EQ(0, ci.tx_offloaded);
+	EXPECT_EQ(0, ci.rx_offloaded);
+	EXPECT_NONNULL(strstr(ci.offload_status, "refused TLS_TX for TLS_AES_256_GCM_SHA384"));
+	EXPECT_EQ(0u, fake.rx_len); /* RX is not tried after TX failed */
+}
+
+TEST_F(handoff, offload_none_never_asks_the_kernel)
+{
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_NONE, 0));
+	run(self);
+	ASSERT_EQ(0, self->crc);
+	EXPECT_EQ(0, fake.calls);
+	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	EXPECT_STREQ("offload disabled by configuration", ci.offload_status);
+}
+
+TEST_F(handoff, tx_only_mode)
+{
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_TX, 0));
+	run(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	EXPECT_EQ(1, ci.tx_offloaded);
+	EXPECT_EQ(0, ci.rx_offloaded);
+	EXPECT_EQ(0u, fake.rx_len);
+	EXPECT_NE(0u, fake.tx_len);
+}
+
+/* The crypto_info bytes for each suite, against keys derived independently here. */
+FIXTURE(crypto_info)
+{
+	int unused;
+};
+
+FIXTURE_VARIANT(crypto_info)
+{
+	const char *ciphers;
+	uint16_t suite;
+	uint16_t cipher_type;
+	size_t len;
+};
+
+FIXTURE_VARIANT_ADD(crypto_info, chacha20_poly1305) {
+	.ciphers = "chacha20", .suite = KTLS_TLS_CHACHA20_POLY1305_SHA256,
+	.cipher_type = TLS_CIPHER_CHACHA20_POLY1305,
+	.len = sizeof(struct tls12_crypto_info_chacha20_poly1305) };
+FIXTURE_VARIANT_ADD(crypto_info, aes_128_gcm) {
+	.ciphers = "aes128", .suite = KTLS_TLS_AES_128_GCM_SHA256,
+	.cipher_type = TLS_CIPHER_AES_GCM_128,
+	.len = sizeof(struct tls12_crypto_info_aes_gcm_128) };
+FIXTURE_VARIANT_ADD(crypto_info, aes_256_gcm) {
+	.ciphers = "aes256", .suite = KTLS_TLS_AES_256_GCM_SHA384,
+	.cipher_type = TLS_CIPHER_AES_GCM_256,
+	.len = sizeof(struct tls12_crypto_info_aes_gcm_256) };
+
+FIXTURE_SETUP(crypto_info)
+{
+	memset(&fake, 0, sizeof(fake));
+}
+
+FIXTURE_TEARDOWN(crypto_info)
+{
+}
+
+TEST_F(crypto_info, layout_and_sequence_number)
+{
+	const struct ktls_suite *suite = ktls_suite_find(variant->suite);
+	struct ktls_traffic_keys k;
+	uint8_t secret[48];
+	char reason[200];
+
+	for (unsigned i = 0; i < sizeof(secret); i++)
+		secret[i] = (uint8_t)(0x21 * i + 3);
+	ASSERT_EQ(0, ktls_derive_traffic_keys(suite, secret, &k));
+	ASSERT_EQ(0, ktls_offload_install(fake_setsockopt, -1, TLS_TX, suite, secret,
+					  0x0102030405060708ull, reason, sizeof(reason)));
+	ASSERT_EQ(variant->len, (size_t)fake.tx_len);
+	EXPECT_EQ(0x0304, fake.tx.info.version); /* TLS_1_3_VERSION */
+	EXPECT_EQ(variant->cipher_type, fake.tx.info.cipher_type);
+	static const uint8_t seq[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	switch (variant->cipher_type) {
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		ASSERT_MEMEQ(k.iv, fake.tx.chacha.iv, 12);
+		ASSERT_MEMEQ(k.key, fake.tx.chacha.key, 32);
+		ASSERT_MEMEQ(seq, fake.tx.chacha.rec_seq, 8);
+		break;
+	case TLS_CIPHER_AES_GCM_128: /* the 12-byte IV is salt(4) || iv(8) */
+		ASSERT_MEMEQ(k.iv, fake.tx.aes128.salt, 4);
+		ASSERT_MEMEQ(k.iv + 4, fake.tx.aes128.iv, 8);
+		ASSERT_MEMEQ(k.key, fake.tx.aes128.key, 16);
+		ASSERT_MEMEQ(seq, fake.tx.aes128.rec_seq, 8);
+		break;
+	case TLS_CIPHER_AES_GCM_256:
+		ASSERT_MEMEQ(k.iv, fake.tx.aes256.salt, 4);
+		ASSERT_MEMEQ(k.iv + 4, fake.tx.aes256.iv, 8);
+		ASSERT_MEMEQ(k.key, fake.tx.aes256.key, 32);
+		ASSERT_MEMEQ(seq, fake.tx.aes256.rec_seq, 8);
+		break;
+	}
+}
+
+TEST_HARNESS_MAIN
