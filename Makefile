@@ -20,7 +20,7 @@ CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 SOVERSION := 0
 
-PKGS := libsodium libcrypto
+PKGS := libsodium libcrypto libmnl
 # Recursive (=) on purpose: pkg-config runs when a recipe needs these, which is after
 # `make check` has installed the packages on a fresh machine.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
@@ -30,7 +30,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
 LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Ilib/include -Ilib $(PKG_CFLAGS)
 TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes -Ilib/include -Ilib -Itests $(PKG_CFLAGS)
-TOOL_CFLAGS = $(BASE_CFLAGS) -Ilib/include -Itools $(PKG_CFLAGS)
+TOOL_CFLAGS = $(BASE_CFLAGS) -Ilib/include -Itools -I$(BUILD)/gen $(PKG_CFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -106,6 +106,17 @@ $(PC_FILE): Makefile
 $(BUILD)/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+
+# ktls-check reads what kTLS needs from kernel-cfg/*.config, compiled in as a table.
+$(BUILD)/gen/kernel_cfg.h: kernel-cfg/ktls.config kernel-cfg/ktls-optional.config
+	@mkdir -p $(@D)
+	{ echo '/* generated from kernel-cfg/ by the Makefile */'; \
+	  echo 'static const struct { const char *name; int required; } kernel_cfg[] = {'; \
+	  sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\t{ "\1", 1 },/p' kernel-cfg/ktls.config; \
+	  sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\t{ "\1", 0 },/p' kernel-cfg/ktls-optional.config; \
+	  echo '};'; } > $@
+
+$(BUILD)/obj/tools/ktls-check.o: $(BUILD)/gen/kernel_cfg.h
 
 $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(TOOL_COMMON_OBJS) $(STATIC_LIB)
 	@mkdir -p $(@D)

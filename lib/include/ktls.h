@@ -208,6 +208,35 @@ KTLS_API int ktls_session_get_info(const struct ktls_session *s, struct ktls_ses
 KTLS_API const char *ktls_group_display_name(uint16_t group);
 KTLS_API const char *ktls_sig_scheme_display_name(uint16_t scheme);
 
+/* ---- What the kernel can do ---------------------------------------------------------------
+ * Found out by doing it on a loopback TCP pair: attach the tls ULP, install keys for each
+ * suite, and check that the kernel's records open with our own record layer and that records
+ * we seal come back out of the kernel as plaintext. A cipher counts only when bytes went
+ * through it. (ktls-check prints this.) */
+
+#define KTLS_PROBE_SUITES 3
+
+struct ktls_probe_cipher {
+	uint16_t suite;   /* KTLS_TLS_* */
+	int tx;           /* 1: TLS_TX accepted and its record opened with our key */
+	int rx;           /* 1: TLS_RX accepted and our sealed record read back */
+	char reason[200]; /* why not, when either is 0 */
+};
+
+struct ktls_probe_result {
+	int ulp; /* 1: TCP_ULP "tls" attached */
+	char ulp_reason[200];
+	struct ktls_probe_cipher ciphers[KTLS_PROBE_SUITES]; /* ChaCha20-Poly1305 first */
+	int zerocopy_tx; /* TLS_TX_ZEROCOPY_RO accepted */
+	int rx_no_pad;   /* TLS_RX_EXPECT_NO_PAD accepted */
+	int rekey;       /* a second TLS_TX on a TLS 1.3 socket accepted (Linux 6.14+) */
+	int tls_stat;    /* /proc/net/tls_stat exists */
+};
+
+/* Runs every probe. Returns 0 when the probes ran (whatever they found), or KTLS_EIO when
+ * not even a loopback TCP connection could be made. */
+KTLS_API int ktls_probe_kernel(struct ktls_probe_result *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,217 @@
+/*
+ * ktls-check — can this kernel do kernel TLS, and how? Probes by doing (lib/probe.c) and
+ * checks the running kernel's configuration against kernel-cfg/. See --help.
+ */
+#include "ktls.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "kernel_cfg.h" /* kernel_cfg[]: generated from the fragments in kernel-cfg/ */
+
+static const char usage[] =
+	"Usage: ktls-check [--json] [--kernel-config FILE]\n"
+	"\n"
+	"Tells whether this kernel can do TLS 1.3 in the kernel (kTLS) and how, by trying it on\n"
+	"a loopback TCP connection: the tls ULP, then for each cipher suite whether TLS_TX and\n"
+	"TLS_RX install and really encrypt and decrypt (the kernel's records are opened with\n"
+	"our own record layer), the zero-copy TX and no-pad RX options, TLS 1.3 rekey, and\n"
+	"/proc/net/tls_stat. It also checks the kernel configuration (/proc/config.gz or\n"
+	"/boot/config-RELEASE, or FILE) against what kTLS needs (kernel-cfg/ktls.config).\n"
+	"\n"
+	"Options:\n"
+	"  --json                 one JSON object on stdout\n"
+	"  --kernel-config FILE   check this kernel .config instead of the running kernel's\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Exit status: 0 when kTLS with ChaCha20-Poly1305 works both ways, 1 when it does not,\n"
+	"2 on usage errors.\n";
+
+/* The value of option name in a kernel config, "" when unset/absent. */
+struct kconfig {
+	char *text;
+};
+
+static bool kconfig_load(struct kconfig *k, const char *path, char *used, size_t used_len)
+{
+	FILE *f = NULL;
+	bool gz = false;
+	struct utsname u;
+	char boot[300];
+
+	if (path) {
+		f = fopen(path, "r");
+		snprintf(used, used_len, "%s", path);
+	} else if ((f = popen("gzip -dc /proc/config.gz 2>/dev/null", "r"))) {
+		gz = true;
+		snprintf(used, used_len, "/proc/config.gz");
+	}
+	k->text = NULL;
+	size_t cap = 0, len = 0;
+	char buf[4096];
+	size_t n;
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *t = realloc(k->text, cap);
+			if (!t)
+				break;
+			k->text = t;
+		}
+		memcpy(k->text + len, buf, n);
+		len += n;
+	}
+	if (f)
+		gz ? pclose(f) : fclose(f);
+	if (!len && !path && uname(&u) == 0) {
+		snprintf(boot, sizeof(boot), "/boot/config-%s", u.release);
+		free(k->text);
+		k->text = NULL;
+		return kconfig_load(k, boot, used, used_len);
+	}
+	if (!len) {
+		free(k->text);
+		k->text = NULL;
+		return false;
+	}
+	k->text[len] = 0;
+	return true;
+}
+
+static const char *kconfig_get(const struct kconfig *k, const char *name, char *val, size_t vlen)
+{
+	size_t nlen = strlen(name);
+	val[0] = 0;
+	for (const char *p = k->text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, name, nlen) && p[nlen] == '=') {
+			const char *v = p + nlen + 1;
+			size_t l = strcspn(v, "\n");
+			snprintf(val, vlen, "%.*s", (int)(l < vlen ? l : vlen - 1), v);
+			break;
+		}
+	}
+	return val;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "kernel-config", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	const char *config_path = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'k': config_path = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ktls-check: unexpected argument '%s'\n\n%s", argv[optind], usage);
+		return 2;
+	}
+
+	struct ktls_probe_result r;
+	struct utsname u;
+	uname(&u);
+	if (ktls_probe_kernel(&r)) {
+		fprintf(stderr, "ktls-check: cannot make a loopback TCP connection to probe with\n");
+		return 1;
+	}
+	struct kconfig k;
+	char used[320] = "";
+	bool have_config = kconfig_load(&k, config_path, used, sizeof(used));
+	if (config_path && !have_config) {
+		fprintf(stderr, "ktls-check: cannot read kernel config %s\n", config_path);
+		return 2;
+	}
+	bool chacha_ok = r.ciphers[0].tx && r.ciphers[0].rx;
+	size_t n_cfg = sizeof(kernel_cfg) / sizeof(kernel_cfg[0]);
+
+	if (json) {
+		printf("{\"kernel\":");
+		json_str(u.release);
+		printf(",\"tls_ulp\":%s,\"tls_ulp_reason\":", r.ulp ? "true" : "false");
+		json_str(r.ulp_reason);
+		printf(",\"ciphers\":[");
+		for (int i = 0; i < KTLS_PROBE_SUITES; i++) {
+			printf("%s{\"suite\":", i ? "," : "");
+			json_str(ktls_suite_name(r.ciphers[i].suite));
+			printf(",\"tx\":%s,\"rx\":%s,\"reason\":", r.ciphers[i].tx ? "true" : "false",
+			       r.ciphers[i].rx ? "true" : "false");
+			json_str(r.ciphers[i].reason);
+			printf("}");
+		}
+		printf("],\"tx_zerocopy\":%s,\"rx_no_pad\":%s,\"rekey\":%s,\"tls_stat\":%s",
+		       r.zerocopy_tx ? "true" : "false", r.rx_no_pad ? "true" : "false",
+		       r.rekey ? "true" : "false", r.tls_stat ? "true" : "false");
+		printf(",\"config_source\":");
+		json_str(have_config ? used : "");
+		printf(",\"config\":{");
+		for (size_t i = 0; i < n_cfg && have_config; i++) {
+			char val[64];
+			printf("%s", i ? "," : "");
+			json_str(kernel_cfg[i].name);
+			putchar(':');
+			json_str(kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val)));
+		}
+		printf("},\"ok\":%s}\n", chacha_ok ? "true" : "false");
+	} else {
+		printf("kernel %s\n", u.release);
+		printf("tls ULP:            %s%s%s\n", r.ulp ? "yes" : "no", r.ulp ? "" : " — ",
+		       r.ulp ? "" : r.ulp_reason);
+		for (int i = 0; i < KTLS_PROBE_SUITES; i++) {
+			const struct ktls_probe_cipher *pc = &r.ciphers[i];
+			bool why = r.ulp && *pc->reason;
+			printf("%-30s TX %-3s RX %-3s%s%s\n", ktls_suite_name(pc->suite),
+			       pc->tx ? "yes" : "no", pc->rx ? "yes" : "no", why ? " — " : "",
+			       why ? pc->reason : "");
+		}
+		printf("zero-copy TX (TLS_TX_ZEROCOPY_RO):  %s\n", r.zerocopy_tx ? "yes" : "no");
+		printf("no-pad RX (TLS_RX_EXPECT_NO_PAD):   %s\n", r.rx_no_pad ? "yes" : "no");
+		printf("TLS 1.3 rekey (KeyUpdate):          %s\n",
+		       r.rekey ? "yes" : "no (needs Linux 6.14+; a peer's KeyUpdate ends the connection)");
+		printf("/proc/net/tls_stat:                 %s\n", r.tls_stat ? "yes" : "no");
+		if (have_config) {
+			printf("kernel config (%s):\n", used);
+			for (size_t i = 0; i < n_cfg; i++) {
+				char val[64];
+				kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val));
+				bool good = !strcmp(val, "y") || !strcmp(val, "m");
+				printf("  %-32s %-4s %s\n", kernel_cfg[i].name, *val ? val : "-",
+				       good ? "ok" : kernel_cfg[i].required ? "MISSING" : "absent (optional)");
+			}
+		} else {
+			printf("kernel config: not found (no /proc/config.gz or /boot/config-%s; "
+			       "use --kernel-config FILE)\n", u.release);
+		}
+		printf("verdict: %s\n", chacha_ok ? "kTLS with ChaCha20-Poly1305 works both ways"
+						  : "kTLS with ChaCha20-Poly1305 does NOT work here");
+	}
+	free(k.text);
+	return chacha_ok ? 0 : 1;
+}
