@@ -51,10 +51,19 @@ TEST_SRCS := $(filter-out $(TEST_AUX:%=tests/%.c),$(wildcard tests/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_AUX_BINS := $(TEST_AUX:%=$(BUILD)/tests/%)
 TEST_SCRIPTS := $(wildcard tests/*.sh)
+# tests/kernel/NAME.c need a kernel with kTLS: tests/kernel_test.sh runs them here or in the VM.
+KERNEL_TEST_SRCS := $(wildcard tests/kernel/*.c)
+KERNEL_TEST_BINS := $(KERNEL_TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+# Scripts that boot the microVM (kernel tests): run by `make check`, not by check-asan.
+VM_TEST_SCRIPTS := $(filter tests/kernel_test.sh tests/vm_test.sh,$(TEST_SCRIPTS))
+RUN_SCRIPTS ?= $(TEST_SCRIPTS)
+CERTS ?= $(BUILD)/certs
 
 # CI must not pass by skipping: there a skipped test counts as failed (see tests/harness.h).
 STRICT := $(if $(filter true 1,$(CI)),1,0)
-PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
+PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
+	HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
 
 .PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps \
 	install uninstall clean
@@ -67,7 +76,7 @@ lib: $(STATIC_LIB) $(SHARED_LIB) $(PC_FILE)
 
 tools: $(TOOLS)
 
-tests: $(TEST_BINS) $(TEST_AUX_BINS)
+tests: $(TEST_BINS) $(TEST_AUX_BINS) $(KERNEL_TEST_BINS)
 
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -130,14 +139,14 @@ deps:
 	@bash tools/deps.sh
 
 certs: deps
-	@bash certs/gen.sh $(BUILD)/certs
+	@bash certs/gen.sh $(CERTS)
 
 # The full check: packages, a gcc build, a clang build (warnings are errors in both), then
 # every test program and test script under prove.
 check: deps
 	@$(MAKE) --no-print-directory check-build
 	@$(MAKE) --no-print-directory check-clang
-	@bash certs/gen.sh $(BUILD)/certs
+	@bash certs/gen.sh $(CERTS)
 	@$(MAKE) --no-print-directory run-tests
 
 check-build: all tests
@@ -146,10 +155,13 @@ check-clang:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang all tests
 
 run-tests:
-	$(PROVE_ENV) prove --timer $(TEST_BINS) $(TEST_SCRIPTS)
+	$(PROVE_ENV) prove --timer $(TEST_BINS) $(RUN_SCRIPTS)
 
+# The host test suite under ASan + UBSan (the kernel tests in the VM stay in `make check`).
 check-asan: deps
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+	@bash certs/gen.sh $(CERTS)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CERTS=$(CERTS) \
+		RUN_SCRIPTS="$(filter-out $(VM_TEST_SCRIPTS),$(TEST_SCRIPTS))" \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" tests run-tests
 
