@@ -176,7 +176,8 @@ static int on_hello_retry_request(struct ktls_session *s, const struct ktls_serv
 	if (hrr->cookie_len > sizeof(s->cookie))
 		return ktls_hs_fail(s, KTLS_EILLEGAL, "HelloRetryRequest cookie of %zu bytes is too long",
 				    hrr->cookie_len);
-	memcpy(s->cookie, hrr->cookie, hrr->cookie_len);
+	if (hrr->cookie_len)
+		memcpy(s->cookie, hrr->cookie, hrr->cookie_len);
 	s->cookie_len = hrr->cookie_len;
 	if (hrr->ext_seen & KTLS_EXT_BIT_KEY_SHARE) {
 		ktls_kex_free(&s->kex);

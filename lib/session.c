@@ -454,7 +454,8 @@ static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
 		return err < 0 ? err : 0;
 	}
 	if (plain_len <= len) {
-		memcpy(buf, plain, plain_len);
+		if (plain_len)
+			memcpy(buf, plain, plain_len);
 		return (long)plain_len;
 	}
 	err = ktls_buf_append(&s->app_in, plain, plain_len);
