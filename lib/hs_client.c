@@ -100,6 +100,8 @@ static int send_client_hello(struct ktls_session *s)
 		.n_key_shares = 1,
 		.signature_algorithms = ktls_sig_schemes_supported,
 		.n_signature_algorithms = ktls_sig_schemes_supported_n,
+		.signature_algorithms_cert = ktls_sig_schemes_cert,
+		.n_signature_algorithms_cert = ktls_sig_schemes_cert_n,
 		.server_name = s->has_server_name ? s->server_name : NULL,
 		.alpn = (const char *const *)cfg->alpn,
 		.n_alpn = cfg->n_alpn,

@@ -137,6 +137,8 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 		struct ktls_certificate_request_params cr = {
 			.signature_algorithms = ktls_sig_schemes_supported,
 			.n_signature_algorithms = ktls_sig_schemes_supported_n,
+			.signature_algorithms_cert = ktls_sig_schemes_cert,
+			.n_signature_algorithms_cert = ktls_sig_schemes_cert_n,
 		};
 		wire_writer_init(&w, out, sizeof(out));
 		err = ktls_encode_certificate_request(&w, &cr);

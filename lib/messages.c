@@ -707,7 +707,7 @@ static bool missing(const void *p, size_t n)
 /* Encoders                                                                                   */
 
 /* §4.1.2 ClientHello; extensions in this order: server_name (RFC 6066 §3), supported_groups
- * (§4.2.7), signature_algorithms (§4.2.3), ALPN (RFC 7301 §3.1), supported_versions {0x0304}
+ * (§4.2.7), signature_algorithms and signature_algorithms_cert (§4.2.3), ALPN (RFC 7301 §3.1), supported_versions {0x0304}
  * (§4.2.1), key_share (§4.2.8), cookie (§4.2.2). key_share goes with supported_groups: "If
  * containing a "supported_groups" extension, it MUST also contain a "key_share" extension,
  * and vice versa" (§9.2), and an empty client_shares is how a client asks for an HRR. */
@@ -720,6 +720,7 @@ int ktls_encode_client_hello(struct wire_writer *w, const struct ktls_client_hel
 	    missing(p->cipher_suites, p->n_cipher_suites) || missing(p->groups, p->n_groups) ||
 	    missing(p->key_shares, p->n_key_shares) ||
 	    missing(p->signature_algorithms, p->n_signature_algorithms) ||
+	    missing(p->signature_algorithms_cert, p->n_signature_algorithms_cert) ||
 	    missing(p->alpn, p->n_alpn) || missing(p->cookie, p->cookie_len) ||
 	    p->n_key_shares > KTLS_MAX_KEY_SHARES)
 		return KTLS_EINVAL;
@@ -750,6 +751,9 @@ int ktls_encode_client_hello(struct wire_writer *w, const struct ktls_client_hel
 	if (p->n_signature_algorithms)
 		TRY(put_u16_list_ext(w, TLS_EXT_SIGNATURE_ALGORITHMS, 0xfffe,
 				     p->signature_algorithms, p->n_signature_algorithms));
+	if (p->n_signature_algorithms_cert)
+		TRY(put_u16_list_ext(w, TLS_EXT_SIGNATURE_ALGORITHMS_CERT, 0xfffe,
+				     p->signature_algorithms_cert, p->n_signature_algorithms_cert));
 	if (p->n_alpn)
 		TRY(put_alpn_ext(w, p->alpn, p->n_alpn));
 	TRY(ext_begin(w, TLS_EXT_SUPPORTED_VERSIONS, &e));
@@ -839,20 +843,25 @@ int ktls_encode_encrypted_extensions(struct wire_writer *w,
 	return hs_end(w, &msg);
 }
 
-/* §4.3.2 CertificateRequest: the context and the required signature_algorithms (§4.2.3). */
+/* §4.3.2 CertificateRequest: the context, the required signature_algorithms and, when
+ * given, signature_algorithms_cert (§4.2.3). */
 int ktls_encode_certificate_request(struct wire_writer *w,
 				    const struct ktls_certificate_request_params *p)
 {
 	struct wire_scope msg, exts;
 
 	if (!w || !p || missing(p->context, p->context_len) ||
-	    missing(p->signature_algorithms, p->n_signature_algorithms))
+	    missing(p->signature_algorithms, p->n_signature_algorithms) ||
+	    missing(p->signature_algorithms_cert, p->n_signature_algorithms_cert))
 		return KTLS_EINVAL;
 	TRY(hs_begin(w, TLS_HS_CERTIFICATE_REQUEST, &msg));
 	TRY(wire_put_opaque(w, 1, 0, 255, p->context, p->context_len));
 	TRY(wire_open(w, 2, &exts));
 	TRY(put_u16_list_ext(w, TLS_EXT_SIGNATURE_ALGORITHMS, 0xfffe, p->signature_algorithms,
 			     p->n_signature_algorithms));
+	if (p->n_signature_algorithms_cert)
+		TRY(put_u16_list_ext(w, TLS_EXT_SIGNATURE_ALGORITHMS_CERT, 0xfffe,
+				     p->signature_algorithms_cert, p->n_signature_algorithms_cert));
 	TRY(wire_close(w, &exts, 2, 0xffff));
 	return hs_end(w, &msg);
 }

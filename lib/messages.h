@@ -264,6 +264,8 @@ struct ktls_client_hello_params {
 	size_t n_key_shares;
 	const uint16_t *signature_algorithms;
 	size_t n_signature_algorithms;
+	const uint16_t *signature_algorithms_cert; /* omitted when 0 */
+	size_t n_signature_algorithms_cert;
 	const char *server_name; /* a DNS name; not sent for NULL (or an IP literal: caller's job) */
 	const char *const *alpn; /* protocol names */
 	size_t n_alpn;
@@ -294,6 +296,8 @@ struct ktls_certificate_request_params {
 	size_t context_len;
 	const uint16_t *signature_algorithms;
 	size_t n_signature_algorithms;
+	const uint16_t *signature_algorithms_cert; /* omitted when 0 */
+	size_t n_signature_algorithms_cert;
 };
 
 /* Each encoder appends one whole handshake message (4-byte header included) to w and

@@ -51,6 +51,20 @@ const uint16_t ktls_sig_schemes_supported[] = {
 const size_t ktls_sig_schemes_supported_n =
 	sizeof(ktls_sig_schemes_supported) / sizeof(ktls_sig_schemes_supported[0]);
 
+/* §4.2.3: signatures in certificates may use more schemes than CertificateVerify — above
+ * all rsa_pkcs1_*, which most RSA CAs still sign with. OpenSSL's chain verification checks
+ * them all; this list says so in signature_algorithms_cert. */
+const uint16_t ktls_sig_schemes_cert[] = {
+	0x0807, /* ed25519 */
+	0x0403, /* ecdsa_secp256r1_sha256 */
+	0x0503, /* ecdsa_secp384r1_sha384 */
+	0x0603, /* ecdsa_secp521r1_sha512 */
+	0x0804, 0x0805, 0x0806, /* rsa_pss_rsae_sha256/384/512 */
+	0x0809, 0x080a, 0x080b, /* rsa_pss_pss_sha256/384/512 */
+	0x0401, 0x0501, 0x0601, /* rsa_pkcs1_sha256/384/512 */
+};
+const size_t ktls_sig_schemes_cert_n = sizeof(ktls_sig_schemes_cert) / sizeof(ktls_sig_schemes_cert[0]);
+
 /* Returns the table entry of scheme, or NULL when we do not implement it in
  * CertificateVerify (rsa_pkcs1_* included). */
 static const struct scheme_info *scheme_find(uint16_t scheme)

@@ -62,5 +62,8 @@ KTLS_MUST_CHECK int ktls_sig_verify(EVP_PKEY *pub, uint16_t scheme, const uint8_
  * extension (§4.2.3). */
 extern const uint16_t ktls_sig_schemes_supported[];
 extern const size_t ktls_sig_schemes_supported_n;
+/* What we accept in certificate signatures, to advertise in signature_algorithms_cert. */
+extern const uint16_t ktls_sig_schemes_cert[];
+extern const size_t ktls_sig_schemes_cert_n;
 
 #endif

@@ -1874,4 +1874,40 @@ TEST_F(rfc8448, every_offered_value_has_a_name)
 	}
 }
 
+/* §4.2.3: signature_algorithms_cert travels in ClientHello and CertificateRequest. */
+TEST(signature_algorithms_cert_round_trip)
+{
+	static const uint16_t suites[] = { 0x1303 }, groups[] = { 0x001d };
+	static const uint16_t sigs[] = { 0x0807, 0x0403 }, cert_sigs[] = { 0x0401, 0x0804, 0x0807 };
+	uint8_t random[32] = { 1 }, pub[32] = { 9 }, buf[1024];
+	struct ktls_key_share_entry share = { 0x001d, pub, sizeof(pub) };
+	struct ktls_client_hello_params p = {
+		.random = random, .cipher_suites = suites, .n_cipher_suites = 1,
+		.groups = groups, .n_groups = 1, .key_shares = &share, .n_key_shares = 1,
+		.signature_algorithms = sigs, .n_signature_algorithms = 2,
+		.signature_algorithms_cert = cert_sigs, .n_signature_algorithms_cert = 3,
+	};
+	struct wire_writer w;
+	struct ktls_client_hello ch;
+
+	wire_writer_init(&w, buf, sizeof(buf));
+	ASSERT_EQ(0, ktls_encode_client_hello(&w, &p));
+	ASSERT_EQ(0, ktls_decode_client_hello(buf + 4, w.len - 4, &ch));
+	ASSERT_TRUE(ch.ext_seen & KTLS_EXT_BIT_SIGNATURE_ALGORITHMS_CERT);
+	ASSERT_EQ(3u, ch.signature_algorithms_cert.n);
+	for (size_t i = 0; i < 3; i++)
+		EXPECT_EQ(cert_sigs[i], ktls_u16_list_at(&ch.signature_algorithms_cert, i));
+
+	struct ktls_certificate_request_params crp = {
+		.signature_algorithms = sigs, .n_signature_algorithms = 2,
+		.signature_algorithms_cert = cert_sigs, .n_signature_algorithms_cert = 3,
+	};
+	struct ktls_certificate_request cr;
+	wire_writer_init(&w, buf, sizeof(buf));
+	ASSERT_EQ(0, ktls_encode_certificate_request(&w, &crp));
+	ASSERT_EQ(0, ktls_decode_certificate_request(buf + 4, w.len - 4, &cr));
+	ASSERT_EQ(3u, cr.signature_algorithms_cert.n);
+	EXPECT_EQ(0x0401, ktls_u16_list_at(&cr.signature_algorithms_cert, 0));
+}
+
 TEST_HARNESS_MAIN
