@@ -1,8 +1,9 @@
 # ktls-helper — the one build entry.
 #
 #   make                 libktls (static + shared + libktls.pc) and the tools, into build/
+#   make demo            kernel TLS you can watch (in a QEMU microVM when this kernel has none)
 #   make check           install missing packages, build with gcc and clang, run every test
-#                        under prove
+#                        under prove (the kernel tests in the microVM)
 #   make check-asan      the test suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make certs           the test PKI in build/certs (certs/gen.sh)
 #   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools
@@ -56,7 +57,7 @@ KERNEL_TEST_SRCS := $(wildcard tests/kernel/*.c)
 KERNEL_TEST_BINS := $(KERNEL_TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 # Scripts that boot the microVM (kernel tests): run by `make check`, not by check-asan.
-VM_TEST_SCRIPTS := $(filter tests/kernel_test.sh tests/vm_test.sh,$(TEST_SCRIPTS))
+VM_TEST_SCRIPTS := $(filter tests/kernel_test.sh tests/kernel_fallback_test.sh tests/vm_test.sh,$(TEST_SCRIPTS))
 RUN_SCRIPTS ?= $(TEST_SCRIPTS)
 CERTS ?= $(BUILD)/certs
 
@@ -65,7 +66,7 @@ STRICT := $(if $(filter true 1,$(CI)),1,0)
 PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
 	HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
 
-.PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps \
+.PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps demo \
 	install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -140,6 +141,12 @@ deps:
 
 certs: deps
 	@bash certs/gen.sh $(CERTS)
+
+# Kernel TLS you can watch: here when this kernel has kTLS (as root), else in the microVM.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash certs/gen.sh $(CERTS)
+	@KTLS_BUILD=$(BUILD) sh tools/demo.sh
 
 # The full check: packages, a gcc build, a clang build (warnings are errors in both), then
 # every test program and test script under prove.

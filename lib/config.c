@@ -325,3 +325,11 @@ int ktls_config_set_offload(struct ktls_config *cfg, enum ktls_offload_mode mode
 	cfg->offload_required = required != 0;
 	return 0;
 }
+
+int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags)
+{
+	if (flags & ~(unsigned)(KTLS_OFFLOAD_TX_ZEROCOPY | KTLS_OFFLOAD_RX_NO_PAD))
+		return config_fail(cfg, KTLS_EINVAL, "unknown offload flags 0x%x", flags);
+	cfg->offload_flags = flags;
+	return 0;
+}

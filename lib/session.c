@@ -65,6 +65,14 @@ int ktls_session_offload(struct ktls_session *s)
 					   peer_app_secret(s), s->rx.seq, reason, sizeof(reason));
 		s->rx_offloaded = !err;
 	}
+	/* optional features: asked for, never required (older kernels lack them) */
+	int one = 1;
+	if (s->tx_offloaded && cfg->offload_flags & KTLS_OFFLOAD_TX_ZEROCOPY)
+		s->tx_zerocopy = cfg->setsockopt_fn(s->fd, SOL_TLS, TLS_TX_ZEROCOPY_RO, &one,
+						    sizeof(one)) == 0;
+	if (s->rx_offloaded && cfg->offload_flags & KTLS_OFFLOAD_RX_NO_PAD)
+		s->rx_no_pad = cfg->setsockopt_fn(s->fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &one,
+						  sizeof(one)) == 0;
 	snprintf(s->offload_status, sizeof(s->offload_status), "%s", reason);
 	if (s->tx_offloaded)
 		ktls_record_key_wipe(&s->tx);
@@ -540,6 +548,8 @@ int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info
 	info->tx_offloaded = s->tx_offloaded;
 	info->rx_offloaded = s->rx_offloaded;
 	info->offload_status = s->offload_status;
+	info->tx_zerocopy = s->tx_zerocopy;
+	info->rx_no_pad = s->rx_no_pad;
 	return 0;
 }
 

@@ -47,6 +47,7 @@ struct ktls_config {
 	int trace_fd;
 	enum ktls_offload_mode offload;
 	bool offload_required;
+	unsigned offload_flags;           /* KTLS_OFFLOAD_TX_ZEROCOPY | KTLS_OFFLOAD_RX_NO_PAD */
 	ktls_setsockopt_fn setsockopt_fn; /* setsockopt, or a test's stand-in */
 	char error[256];
 };
@@ -116,6 +117,7 @@ struct ktls_session {
 	struct ktls_record_key rx, tx;
 	bool rx_protected, tx_protected;
 	bool tx_offloaded, rx_offloaded; /* the kernel does this direction's records */
+	bool tx_zerocopy, rx_no_pad;     /* optional kernel features granted */
 	char offload_status[200];        /* why not, when a direction stayed in userspace */
 	bool offload_decided;
 	uint8_t *ctl;                    /* a control record read from kernel RX */

@@ -31,6 +31,9 @@ static const char usage[] =
 	"                      TLS_AES_128_GCM_SHA256 (aes128), TLS_AES_256_GCM_SHA384 (aes256)\n"
 	"  --offload MODE      kernel TLS after the handshake: both (default), tx, rx, none\n"
 	"  --require-offload   fail (exit 1) instead of falling back to userspace TLS\n"
+	"  --zerocopy          sendfile without a copy (TLS_TX_ZEROCOPY_RO; with NIC\n"
+	"                      offload only): the file must not change while sent\n"
+	"  --rx-no-pad         expect unpadded records (TLS_RX_EXPECT_NO_PAD): faster RX\n"
 	"  --keylog FILE       append NSS key log lines (also: SSLKEYLOGFILE)\n"
 	"  --trace             print every handshake message decoded and the key schedule\n"
 	"  -h, --help          this text\n"
@@ -52,6 +55,8 @@ int main(int argc, char **argv)
 		{ "keylog", required_argument, NULL, 'L' },
 		{ "offload", required_argument, NULL, 'O' },
 		{ "require-offload", no_argument, NULL, 'Q' },
+		{ "zerocopy", no_argument, NULL, 'Z' },
+		{ "rx-no-pad", no_argument, NULL, 'P' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -73,6 +78,8 @@ int main(int argc, char **argv)
 		case 'L': o.keylog = optarg; break;
 		case 'O': o.offload = optarg; break;
 		case 'Q': o.require_offload = true; break;
+		case 'Z': o.zerocopy = true; break;
+		case 'P': o.rx_no_pad = true; break;
 		case 't': o.trace = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;

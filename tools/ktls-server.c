@@ -5,12 +5,15 @@
  */
 #include "common/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -36,14 +39,55 @@ static const char usage[] =
 	"                       (chacha20), TLS_AES_128_GCM_SHA256 (aes128), TLS_AES_256_GCM_SHA384\n"
 	"                       (aes256)\n"
 	"  --echo               echo each client's data back to it\n"
+	"  --send-file FILE     send FILE to each client (sendfile(2) through kernel TLS when\n"
+	"                       offloaded), then wait for the client to close\n"
 	"  --once               serve one connection, then exit with its status\n"
 	"  --offload MODE       kernel TLS after the handshake: both (default), tx, rx, none\n"
 	"  --require-offload    fail instead of falling back to userspace TLS\n"
+	"  --zerocopy           sendfile without a copy (TLS_TX_ZEROCOPY_RO; with NIC\n"
+	"                       offload only): the file must not change while sent\n"
+	"  --rx-no-pad          expect unpadded records (TLS_RX_EXPECT_NO_PAD): faster RX\n"
 	"  --keylog FILE        append NSS key log lines (also: SSLKEYLOGFILE)\n"
 	"  --trace              print every handshake message decoded and the key schedule\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Exit status (with --once): 0 success, 1 TLS failure, 2 usage error, 3 network error.\n";
+
+/* Sends path with ktls_sendfile, then reads until the client's close_notify. */
+static int send_file(const char *prog, struct ktls_session *s, const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_USAGE;
+	}
+	long long offset = 0;
+	while (offset < st.st_size) {
+		long n = ktls_sendfile(s, fd, &offset, (size_t)(st.st_size - offset));
+		if (n <= 0) {
+			cli_print_error(prog, "sendfile", s, n ? (int)n : KTLS_EIO);
+			close(fd);
+			return EXIT_TLS;
+		}
+	}
+	close(fd);
+	fprintf(stderr, "%s: sent %s (%lld bytes)\n", prog, path, offset);
+	for (;;) {
+		long n = ktls_recv(s, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		if (n < 0) {
+			cli_print_error(prog, "receive", s, (int)n);
+			return EXIT_TLS;
+		}
+	}
+	int err = ktls_close(s);
+	return err && err != KTLS_EIO ? EXIT_TLS : EXIT_OK;
+}
 
 static int echo_loop(const char *prog, struct ktls_session *s)
 {
@@ -85,10 +129,13 @@ int main(int argc, char **argv)
 		{ "groups", required_argument, NULL, 'g' },
 		{ "ciphers", required_argument, NULL, 's' },
 		{ "echo", no_argument, NULL, 'e' },
+		{ "send-file", required_argument, NULL, 'f' },
 		{ "once", no_argument, NULL, '1' },
 		{ "keylog", required_argument, NULL, 'L' },
 		{ "offload", required_argument, NULL, 'O' },
 		{ "require-offload", no_argument, NULL, 'Q' },
+		{ "zerocopy", no_argument, NULL, 'Z' },
+		{ "rx-no-pad", no_argument, NULL, 'P' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -96,6 +143,7 @@ int main(int argc, char **argv)
 	const char *prog = "ktls-server", *port = "4433", *bind_addr = NULL;
 	struct cli_tls_opts o = { 0 };
 	bool echo = false, once = false;
+	const char *file = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -112,10 +160,13 @@ int main(int argc, char **argv)
 		case 'g': o.groups = optarg; break;
 		case 's': o.ciphers = optarg; break;
 		case 'e': echo = true; break;
+		case 'f': file = optarg; break;
 		case '1': once = true; break;
 		case 'L': o.keylog = optarg; break;
 		case 'O': o.offload = optarg; break;
 		case 'Q': o.require_offload = true; break;
+		case 'Z': o.zerocopy = true; break;
+		case 'P': o.rx_no_pad = true; break;
 		case 't': o.trace = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
@@ -160,7 +211,8 @@ int main(int argc, char **argv)
 			rc = EXIT_TLS;
 		} else {
 			cli_print_summary(prog, s);
-			rc = echo ? echo_loop(prog, s) : cli_relay(prog, s, fd);
+			rc = file ? send_file(prog, s, file)
+			     : echo ? echo_loop(prog, s) : cli_relay(prog, s, fd);
 		}
 		ktls_session_free(s);
 		close(fd);

@@ -151,6 +151,16 @@ enum ktls_offload_mode {
 KTLS_API int ktls_config_set_offload(struct ktls_config *cfg, enum ktls_offload_mode mode,
 				     int required);
 
+/* Optional kernel TLS features, asked for after the keys are installed where the kernel has
+ * them (a kernel without them is not an error: ktls_session_info says what was granted). */
+#define KTLS_OFFLOAD_TX_ZEROCOPY 0x1 /* TLS_TX_ZEROCOPY_RO: sendfile without an in-kernel
+				      * copy; the file must not change while it is being sent.
+				      * It takes effect with NIC (device) offload; software kTLS
+				      * accepts it and copies anyway */
+#define KTLS_OFFLOAD_RX_NO_PAD 0x2   /* TLS_RX_EXPECT_NO_PAD: decrypt in place when the peer
+				      * does not pad records (most do not) */
+KTLS_API int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags);
+
 /* ---- Sessions -----------------------------------------------------------------------------
  * A session runs TLS 1.3 on a connected TCP socket it does not own (it never closes fd). */
 
@@ -200,6 +210,8 @@ struct ktls_session_info {
 	int tx_offloaded;          /* 1: the kernel encrypts what we send */
 	int rx_offloaded;          /* 1: the kernel decrypts what we receive */
 	const char *offload_status; /* why a direction stayed in userspace, or "" */
+	int tx_zerocopy;           /* 1: TLS_TX_ZEROCOPY_RO granted */
+	int rx_no_pad;             /* 1: TLS_RX_EXPECT_NO_PAD granted */
 };
 
 /* Fills info; the strings live as long as the session. Returns 0 or KTLS_EINVAL. */

@@ -56,6 +56,9 @@ bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_t
 		}
 		err = ktls_config_set_offload(cfg, modes[i].mode, o->require_offload);
 	}
+	if (!err && (o->zerocopy || o->rx_no_pad))
+		err = ktls_config_set_offload_flags(cfg, (o->zerocopy ? KTLS_OFFLOAD_TX_ZEROCOPY : 0) |
+							 (o->rx_no_pad ? KTLS_OFFLOAD_RX_NO_PAD : 0));
 	if (!err && o->require_client_cert)
 		err = ktls_config_set_client_auth(cfg, KTLS_CLIENT_AUTH_REQUIRED);
 	else if (!err && o->client_cert)
@@ -146,8 +149,9 @@ void cli_print_summary(const char *prog, const struct ktls_session *s)
 		info.alpn ? info.alpn : "-", info.server_name ? info.server_name : "-",
 		info.peer_subject ? info.peer_subject : "-",
 		info.hello_retry ? " (after HelloRetryRequest)" : "");
-	fprintf(stderr, "%s: record layer: tx %s, rx %s%s%s\n", prog,
-		info.tx_offloaded ? "kernel" : "userspace", info.rx_offloaded ? "kernel" : "userspace",
+	fprintf(stderr, "%s: record layer: tx %s%s, rx %s%s%s%s\n", prog,
+		info.tx_offloaded ? "kernel" : "userspace", info.tx_zerocopy ? " (zero-copy)" : "",
+		info.rx_offloaded ? "kernel" : "userspace", info.rx_no_pad ? " (no-pad)" : "",
 		*info.offload_status ? " — " : "", info.offload_status);
 }
 

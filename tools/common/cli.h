@@ -20,7 +20,7 @@ enum {
 /* TLS settings both tools take; NULL/false means "not given". */
 struct cli_tls_opts {
 	const char *cert, *key, *ca, *servername, *alpn, *groups, *ciphers, *keylog, *offload;
-	bool insecure, trace, client_cert, require_client_cert, require_offload;
+	bool insecure, trace, client_cert, require_client_cert, require_offload, zerocopy, rx_no_pad;
 };
 
 /* Applies opts to cfg; on error prints "<prog>: <reason>" and returns false. */

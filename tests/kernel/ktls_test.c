@@ -1,0 +1,634 @@
+/*
+ * ktls_test.c — kernel TLS for real: runs where the kernel has kTLS (inside tools/ktls-vm
+ * on machines whose kernel has not; tests/kernel_test.sh decides). Nothing here skips: a
+ * kernel that cannot take the keys fails these tests.
+ *
+ * Every test crosses the three suites (FIXTURE_VARIANT). Client and server run in this one
+ * process over a loopback TCP connection with non-blocking sockets, as an epoll loop would
+ * drive them; after the handshake both hand their keys to the kernel.
+ */
+#include "harness.h"
+
+#include "diag.h"
+#include "ktls.h"
+#include "session.h" /* to play a server that sends right behind its Finished */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/tls.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *cert(const char *name)
+{
+	static char buf[8][256];
+	static int n;
+	const char *d = getenv("KTLS_CERTS");
+	char *p = buf[n++ % 8];
+	snprintf(p, 256, "%s/%s", d && *d ? d : "build/certs", name);
+	return p;
+}
+
+/* A connected loopback TCP pair; both ends non-blocking. */
+static int tcp_pair(int *client, int *server)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &alen))
+		return -1;
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(*client, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	*server = accept(l, NULL, NULL);
+	close(l);
+	if (*server < 0)
+		return -1;
+	fcntl(*client, F_SETFL, O_NONBLOCK);
+	fcntl(*server, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/* Reads /proc/net/tls_stat's counter name, or -1. */
+static long tls_stat(const char *name)
+{
+	char line[128], key[64];
+	long val = -1, v;
+	FILE *f = fopen("/proc/net/tls_stat", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name))
+			val = v;
+	if (f)
+		fclose(f);
+	return val;
+}
+
+FIXTURE(kernel)
+{
+	int cfd, sfd;
+	struct ktls_config *ccfg, *scfg;
+	struct ktls_session *c, *s;
+	int crc, src;
+};
+
+FIXTURE_VARIANT(kernel)
+{
+	const char *ciphers;
+	uint16_t suite;
+};
+
+FIXTURE_VARIANT_ADD(kernel, chacha20_poly1305) { "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256 };
+FIXTURE_VARIANT_ADD(kernel, aes_128_gcm) { "aes128", KTLS_TLS_AES_128_GCM_SHA256 };
+FIXTURE_VARIANT_ADD(kernel, aes_256_gcm) { "aes256", KTLS_TLS_AES_256_GCM_SHA384 };
+
+FIXTURE_SETUP(kernel)
+{
+	ASSERT_EQ(0, tcp_pair(&self->cfd, &self->sfd));
+	self->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
+	self->scfg = ktls_config_new(KTLS_ROLE_SERVER);
+	ASSERT_NONNULL(self->ccfg);
+	ASSERT_NONNULL(self->scfg);
+	ASSERT_EQ(0, ktls_config_set_cert(self->scfg, cert("server-ecdsa.pem"), cert("server-ecdsa.key")));
+	ASSERT_EQ(0, ktls_config_set_ca(self->ccfg, cert("ca.pem"), NULL));
+	ASSERT_EQ(0, ktls_config_set_server_name(self->ccfg, "localhost"));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->ccfg, variant->ciphers));
+}
+
+FIXTURE_TEARDOWN(kernel)
+{
+	ktls_session_free(self->c);
+	ktls_session_free(self->s);
+	ktls_config_free(self->ccfg);
+	ktls_config_free(self->scfg);
+	close(self->cfd);
+	close(self->sfd);
+}
+
+static void handshake(FIXTURE_DATA(kernel) *self)
+{
+	self->c = ktls_session_new(self->ccfg, self->cfd);
+	self->s = ktls_session_new(self->scfg, self->sfd);
+	self->crc = self->src = KTLS_WANT_READ;
+	for (int i = 0; i < 1000 && (self->crc < -99 || self->src < -99); i++) {
+		if (self->crc == KTLS_WANT_READ || self->crc == KTLS_WANT_WRITE)
+			self->crc = ktls_session_handshake(self->c);
+		if (self->src == KTLS_WANT_READ || self->src == KTLS_WANT_WRITE)
+			self->src = ktls_session_handshake(self->s);
+	}
+}
+
+static void expect_offloaded(struct ktls_session *s, uint16_t suite)
+{
+	struct ktls_session_info info;
+	ASSERT_EQ(0, ktls_session_get_info(s, &info));
+	EXPECT_EQ(suite, info.cipher_suite);
+	EXPECT_EQ(1, info.tx_offloaded);
+	EXPECT_EQ(1, info.rx_offloaded);
+	if (!info.tx_offloaded || !info.rx_offloaded)
+		TH_LOG("offload status: %s", info.offload_status);
+}
+
+/* Moves len bytes from one session to the other; false on any error or mismatch. */
+static bool transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
+		     size_t len, uint8_t *got)
+{
+	size_t sent = 0, recvd = 0;
+	while (recvd < len) {
+		if (sent < len) {
+			long n = ktls_send(from, data + sent, len - sent);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (n != KTLS_WANT_WRITE)
+				return false;
+		}
+		long n = ktls_recv(to, got + recvd, len - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else if (n != KTLS_WANT_READ)
+			return false;
+	}
+	return !memcmp(data, got, len);
+}
+
+TEST_F(kernel, offload_in_both_roles)
+{
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	expect_offloaded(self->c, variant->suite);
+	expect_offloaded(self->s, variant->suite);
+}
+
+TEST_F_TIMEOUT(kernel, data_integrity_across_record_boundaries, 120)
+{
+	static const size_t sizes[] = { 1, 100, 16383, 16384, 16385, 65536 + 7, 1 << 20 };
+	size_t max = 1 << 20;
+	uint8_t *data = malloc(max), *got = malloc(max);
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(got);
+	for (size_t i = 0; i < max; i++)
+		data[i] = (uint8_t)(i * 131 + (i >> 11));
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		EXPECT_TRUE(transfer(self->c, self->s, data, sizes[i], got));
+		EXPECT_TRUE(transfer(self->s, self->c, data, sizes[i], got));
+	}
+	free(data);
+	free(got);
+}
+
+TEST_F_TIMEOUT(kernel, sendfile_64mib_checked_by_sha256, 300)
+{
+	const size_t size = 64u << 20;
+	char path[] = "/tmp/ktls-sendfile-XXXXXX";
+	int fd = mkstemp(path);
+	uint8_t *buf = malloc(1 << 20), want[32], got_hash[32];
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+
+	ASSERT_TRUE(fd >= 0);
+	unlink(path);
+	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	for (size_t off = 0; off < size; off += 1 << 20) {
+		for (size_t i = 0; i < (1u << 20); i += 8)
+			memcpy(buf + i, &(uint64_t){ (off + i) * 0x9e3779b97f4a7c15ull }, 8);
+		ASSERT_EQ((ssize_t)(1 << 20), write(fd, buf, 1 << 20));
+		EVP_DigestUpdate(h, buf, 1 << 20);
+	}
+	EVP_DigestFinal_ex(h, want, NULL);
+
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	long long offset = 0;
+	size_t recvd = 0;
+	while (recvd < size) {
+		if ((size_t)offset < size) {
+			long n = ktls_sendfile(self->s, fd, &offset, size - (size_t)offset);
+			ASSERT_TRUE(n >= 0 || n == KTLS_WANT_WRITE);
+		}
+		long n = ktls_recv(self->c, buf, 1 << 20);
+		if (n > 0) {
+			EVP_DigestUpdate(h, buf, (size_t)n);
+			recvd += (size_t)n;
+		} else {
+			ASSERT_EQ(KTLS_WANT_READ, n);
+		}
+	}
+	EVP_DigestFinal_ex(h, got_hash, NULL);
+	ASSERT_EQ(size, recvd);
+	ASSERT_MEMEQ(want, got_hash, 32);
+	EVP_MD_CTX_free(h);
+	free(buf);
+	close(fd);
+}
+
+TEST_F(kernel, splice_from_a_pipe)
+{
+	int p[2];
+	uint8_t data[50000], got[50000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i ^ 0x5a);
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, pipe(p));
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 16);
+	ASSERT_EQ((ssize_t)sizeof(data), write(p[1], data, sizeof(data)));
+	size_t spliced = 0, recvd = 0;
+	while (recvd < sizeof(data)) {
+		if (spliced < sizeof(data)) {
+			ssize_t n = splice(p[0], NULL, self->sfd, NULL, sizeof(data) - spliced,
+					   SPLICE_F_NONBLOCK);
+			if (n > 0)
+				spliced += (size_t)n;
+			else
+				ASSERT_TRUE(errno == EAGAIN);
+		}
+		long n = ktls_recv(self->c, got + recvd, sizeof(got) - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else
+			ASSERT_EQ(KTLS_WANT_READ, n);
+	}
+	ASSERT_MEMEQ(data, got, sizeof(data));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The kernel's records, read by our own userspace record layer: valid TLS on the wire. */
+TEST_F(kernel, kernel_sender_userspace_receiver)
+{
+	struct ktls_session_info ci;
+	uint8_t data[40000], got[40000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_NONE, 0));
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	expect_offloaded(self->s, variant->suite);
+	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	EXPECT_EQ(0, ci.tx_offloaded);
+	EXPECT_EQ(0, ci.rx_offloaded);
+	EXPECT_TRUE(transfer(self->s, self->c, data, sizeof(data), got)); /* kernel → userspace */
+	EXPECT_TRUE(transfer(self->c, self->s, data, sizeof(data), got)); /* userspace → kernel */
+	/* close_notify from the kernel side reaches the userspace side as end of stream */
+	ASSERT_EQ(0, ktls_close(self->s));
+	long n;
+	while ((n = ktls_recv(self->c, got, sizeof(got))) == KTLS_WANT_READ)
+		;
+	EXPECT_EQ(0, n);
+}
+
+TEST_F(kernel, data_right_after_finished_is_not_lost)
+{
+	/* The client finishes first and sends at once: its data sits in the server's socket
+	 * right behind its Finished. The server must read exactly up to the Finished and
+	 * leave the data to the kernel. */
+	uint8_t got[64];
+	self->c = ktls_session_new(self->ccfg, self->cfd);
+	self->s = ktls_session_new(self->scfg, self->sfd);
+	int crc = KTLS_WANT_READ, src = KTLS_WANT_READ;
+	while (crc == KTLS_WANT_READ || crc == KTLS_WANT_WRITE) {
+		crc = ktls_session_handshake(self->c);
+		if (src == KTLS_WANT_READ && crc != 0)
+			src = ktls_session_handshake(self->s);
+	}
+	ASSERT_EQ(0, crc);
+	ASSERT_EQ(23, ktls_send(self->c, "sent with the Finished!", 23));
+	usleep(20000); /* both are in the server's receive queue now */
+	while (src == KTLS_WANT_READ || src == KTLS_WANT_WRITE)
+		src = ktls_session_handshake(self->s);
+	ASSERT_EQ(0, src);
+	expect_offloaded(self->s, variant->suite);
+	long n;
+	while ((n = ktls_recv(self->s, got, sizeof(got))) == KTLS_WANT_READ)
+		;
+	ASSERT_EQ(23, n);
+	ASSERT_MEMEQ("sent with the Finished!", got, 23);
+}
+
+TEST_F(kernel, close_notify_both_ways)
+{
+	uint8_t buf[16];
+	long n;
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, ktls_close(self->c));
+	while ((n = ktls_recv(self->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, ktls_close(self->s));
+	while ((n = ktls_recv(self->c, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	EXPECT_EQ(0, n);
+}
+
+TEST_F(kernel, fatal_alert_is_reported_by_name)
+{
+	/* a raw alert through the server's kernel TX: fatal handshake_failure */
+	static const uint8_t alert[] = { 2, 40 };
+	union {
+		char buf[CMSG_SPACE(1)];
+		struct cmsghdr align;
+	} ctl = { 0 };
+	struct iovec iov = { (void *)alert, 2 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	uint8_t buf[16];
+	long n;
+
+	handshake(self);
+	ASSERT_EQ(0, self->src);
+	c->cmsg_level = SOL_TLS;
+	c->cmsg_type = 1; /* TLS_SET_RECORD_TYPE */
+	c->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(c) = 21; /* alert */
+	ASSERT_EQ(2, sendmsg(self->sfd, &msg, 0));
+	while ((n = ktls_recv(self->c, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	EXPECT_EQ(KTLS_EALERT, n);
+	EXPECT_STREQ("peer sent alert: handshake_failure", ktls_session_error(self->c));
+}
+
+TEST_F(kernel, peer_key_update_on_this_kernel)
+{
+	/* The server's kernel sends a KeyUpdate (update_not_requested) as a handshake record.
+	 * With TLS 1.3 rekey in the kernel (6.14+) the client takes the new key and data keeps
+	 * flowing once the server switches too; without it the client must fail cleanly,
+	 * naming the reason, never return garbage. */
+	static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
+	union {
+		char buf[CMSG_SPACE(1)];
+		struct cmsghdr align;
+	} ctl = { 0 };
+	struct iovec iov = { (void *)key_update, sizeof(key_update) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct ktls_probe_result probe;
+	uint8_t buf[16];
+	long n;
+
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	handshake(self);
+	ASSERT_EQ(0, self->src);
+	c->cmsg_level = SOL_TLS;
+	c->cmsg_type = 1; /* TLS_SET_RECORD_TYPE */
+	c->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(c) = 22; /* handshake */
+	ASSERT_EQ((ssize_t)sizeof(key_update), sendmsg(self->sfd, &msg, 0));
+	while ((n = ktls_recv(self->c, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	if (probe.rekey) {
+		EXPECT_EQ(KTLS_WANT_READ, n); /* took the key; nothing more yet */
+	} else {
+		EXPECT_EQ(KTLS_EKEYUPDATE, n);
+		EXPECT_NONNULL(strstr(ktls_session_error(self->c), "6.14"));
+		TH_LOG("%s", ktls_session_error(self->c));
+	}
+}
+
+struct diag_seen {
+	int n;
+	struct ktls_diag_sock socks[4];
+};
+
+static int collect(const struct ktls_diag_sock *sock, void *arg)
+{
+	struct diag_seen *seen = arg;
+	if (seen->n < 4)
+		seen->socks[seen->n++] = *sock;
+	return 0;
+}
+
+/* The kernel's own view (sock_diag INET_DIAG_ULP_INFO, what ktls-diag prints): both ends of
+ * our connection are TLS 1.3 sockets with this cipher in software TX and RX. */
+TEST_F(kernel, sock_diag_shows_both_ends)
+{
+	static const uint16_t cipher_of[] = { [1] = TLS_CIPHER_AES_GCM_128, [2] = TLS_CIPHER_AES_GCM_256,
+					      [3] = TLS_CIPHER_CHACHA20_POLY1305 };
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	struct diag_seen seen = { 0 };
+
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	ASSERT_EQ(0, getsockname(self->sfd, (struct sockaddr *)&a, &alen));
+	ASSERT_EQ(0, ktls_diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
+	ASSERT_EQ(2, seen.n);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_TRUE(seen.socks[i].has_tls_info);
+		EXPECT_EQ(0x0304, seen.socks[i].version);
+		EXPECT_EQ(cipher_of[variant->suite & 0xff], seen.socks[i].cipher);
+		EXPECT_STREQ("sw", ktls_diag_conf_name(seen.socks[i].tx_conf));
+		EXPECT_STREQ("sw", ktls_diag_conf_name(seen.socks[i].rx_conf));
+	}
+}
+
+/* A server peer that writes a NewSessionTicket and application data in the same TCP segment
+ * as its Finished (before it has even seen ours): the client must read exactly through the
+ * Finished, leave the rest to the kernel, and get the ticket as a control record and every
+ * data byte through kernel RX. */
+TEST_F(kernel, ticket_and_data_behind_the_servers_finished)
+{
+	/* NewSessionTicket (§4.6.1): lifetime, age_add, nonce<0..255>, ticket<1..>, exts */
+	static const uint8_t nst[] = { 4, 0, 0, 15, 0, 0, 0x1c, 0x20, 1, 2, 3, 4, 0,
+				       0, 2, 0xab, 0xcd, 0, 0 };
+	static const char early[] = "0.5-RTT data from the server";
+	int one = 1, zero = 0;
+	char got[64];
+	long n;
+
+	self->c = ktls_session_new(self->ccfg, self->cfd);
+	self->s = ktls_session_new(self->scfg, self->sfd);
+	ASSERT_EQ(0, setsockopt(self->sfd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->c)); /* ClientHello */
+	int src;
+	while ((src = ktls_session_handshake(self->s)) == KTLS_WANT_READ && self->s->state == HS_SERVER_WAIT_CH)
+		usleep(1000);
+	ASSERT_EQ(KTLS_WANT_READ, src);
+	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->s->state); /* its flight is out, corked */
+	/* behind the Finished, under the server's application key */
+	ASSERT_EQ(0, ktls_queue_record(self->s, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
+	ASSERT_EQ(0, ktls_queue_record(self->s, TLS_CONTENT_APPLICATION_DATA,
+				       (const uint8_t *)early, sizeof(early)));
+	ASSERT_EQ(0, ktls_flush(self->s));
+	ASSERT_EQ(0, setsockopt(self->sfd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero)));
+
+	int crc;
+	while ((crc = ktls_session_handshake(self->c)) == KTLS_WANT_READ)
+		usleep(1000);
+	ASSERT_EQ(0, crc);
+	expect_offloaded(self->c, variant->suite);
+	while ((n = ktls_recv(self->c, got, sizeof(got))) == KTLS_WANT_READ)
+		usleep(1000);
+	ASSERT_EQ((long)sizeof(early), n);
+	ASSERT_MEMEQ(early, got, sizeof(early));
+	while ((src = ktls_session_handshake(self->s)) == KTLS_WANT_READ)
+		usleep(1000);
+	ASSERT_EQ(0, src);
+}
+
+/* The optional features where this kernel has them, seen by the kernel itself. */
+TEST_F_TIMEOUT(kernel, zerocopy_sendfile_and_no_pad, 120)
+{
+	struct ktls_probe_result probe;
+	struct ktls_session_info si, ci;
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	struct diag_seen seen = { 0 };
+
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	ASSERT_EQ(0, ktls_config_set_offload_flags(self->scfg, KTLS_OFFLOAD_TX_ZEROCOPY));
+	ASSERT_EQ(0, ktls_config_set_offload_flags(self->ccfg, KTLS_OFFLOAD_RX_NO_PAD));
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	ASSERT_EQ(0, ktls_session_get_info(self->s, &si));
+	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	EXPECT_EQ(probe.zerocopy_tx, si.tx_zerocopy);
+	EXPECT_EQ(probe.rx_no_pad, ci.rx_no_pad);
+	ASSERT_EQ(0, getsockname(self->sfd, (struct sockaddr *)&a, &alen));
+	ASSERT_EQ(0, ktls_diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
+	ASSERT_EQ(2, seen.n);
+	for (int i = 0; i < 2; i++) {
+		bool server_end = seen.socks[i].local_port == ntohs(a.sin_port);
+		/* the kernel reports zero-copy only where it applies: NIC (hw) offload */
+		bool hw = seen.socks[i].tx_conf == TLS_CONF_HW;
+		EXPECT_EQ(server_end && hw ? si.tx_zerocopy : 0, seen.socks[i].tx_zerocopy);
+		EXPECT_EQ(server_end ? 0 : ci.rx_no_pad, seen.socks[i].rx_no_pad);
+	}
+
+	/* a zero-copy sendfile still delivers every byte */
+	const size_t size = 4u << 20;
+	char path[] = "/tmp/ktls-zc-XXXXXX";
+	int fd = mkstemp(path);
+	uint8_t *data = malloc(size), *got = malloc(size);
+	ASSERT_TRUE(fd >= 0 && data && got);
+	unlink(path);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (uint8_t)(i * 2654435761u >> 13);
+	ASSERT_EQ((ssize_t)size, write(fd, data, size));
+	long long offset = 0;
+	size_t recvd = 0;
+	while (recvd < size) {
+		if ((size_t)offset < size) {
+			long n = ktls_sendfile(self->s, fd, &offset, size - (size_t)offset);
+			ASSERT_TRUE(n >= 0 || n == KTLS_WANT_WRITE);
+		}
+		long n = ktls_recv(self->c, got + recvd, size - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else
+			ASSERT_EQ(KTLS_WANT_READ, n);
+	}
+	ASSERT_MEMEQ(data, got, size);
+	free(data);
+	free(got);
+	close(fd);
+}
+
+TEST_F(kernel, tls_stat_counters_move)
+{
+	long tx0 = tls_stat("TlsTxSw"), rx0 = tls_stat("TlsRxSw");
+	long cur0 = tls_stat("TlsCurrTxSw");
+	ASSERT_TRUE(tx0 >= 0);
+	handshake(self);
+	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, self->src);
+	EXPECT_EQ(tx0 + 2, tls_stat("TlsTxSw"));
+	EXPECT_EQ(rx0 + 2, tls_stat("TlsRxSw"));
+	EXPECT_EQ(cur0 + 2, tls_stat("TlsCurrTxSw"));
+	ktls_session_free(self->c);
+	ktls_session_free(self->s);
+	self->c = self->s = NULL;
+	close(self->cfd);
+	close(self->sfd);
+	self->cfd = self->sfd = -1;
+	usleep(10000);
+	EXPECT_EQ(cur0, tls_stat("TlsCurrTxSw"));
+}
+
+/* OpenSSL reads what our kernel-offloaded server writes, and writes what it reads. */
+TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
+{
+	int in[2], out[2];
+	char port[16], buf[256];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&a, &alen));
+	snprintf(port, sizeof(port), "127.0.0.1:%u", ntohs(a.sin_port));
+	ASSERT_EQ(0, pipe(in));
+	ASSERT_EQ(0, pipe(out));
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execlp("openssl", "openssl", "s_client", "-tls1_3", "-connect", port, "-CAfile",
+		       cert("ca.pem"), "-servername", "localhost", "-quiet", NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	struct pollfd lp = { l, POLLIN, 0 };
+	if (poll(&lp, 1, 10000) != 1) {
+		ssize_t r = read(out[0], buf, sizeof(buf) - 1);
+		buf[r > 0 ? r : 0] = 0;
+		TH_LOG("openssl s_client never connected (is openssl in the VM? --pack openssl): %s", buf);
+		ASSERT_EQ(1, 0);
+	}
+	int fd = accept(l, NULL, NULL);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->scfg, variant->ciphers));
+	struct ktls_session *s;
+	ASSERT_EQ(0, ktls_handshake(fd, self->scfg, &s));
+	expect_offloaded(s, variant->suite);
+	ASSERT_EQ(6, write(in[1], "hello\n", 6));
+	char got[6];
+	long n = ktls_recv(s, got, sizeof(got));
+	ASSERT_EQ(6, n);
+	ASSERT_MEMEQ("hello\n", got, 6);
+	ASSERT_EQ(9, ktls_send(s, "olleh!!!\n", 9));
+	/* openssl prints what it received */
+	size_t have = 0;
+	while (have < sizeof(buf) - 1 && !strstr(buf, "olleh!!!")) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		ASSERT_EQ(1, poll(&p, 1, 10000));
+		ssize_t r = read(out[0], buf + have, sizeof(buf) - 1 - have);
+		ASSERT_TRUE(r > 0);
+		have += (size_t)r;
+		buf[have] = 0;
+	}
+	EXPECT_NONNULL(strstr(buf, "olleh!!!"));
+	ktls_close(s);
+	ktls_session_free(s);
+	close(in[1]);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	close(fd);
+	close(l);
+	close(out[0]);
+}
+
+TEST_HARNESS_MAIN
