@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include "ktls.h"
+#include "support/pair.h"
 
 #include <fcntl.h>
 #include <stdbool.h>
@@ -18,120 +19,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static const char *certs_dir(void)
+/* Our server's certificate: build/certs/<name>.pem and .key. */
+static int server_cert(struct ktls_config *cfg, const char *name)
 {
-	const char *d = getenv("KTLS_CERTS");
-	return d && *d ? d : "build/certs";
-}
-
-static char *cert_path(const char *name, const char *ext)
-{
-	static char paths[8][256];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, 256, "%s/%s.%s", certs_dir(), name, ext);
-	return p;
-}
-
-struct pair {
-	int cfd, sfd; /* client's and server's ends */
-	struct ktls_config *ccfg, *scfg;
-	struct ktls_session *c, *s;
-	int crc, src;   /* last results */
-	int want_reads; /* how often a side had to wait: proves the non-blocking path ran */
-};
-
-static void pair_open(struct pair *p)
-{
-	int sv[2];
-	memset(p, 0, sizeof(*p));
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		abort();
-	p->cfd = sv[0];
-	p->sfd = sv[1];
-	fcntl(p->cfd, F_SETFL, O_NONBLOCK);
-	fcntl(p->sfd, F_SETFL, O_NONBLOCK);
-	p->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
-	p->scfg = ktls_config_new(KTLS_ROLE_SERVER);
-}
-
-static void pair_close(struct pair *p)
-{
-	ktls_session_free(p->c);
-	ktls_session_free(p->s);
-	ktls_config_free(p->ccfg);
-	ktls_config_free(p->scfg);
-	if (p->cfd > 0)
-		close(p->cfd);
-	if (p->sfd > 0)
-		close(p->sfd);
-}
-
-/* Steps both handshakes until neither can move; returns when both are done or one failed. */
-static void pair_handshake(struct pair *p)
-{
-	if (!p->c)
-		p->c = ktls_session_new(p->ccfg, p->cfd);
-	if (!p->s)
-		p->s = ktls_session_new(p->scfg, p->sfd);
-	p->crc = p->src = KTLS_WANT_READ;
-	for (int i = 0; i < 100; i++) {
-		if (p->crc == KTLS_WANT_READ || p->crc == KTLS_WANT_WRITE)
-			p->crc = ktls_session_handshake(p->c);
-		if (p->src == KTLS_WANT_READ || p->src == KTLS_WANT_WRITE)
-			p->src = ktls_session_handshake(p->s);
-		p->want_reads += (p->crc == KTLS_WANT_READ) + (p->src == KTLS_WANT_READ);
-		bool c_done = p->crc != KTLS_WANT_READ && p->crc != KTLS_WANT_WRITE;
-		bool s_done = p->src != KTLS_WANT_READ && p->src != KTLS_WANT_WRITE;
-		if ((c_done && s_done) || (c_done && p->crc) || (s_done && p->src)) {
-			/* let the other side read the alert the failing side sent */
-			if (!c_done)
-				p->crc = ktls_session_handshake(p->c);
-			if (!s_done)
-				p->src = ktls_session_handshake(p->s);
-			return;
-		}
-	}
-}
-
-static bool set_server_cert(struct pair *p, const char *name)
-{
-	return ktls_config_set_cert(p->scfg, cert_path(name, "pem"), cert_path(name, "key")) == 0;
-}
-
-static bool trust_test_ca(struct pair *p)
-{
-	return ktls_config_set_ca(p->ccfg, cert_path("ca", "pem"), NULL) == 0 &&
-	       ktls_config_set_server_name(p->ccfg, "localhost") == 0;
-}
-
-/* Moves len bytes from one session to the other through the non-blocking sockets. */
-static bool transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
-		     size_t len, uint8_t *got)
-{
-	size_t sent = 0, recvd = 0;
-	for (int spins = 0; recvd < len && spins < 100000; spins++) {
-		if (sent < len) {
-			size_t chunk = len - sent > 7000 ? 7000 : len - sent;
-			long n = ktls_send(from, data + sent, chunk);
-			if (n > 0)
-				sent += (size_t)n;
-			else if (n != KTLS_WANT_WRITE)
-				return false;
-		} else if (ktls_send(from, NULL, 0) < 0 && false) {
-		}
-		long n = ktls_recv(to, got + recvd, len - recvd);
-		if (n > 0)
-			recvd += (size_t)n;
-		else if (n != KTLS_WANT_READ)
-			return false;
-	}
-	return recvd == len && !memcmp(data, got, len);
+	char pem[64], key[64];
+	snprintf(pem, sizeof(pem), "%s.pem", name);
+	snprintf(key, sizeof(key), "%s.key", name);
+	return ktls_config_set_cert(cfg, test_cert(pem), test_cert(key));
 }
 
 FIXTURE(matrix)
 {
-	struct pair p;
+	struct session_pair p;
 };
 
 FIXTURE_VARIANT(matrix)
@@ -161,11 +60,8 @@ MATRIX_GROUPS(aes256, KTLS_TLS_AES_256_GCM_SHA384)
 
 FIXTURE_SETUP(matrix)
 {
-	pair_open(&self->p);
-	ASSERT_NONNULL(self->p.ccfg);
-	ASSERT_NONNULL(self->p.scfg);
-	ASSERT_TRUE(set_server_cert(&self->p, variant->key));
-	ASSERT_TRUE(trust_test_ca(&self->p));
+	ASSERT_EQ(0, pair_open(&self->p, false));
+	ASSERT_EQ(0, server_cert(self->p.scfg, variant->key));
 	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, variant->suite));
 	ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, variant->group));
 }
@@ -200,8 +96,8 @@ TEST_F(matrix, handshake_data_and_close)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 31 + 7);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		ASSERT_TRUE(transfer(self->p.c, self->p.s, data, sizes[i], got));
-		ASSERT_TRUE(transfer(self->p.s, self->p.c, data, sizes[i], got));
+		ASSERT_TRUE(pair_transfer(self->p.c, self->p.s, data, sizes[i], got));
+		ASSERT_TRUE(pair_transfer(self->p.s, self->p.c, data, sizes[i], got));
 	}
 	/* close_notify both ways: each side then reads end of stream */
 	ASSERT_EQ(0, ktls_close(self->p.c));
@@ -212,15 +108,12 @@ TEST_F(matrix, handshake_data_and_close)
 
 FIXTURE(pair)
 {
-	struct pair p;
+	struct session_pair p;
 };
 
 FIXTURE_SETUP(pair)
 {
-	pair_open(&self->p);
-	ASSERT_NONNULL(self->p.ccfg);
-	ASSERT_TRUE(set_server_cert(&self->p, "server-ecdsa"));
-	ASSERT_TRUE(trust_test_ca(&self->p));
+	ASSERT_EQ(0, pair_open(&self->p, false));
 }
 
 FIXTURE_TEARDOWN(pair)
@@ -232,9 +125,9 @@ TEST_F(pair, mutual_tls)
 {
 	struct ktls_session_info si;
 	ASSERT_EQ(0, ktls_config_set_client_auth(self->p.scfg, KTLS_CLIENT_AUTH_REQUIRED));
-	ASSERT_EQ(0, ktls_config_set_ca(self->p.scfg, cert_path("ca", "pem"), NULL));
-	ASSERT_EQ(0, ktls_config_set_cert(self->p.ccfg, cert_path("client", "pem"),
-					  cert_path("client", "key")));
+	ASSERT_EQ(0, ktls_config_set_ca(self->p.scfg, test_cert("ca.pem"), NULL));
+	ASSERT_EQ(0, ktls_config_set_cert(self->p.ccfg, test_cert("client.pem"),
+					  test_cert("client.key")));
 	pair_handshake(&self->p);
 	ASSERT_EQ(0, self->p.crc);
 	ASSERT_EQ(0, self->p.src);
@@ -284,7 +177,7 @@ TEST_F(pair, hello_retry_request)
 	EXPECT_EQ(1, si.hello_retry);
 	EXPECT_EQ(KTLS_GROUP_SECP256R1, ci.group);
 	uint8_t got[5];
-	ASSERT_TRUE(transfer(self->p.c, self->p.s, (const uint8_t *)"after", 5, got));
+	ASSERT_TRUE(pair_transfer(self->p.c, self->p.s, (const uint8_t *)"after", 5, got));
 }
 
 TEST_F(pair, no_common_group)
@@ -419,9 +312,8 @@ TEST_F(pair, peer_resetting_mid_handshake)
 TEST_F(pair, plaintext_client_hello_to_a_client_is_unexpected)
 {
 	/* a server that answers with a ClientHello: wrong message for the state */
-	struct pair q;
-	pair_open(&q);
-	ASSERT_TRUE(trust_test_ca(&q));
+	struct session_pair q;
+	ASSERT_EQ(0, pair_open(&q, false));
 	q.c = ktls_session_new(q.ccfg, q.cfd);
 	struct ktls_session *other = ktls_session_new(q.ccfg, q.sfd); /* a second client */
 	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(q.c));

@@ -10,14 +10,13 @@
 #include "keysched.h"
 #include "offload.h"
 #include "session.h"
+#include "support/pair.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 /* What the stand-in saw, and how it answers (errno, or 0 for success) per option. */
 static struct {
@@ -51,66 +50,23 @@ static int fake_setsockopt(int fd, int level, int name, const void *val, socklen
 	return e ? -1 : 0;
 }
 
-static const char *cert(const char *name)
-{
-	static char buf[4][256];
-	static int n;
-	const char *d = getenv("KTLS_CERTS");
-	char *p = buf[n++ % 4];
-	snprintf(p, 256, "%s/%s", d && *d ? d : "build/certs", name);
-	return p;
-}
-
 FIXTURE(handoff)
 {
-	int cfd, sfd;
-	struct ktls_config *ccfg, *scfg;
-	struct ktls_session *c, *s;
-	int crc, src;
+	struct session_pair p;
 };
 
 FIXTURE_SETUP(handoff)
 {
-	int sv[2];
 	memset(&fake, 0, sizeof(fake));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	self->cfd = sv[0];
-	self->sfd = sv[1];
-	fcntl(self->cfd, F_SETFL, O_NONBLOCK);
-	fcntl(self->sfd, F_SETFL, O_NONBLOCK);
-	self->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
-	self->scfg = ktls_config_new(KTLS_ROLE_SERVER);
-	ASSERT_NONNULL(self->ccfg);
-	ASSERT_NONNULL(self->scfg);
-	ASSERT_EQ(0, ktls_config_set_cert(self->scfg, cert("server-ecdsa.pem"), cert("server-ecdsa.key")));
-	ASSERT_EQ(0, ktls_config_set_ca(self->ccfg, cert("ca.pem"), NULL));
-	ASSERT_EQ(0, ktls_config_set_server_name(self->ccfg, "localhost"));
+	ASSERT_EQ(0, pair_open(&self->p, false));
 	/* only the client's kernel is played; the server stays in userspace */
-	self->ccfg->setsockopt_fn = fake_setsockopt;
-	ASSERT_EQ(0, ktls_config_set_offload(self->scfg, KTLS_OFFLOAD_NONE, 0));
+	self->p.ccfg->setsockopt_fn = fake_setsockopt;
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.scfg, KTLS_OFFLOAD_NONE, 0));
 }
 
 FIXTURE_TEARDOWN(handoff)
 {
-	ktls_session_free(self->c);
-	ktls_session_free(self->s);
-	ktls_config_free(self->ccfg);
-	ktls_config_free(self->scfg);
-	close(self->cfd);
-	close(self->sfd);
-}
-
-static void run(FIXTURE_DATA(handoff) *self)
-{
-	self->c = ktls_session_new(self->ccfg, self->cfd);
-	self->s = ktls_session_new(self->scfg, self->sfd);
-	self->crc = self->src = KTLS_WANT_READ;
-	for (int i = 0; i < 50; i++) {
-		if (self->crc == KTLS_WANT_READ || self->crc == KTLS_WANT_WRITE)
-			self->crc = ktls_session_handshake(self->c);
-		if (self->src == KTLS_WANT_READ || self->src == KTLS_WANT_WRITE)
-			self->src = ktls_session_handshake(self->s);
-	}
+	pair_close(&self->p);
 }
 
 TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
@@ -118,18 +74,18 @@ TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
 	struct ktls_session_info ci;
 	uint8_t buf[8];
 	fake.ulp_errno = ENOENT;
-	run(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
 	EXPECT_STREQ("tls", fake.ulp);
-	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
 	EXPECT_EQ(0, ci.tx_offloaded);
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_NONNULL(strstr(ci.offload_status, "no tls ULP"));
 	/* and the userspace record layer carries the data */
-	ASSERT_EQ(5, ktls_send(self->c, "hello", 5));
+	ASSERT_EQ(5, ktls_send(self->p.c, "hello", 5));
 	long n;
-	while ((n = ktls_recv(self->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+	while ((n = ktls_recv(self->p.s, buf, sizeof(buf))) == KTLS_WANT_READ)
 		;
 	ASSERT_EQ(5, n);
 	ASSERT_MEMEQ("hello", buf, 5);
@@ -139,18 +95,18 @@ TEST_F(handoff, required_offload_fails_the_handshake)
 {
 	struct ktls_session_info si;
 	fake.ulp_errno = ENOENT;
-	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_BOTH, 1));
-	run(self);
-	EXPECT_EQ(KTLS_EOFFLOAD, self->crc);
-	EXPECT_NONNULL(strstr(ktls_session_error(self->c), "kernel TLS required but unavailable"));
-	EXPECT_NONNULL(strstr(ktls_session_error(self->c), "no tls ULP"));
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_BOTH, 1));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EOFFLOAD, self->p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "kernel TLS required but unavailable"));
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "no tls ULP"));
 	/* the server hears about it as internal_error */
 	uint8_t buf[4];
 	long n;
-	while ((n = ktls_recv(self->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+	while ((n = ktls_recv(self->p.s, buf, sizeof(buf))) == KTLS_WANT_READ)
 		;
 	EXPECT_EQ(KTLS_EALERT, n);
-	ASSERT_EQ(0, ktls_session_get_info(self->s, &si));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
 	EXPECT_EQ(80, si.alert_received);
 }
 
@@ -158,10 +114,10 @@ TEST_F(handoff, cipher_refused_names_the_suite)
 {
 	struct ktls_session_info ci;
 	fake.tx_errno = EINVAL;
-	ASSERT_EQ(0, ktls_config_set_ciphers(self->ccfg, "aes256"));
-	run(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, "aes256"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
 	EXPECT_EQ(0, ci.tx_offloaded);
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_NONNULL(strstr(ci.offload_status, "refused TLS_TX for TLS_AES_256_GCM_SHA384"));
@@ -171,21 +127,21 @@ TEST_F(handoff, cipher_refused_names_the_suite)
 TEST_F(handoff, offload_none_never_asks_the_kernel)
 {
 	struct ktls_session_info ci;
-	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_NONE, 0));
-	run(self);
-	ASSERT_EQ(0, self->crc);
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_NONE, 0));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
 	EXPECT_EQ(0, fake.calls);
-	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
 	EXPECT_STREQ("offload disabled by configuration", ci.offload_status);
 }
 
 TEST_F(handoff, tx_only_mode)
 {
 	struct ktls_session_info ci;
-	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_TX, 0));
-	run(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_TX, 0));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
 	EXPECT_EQ(1, ci.tx_offloaded);
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_EQ(0u, fake.rx_len);

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "ktls.h"
 #include "session.h" /* to play a server that sends right behind its Finished */
+#include "support/pair.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,37 +30,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *cert(const char *name)
-{
-	static char buf[8][256];
-	static int n;
-	const char *d = getenv("KTLS_CERTS");
-	char *p = buf[n++ % 8];
-	snprintf(p, 256, "%s/%s", d && *d ? d : "build/certs", name);
-	return p;
-}
-
-/* A connected loopback TCP pair; both ends non-blocking. */
-static int tcp_pair(int *client, int *server)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &alen))
-		return -1;
-	*client = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(*client, (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	*server = accept(l, NULL, NULL);
-	close(l);
-	if (*server < 0)
-		return -1;
-	fcntl(*client, F_SETFL, O_NONBLOCK);
-	fcntl(*server, F_SETFL, O_NONBLOCK);
-	return 0;
-}
-
 /* Reads /proc/net/tls_stat's counter name, or -1. */
 static long tls_stat(const char *name)
 {
@@ -76,10 +46,7 @@ static long tls_stat(const char *name)
 
 FIXTURE(kernel)
 {
-	int cfd, sfd;
-	struct ktls_config *ccfg, *scfg;
-	struct ktls_session *c, *s;
-	int crc, src;
+	struct session_pair p;
 };
 
 FIXTURE_VARIANT(kernel)
@@ -94,38 +61,13 @@ FIXTURE_VARIANT_ADD(kernel, aes_256_gcm) { "aes256", KTLS_TLS_AES_256_GCM_SHA384
 
 FIXTURE_SETUP(kernel)
 {
-	ASSERT_EQ(0, tcp_pair(&self->cfd, &self->sfd));
-	self->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
-	self->scfg = ktls_config_new(KTLS_ROLE_SERVER);
-	ASSERT_NONNULL(self->ccfg);
-	ASSERT_NONNULL(self->scfg);
-	ASSERT_EQ(0, ktls_config_set_cert(self->scfg, cert("server-ecdsa.pem"), cert("server-ecdsa.key")));
-	ASSERT_EQ(0, ktls_config_set_ca(self->ccfg, cert("ca.pem"), NULL));
-	ASSERT_EQ(0, ktls_config_set_server_name(self->ccfg, "localhost"));
-	ASSERT_EQ(0, ktls_config_set_ciphers(self->ccfg, variant->ciphers));
+	ASSERT_EQ(0, pair_open(&self->p, true)); /* loopback TCP: the kernel can take it */
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, variant->ciphers));
 }
 
 FIXTURE_TEARDOWN(kernel)
 {
-	ktls_session_free(self->c);
-	ktls_session_free(self->s);
-	ktls_config_free(self->ccfg);
-	ktls_config_free(self->scfg);
-	close(self->cfd);
-	close(self->sfd);
-}
-
-static void handshake(FIXTURE_DATA(kernel) *self)
-{
-	self->c = ktls_session_new(self->ccfg, self->cfd);
-	self->s = ktls_session_new(self->scfg, self->sfd);
-	self->crc = self->src = KTLS_WANT_READ;
-	for (int i = 0; i < 1000 && (self->crc < -99 || self->src < -99); i++) {
-		if (self->crc == KTLS_WANT_READ || self->crc == KTLS_WANT_WRITE)
-			self->crc = ktls_session_handshake(self->c);
-		if (self->src == KTLS_WANT_READ || self->src == KTLS_WANT_WRITE)
-			self->src = ktls_session_handshake(self->s);
-	}
+	pair_close(&self->p);
 }
 
 static void expect_offloaded(struct ktls_session *s, uint16_t suite)
@@ -139,35 +81,13 @@ static void expect_offloaded(struct ktls_session *s, uint16_t suite)
 		TH_LOG("offload status: %s", info.offload_status);
 }
 
-/* Moves len bytes from one session to the other; false on any error or mismatch. */
-static bool transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
-		     size_t len, uint8_t *got)
-{
-	size_t sent = 0, recvd = 0;
-	while (recvd < len) {
-		if (sent < len) {
-			long n = ktls_send(from, data + sent, len - sent);
-			if (n > 0)
-				sent += (size_t)n;
-			else if (n != KTLS_WANT_WRITE)
-				return false;
-		}
-		long n = ktls_recv(to, got + recvd, len - recvd);
-		if (n > 0)
-			recvd += (size_t)n;
-		else if (n != KTLS_WANT_READ)
-			return false;
-	}
-	return !memcmp(data, got, len);
-}
-
 TEST_F(kernel, offload_in_both_roles)
 {
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
-	expect_offloaded(self->c, variant->suite);
-	expect_offloaded(self->s, variant->suite);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	expect_offloaded(self->p.c, variant->suite);
+	expect_offloaded(self->p.s, variant->suite);
 }
 
 TEST_F_TIMEOUT(kernel, data_integrity_across_record_boundaries, 120)
@@ -179,12 +99,12 @@ TEST_F_TIMEOUT(kernel, data_integrity_across_record_boundaries, 120)
 	ASSERT_NONNULL(got);
 	for (size_t i = 0; i < max; i++)
 		data[i] = (uint8_t)(i * 131 + (i >> 11));
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		EXPECT_TRUE(transfer(self->c, self->s, data, sizes[i], got));
-		EXPECT_TRUE(transfer(self->s, self->c, data, sizes[i], got));
+		EXPECT_TRUE(pair_transfer(self->p.c, self->p.s, data, sizes[i], got));
+		EXPECT_TRUE(pair_transfer(self->p.s, self->p.c, data, sizes[i], got));
 	}
 	free(data);
 	free(got);
@@ -209,18 +129,18 @@ TEST_F_TIMEOUT(kernel, sendfile_64mib_checked_by_sha256, 300)
 	}
 	EVP_DigestFinal_ex(h, want, NULL);
 
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
 	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
 	long long offset = 0;
 	size_t recvd = 0;
 	while (recvd < size) {
 		if ((size_t)offset < size) {
-			long n = ktls_sendfile(self->s, fd, &offset, size - (size_t)offset);
+			long n = ktls_sendfile(self->p.s, fd, &offset, size - (size_t)offset);
 			ASSERT_TRUE(n >= 0 || n == KTLS_WANT_WRITE);
 		}
-		long n = ktls_recv(self->c, buf, 1 << 20);
+		long n = ktls_recv(self->p.c, buf, 1 << 20);
 		if (n > 0) {
 			EVP_DigestUpdate(h, buf, (size_t)n);
 			recvd += (size_t)n;
@@ -242,22 +162,22 @@ TEST_F(kernel, splice_from_a_pipe)
 	uint8_t data[50000], got[50000];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i ^ 0x5a);
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
 	ASSERT_EQ(0, pipe(p));
 	fcntl(p[1], F_SETPIPE_SZ, 1 << 16);
 	ASSERT_EQ((ssize_t)sizeof(data), write(p[1], data, sizeof(data)));
 	size_t spliced = 0, recvd = 0;
 	while (recvd < sizeof(data)) {
 		if (spliced < sizeof(data)) {
-			ssize_t n = splice(p[0], NULL, self->sfd, NULL, sizeof(data) - spliced,
+			ssize_t n = splice(p[0], NULL, self->p.sfd, NULL, sizeof(data) - spliced,
 					   SPLICE_F_NONBLOCK);
 			if (n > 0)
 				spliced += (size_t)n;
 			else
 				ASSERT_TRUE(errno == EAGAIN);
 		}
-		long n = ktls_recv(self->c, got + recvd, sizeof(got) - recvd);
+		long n = ktls_recv(self->p.c, got + recvd, sizeof(got) - recvd);
 		if (n > 0)
 			recvd += (size_t)n;
 		else
@@ -275,20 +195,20 @@ TEST_F(kernel, kernel_sender_userspace_receiver)
 	uint8_t data[40000], got[40000];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7);
-	ASSERT_EQ(0, ktls_config_set_offload(self->ccfg, KTLS_OFFLOAD_NONE, 0));
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
-	expect_offloaded(self->s, variant->suite);
-	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_NONE, 0));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	expect_offloaded(self->p.s, variant->suite);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
 	EXPECT_EQ(0, ci.tx_offloaded);
 	EXPECT_EQ(0, ci.rx_offloaded);
-	EXPECT_TRUE(transfer(self->s, self->c, data, sizeof(data), got)); /* kernel → userspace */
-	EXPECT_TRUE(transfer(self->c, self->s, data, sizeof(data), got)); /* userspace → kernel */
+	EXPECT_TRUE(pair_transfer(self->p.s, self->p.c, data, sizeof(data), got)); /* kernel → userspace */
+	EXPECT_TRUE(pair_transfer(self->p.c, self->p.s, data, sizeof(data), got)); /* userspace → kernel */
 	/* close_notify from the kernel side reaches the userspace side as end of stream */
-	ASSERT_EQ(0, ktls_close(self->s));
+	ASSERT_EQ(0, ktls_close(self->p.s));
 	long n;
-	while ((n = ktls_recv(self->c, got, sizeof(got))) == KTLS_WANT_READ)
+	while ((n = ktls_recv(self->p.c, got, sizeof(got))) == KTLS_WANT_READ)
 		;
 	EXPECT_EQ(0, n);
 }
@@ -299,23 +219,23 @@ TEST_F(kernel, data_right_after_finished_is_not_lost)
 	 * right behind its Finished. The server must read exactly up to the Finished and
 	 * leave the data to the kernel. */
 	uint8_t got[64];
-	self->c = ktls_session_new(self->ccfg, self->cfd);
-	self->s = ktls_session_new(self->scfg, self->sfd);
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	self->p.s = ktls_session_new(self->p.scfg, self->p.sfd);
 	int crc = KTLS_WANT_READ, src = KTLS_WANT_READ;
 	while (crc == KTLS_WANT_READ || crc == KTLS_WANT_WRITE) {
-		crc = ktls_session_handshake(self->c);
+		crc = ktls_session_handshake(self->p.c);
 		if (src == KTLS_WANT_READ && crc != 0)
-			src = ktls_session_handshake(self->s);
+			src = ktls_session_handshake(self->p.s);
 	}
 	ASSERT_EQ(0, crc);
-	ASSERT_EQ(23, ktls_send(self->c, "sent with the Finished!", 23));
+	ASSERT_EQ(23, ktls_send(self->p.c, "sent with the Finished!", 23));
 	usleep(20000); /* both are in the server's receive queue now */
 	while (src == KTLS_WANT_READ || src == KTLS_WANT_WRITE)
-		src = ktls_session_handshake(self->s);
+		src = ktls_session_handshake(self->p.s);
 	ASSERT_EQ(0, src);
-	expect_offloaded(self->s, variant->suite);
+	expect_offloaded(self->p.s, variant->suite);
 	long n;
-	while ((n = ktls_recv(self->s, got, sizeof(got))) == KTLS_WANT_READ)
+	while ((n = ktls_recv(self->p.s, got, sizeof(got))) == KTLS_WANT_READ)
 		;
 	ASSERT_EQ(23, n);
 	ASSERT_MEMEQ("sent with the Finished!", got, 23);
@@ -325,14 +245,14 @@ TEST_F(kernel, close_notify_both_ways)
 {
 	uint8_t buf[16];
 	long n;
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, ktls_close(self->c));
-	while ((n = ktls_recv(self->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, ktls_close(self->p.c));
+	while ((n = ktls_recv(self->p.s, buf, sizeof(buf))) == KTLS_WANT_READ)
 		;
 	EXPECT_EQ(0, n);
-	ASSERT_EQ(0, ktls_close(self->s));
-	while ((n = ktls_recv(self->c, buf, sizeof(buf))) == KTLS_WANT_READ)
+	ASSERT_EQ(0, ktls_close(self->p.s));
+	while ((n = ktls_recv(self->p.c, buf, sizeof(buf))) == KTLS_WANT_READ)
 		;
 	EXPECT_EQ(0, n);
 }
@@ -352,17 +272,17 @@ TEST_F(kernel, fatal_alert_is_reported_by_name)
 	uint8_t buf[16];
 	long n;
 
-	handshake(self);
-	ASSERT_EQ(0, self->src);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.src);
 	c->cmsg_level = SOL_TLS;
 	c->cmsg_type = 1; /* TLS_SET_RECORD_TYPE */
 	c->cmsg_len = CMSG_LEN(1);
 	*CMSG_DATA(c) = 21; /* alert */
-	ASSERT_EQ(2, sendmsg(self->sfd, &msg, 0));
-	while ((n = ktls_recv(self->c, buf, sizeof(buf))) == KTLS_WANT_READ)
+	ASSERT_EQ(2, sendmsg(self->p.sfd, &msg, 0));
+	while ((n = ktls_recv(self->p.c, buf, sizeof(buf))) == KTLS_WANT_READ)
 		;
 	EXPECT_EQ(KTLS_EALERT, n);
-	EXPECT_STREQ("peer sent alert: handshake_failure", ktls_session_error(self->c));
+	EXPECT_STREQ("peer sent alert: handshake_failure", ktls_session_error(self->p.c));
 }
 
 TEST_F(kernel, peer_key_update_on_this_kernel)
@@ -385,21 +305,21 @@ TEST_F(kernel, peer_key_update_on_this_kernel)
 	long n;
 
 	ASSERT_EQ(0, ktls_probe_kernel(&probe));
-	handshake(self);
-	ASSERT_EQ(0, self->src);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.src);
 	c->cmsg_level = SOL_TLS;
 	c->cmsg_type = 1; /* TLS_SET_RECORD_TYPE */
 	c->cmsg_len = CMSG_LEN(1);
 	*CMSG_DATA(c) = 22; /* handshake */
-	ASSERT_EQ((ssize_t)sizeof(key_update), sendmsg(self->sfd, &msg, 0));
-	while ((n = ktls_recv(self->c, buf, sizeof(buf))) == KTLS_WANT_READ)
+	ASSERT_EQ((ssize_t)sizeof(key_update), sendmsg(self->p.sfd, &msg, 0));
+	while ((n = ktls_recv(self->p.c, buf, sizeof(buf))) == KTLS_WANT_READ)
 		;
 	if (probe.rekey) {
 		EXPECT_EQ(KTLS_WANT_READ, n); /* took the key; nothing more yet */
 	} else {
 		EXPECT_EQ(KTLS_EKEYUPDATE, n);
-		EXPECT_NONNULL(strstr(ktls_session_error(self->c), "6.14"));
-		TH_LOG("%s", ktls_session_error(self->c));
+		EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "6.14"));
+		TH_LOG("%s", ktls_session_error(self->p.c));
 	}
 }
 
@@ -426,10 +346,10 @@ TEST_F(kernel, sock_diag_shows_both_ends)
 	socklen_t alen = sizeof(a);
 	struct diag_seen seen = { 0 };
 
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
-	ASSERT_EQ(0, getsockname(self->sfd, (struct sockaddr *)&a, &alen));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, getsockname(self->p.sfd, (struct sockaddr *)&a, &alen));
 	ASSERT_EQ(0, ktls_diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
 	ASSERT_EQ(2, seen.n);
 	for (int i = 0; i < 2; i++) {
@@ -455,32 +375,32 @@ TEST_F(kernel, ticket_and_data_behind_the_servers_finished)
 	char got[64];
 	long n;
 
-	self->c = ktls_session_new(self->ccfg, self->cfd);
-	self->s = ktls_session_new(self->scfg, self->sfd);
-	ASSERT_EQ(0, setsockopt(self->sfd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
-	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->c)); /* ClientHello */
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	self->p.s = ktls_session_new(self->p.scfg, self->p.sfd);
+	ASSERT_EQ(0, setsockopt(self->p.sfd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c)); /* ClientHello */
 	int src;
-	while ((src = ktls_session_handshake(self->s)) == KTLS_WANT_READ && self->s->state == HS_SERVER_WAIT_CH)
+	while ((src = ktls_session_handshake(self->p.s)) == KTLS_WANT_READ && self->p.s->state == HS_SERVER_WAIT_CH)
 		usleep(1000);
 	ASSERT_EQ(KTLS_WANT_READ, src);
-	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->s->state); /* its flight is out, corked */
+	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->p.s->state); /* its flight is out, corked */
 	/* behind the Finished, under the server's application key */
-	ASSERT_EQ(0, ktls_queue_record(self->s, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
-	ASSERT_EQ(0, ktls_queue_record(self->s, TLS_CONTENT_APPLICATION_DATA,
+	ASSERT_EQ(0, ktls_queue_record(self->p.s, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
+	ASSERT_EQ(0, ktls_queue_record(self->p.s, TLS_CONTENT_APPLICATION_DATA,
 				       (const uint8_t *)early, sizeof(early)));
-	ASSERT_EQ(0, ktls_flush(self->s));
-	ASSERT_EQ(0, setsockopt(self->sfd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero)));
+	ASSERT_EQ(0, ktls_flush(self->p.s));
+	ASSERT_EQ(0, setsockopt(self->p.sfd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero)));
 
 	int crc;
-	while ((crc = ktls_session_handshake(self->c)) == KTLS_WANT_READ)
+	while ((crc = ktls_session_handshake(self->p.c)) == KTLS_WANT_READ)
 		usleep(1000);
 	ASSERT_EQ(0, crc);
-	expect_offloaded(self->c, variant->suite);
-	while ((n = ktls_recv(self->c, got, sizeof(got))) == KTLS_WANT_READ)
+	expect_offloaded(self->p.c, variant->suite);
+	while ((n = ktls_recv(self->p.c, got, sizeof(got))) == KTLS_WANT_READ)
 		usleep(1000);
 	ASSERT_EQ((long)sizeof(early), n);
 	ASSERT_MEMEQ(early, got, sizeof(early));
-	while ((src = ktls_session_handshake(self->s)) == KTLS_WANT_READ)
+	while ((src = ktls_session_handshake(self->p.s)) == KTLS_WANT_READ)
 		usleep(1000);
 	ASSERT_EQ(0, src);
 }
@@ -495,16 +415,16 @@ TEST_F_TIMEOUT(kernel, zerocopy_sendfile_and_no_pad, 120)
 	struct diag_seen seen = { 0 };
 
 	ASSERT_EQ(0, ktls_probe_kernel(&probe));
-	ASSERT_EQ(0, ktls_config_set_offload_flags(self->scfg, KTLS_OFFLOAD_TX_ZEROCOPY));
-	ASSERT_EQ(0, ktls_config_set_offload_flags(self->ccfg, KTLS_OFFLOAD_RX_NO_PAD));
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
-	ASSERT_EQ(0, ktls_session_get_info(self->s, &si));
-	ASSERT_EQ(0, ktls_session_get_info(self->c, &ci));
+	ASSERT_EQ(0, ktls_config_set_offload_flags(self->p.scfg, KTLS_OFFLOAD_TX_ZEROCOPY));
+	ASSERT_EQ(0, ktls_config_set_offload_flags(self->p.ccfg, KTLS_OFFLOAD_RX_NO_PAD));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
 	EXPECT_EQ(probe.zerocopy_tx, si.tx_zerocopy);
 	EXPECT_EQ(probe.rx_no_pad, ci.rx_no_pad);
-	ASSERT_EQ(0, getsockname(self->sfd, (struct sockaddr *)&a, &alen));
+	ASSERT_EQ(0, getsockname(self->p.sfd, (struct sockaddr *)&a, &alen));
 	ASSERT_EQ(0, ktls_diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
 	ASSERT_EQ(2, seen.n);
 	for (int i = 0; i < 2; i++) {
@@ -529,10 +449,10 @@ TEST_F_TIMEOUT(kernel, zerocopy_sendfile_and_no_pad, 120)
 	size_t recvd = 0;
 	while (recvd < size) {
 		if ((size_t)offset < size) {
-			long n = ktls_sendfile(self->s, fd, &offset, size - (size_t)offset);
+			long n = ktls_sendfile(self->p.s, fd, &offset, size - (size_t)offset);
 			ASSERT_TRUE(n >= 0 || n == KTLS_WANT_WRITE);
 		}
-		long n = ktls_recv(self->c, got + recvd, size - recvd);
+		long n = ktls_recv(self->p.c, got + recvd, size - recvd);
 		if (n > 0)
 			recvd += (size_t)n;
 		else
@@ -549,18 +469,18 @@ TEST_F(kernel, tls_stat_counters_move)
 	long tx0 = tls_stat("TlsTxSw"), rx0 = tls_stat("TlsRxSw");
 	long cur0 = tls_stat("TlsCurrTxSw");
 	ASSERT_TRUE(tx0 >= 0);
-	handshake(self);
-	ASSERT_EQ(0, self->crc);
-	ASSERT_EQ(0, self->src);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
 	EXPECT_EQ(tx0 + 2, tls_stat("TlsTxSw"));
 	EXPECT_EQ(rx0 + 2, tls_stat("TlsRxSw"));
 	EXPECT_EQ(cur0 + 2, tls_stat("TlsCurrTxSw"));
-	ktls_session_free(self->c);
-	ktls_session_free(self->s);
-	self->c = self->s = NULL;
-	close(self->cfd);
-	close(self->sfd);
-	self->cfd = self->sfd = -1;
+	ktls_session_free(self->p.c);
+	ktls_session_free(self->p.s);
+	self->p.c = self->p.s = NULL;
+	close(self->p.cfd);
+	close(self->p.sfd);
+	self->p.cfd = self->p.sfd = -1;
 	usleep(10000);
 	EXPECT_EQ(cur0, tls_stat("TlsCurrTxSw"));
 }
@@ -586,7 +506,7 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 		dup2(out[1], 1);
 		dup2(out[1], 2);
 		execlp("openssl", "openssl", "s_client", "-tls1_3", "-connect", port, "-CAfile",
-		       cert("ca.pem"), "-servername", "localhost", "-quiet", NULL);
+		       test_cert("ca.pem"), "-servername", "localhost", "-quiet", NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -600,9 +520,9 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 	}
 	int fd = accept(l, NULL, NULL);
 	ASSERT_TRUE(fd >= 0);
-	ASSERT_EQ(0, ktls_config_set_ciphers(self->scfg, variant->ciphers));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, variant->ciphers));
 	struct ktls_session *s;
-	ASSERT_EQ(0, ktls_handshake(fd, self->scfg, &s));
+	ASSERT_EQ(0, ktls_handshake(fd, self->p.scfg, &s));
 	expect_offloaded(s, variant->suite);
 	ASSERT_EQ(6, write(in[1], "hello\n", 6));
 	char got[6];

@@ -1,0 +1,134 @@
+/*
+ * pair.c — two sessions on two ends of one connection (see pair.h).
+ */
+#include "support/pair.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+const char *test_cert(const char *name)
+{
+	static char paths[8][256];
+	static int next;
+	const char *dir = getenv("KTLS_CERTS");
+	char *p = paths[next++ % 8];
+	snprintf(p, sizeof(paths[0]), "%s/%s", dir && *dir ? dir : "build/certs", name);
+	return p;
+}
+
+static int tcp_pair(int *client, int *server)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	*client = *server = -1;
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &alen) ||
+	    (*client = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    connect(*client, (struct sockaddr *)&a, sizeof(a)) ||
+	    (*server = accept(l, NULL, NULL)) < 0) {
+		close(l);
+		return -1;
+	}
+	close(l);
+	return 0;
+}
+
+int pair_open(struct session_pair *p, bool tcp)
+{
+	int sv[2];
+	memset(p, 0, sizeof(*p));
+	p->cfd = p->sfd = -1;
+	if (tcp) {
+		if (tcp_pair(&p->cfd, &p->sfd))
+			return -1;
+	} else {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			return -1;
+		p->cfd = sv[0];
+		p->sfd = sv[1];
+	}
+	fcntl(p->cfd, F_SETFL, O_NONBLOCK);
+	fcntl(p->sfd, F_SETFL, O_NONBLOCK);
+	p->ccfg = ktls_config_new(KTLS_ROLE_CLIENT);
+	p->scfg = ktls_config_new(KTLS_ROLE_SERVER);
+	if (!p->ccfg || !p->scfg ||
+	    ktls_config_set_cert(p->scfg, test_cert("server-ecdsa.pem"), test_cert("server-ecdsa.key")) ||
+	    ktls_config_set_ca(p->ccfg, test_cert("ca.pem"), NULL) ||
+	    ktls_config_set_server_name(p->ccfg, "localhost"))
+		return -1;
+	return 0;
+}
+
+void pair_close(struct session_pair *p)
+{
+	ktls_session_free(p->c);
+	ktls_session_free(p->s);
+	ktls_config_free(p->ccfg);
+	ktls_config_free(p->scfg);
+	if (p->cfd >= 0)
+		close(p->cfd);
+	if (p->sfd >= 0)
+		close(p->sfd);
+	memset(p, 0, sizeof(*p));
+	p->cfd = p->sfd = -1;
+}
+
+static bool waiting(int rc)
+{
+	return rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE;
+}
+
+void pair_handshake(struct session_pair *p)
+{
+	if (!p->c)
+		p->c = ktls_session_new(p->ccfg, p->cfd);
+	if (!p->s)
+		p->s = ktls_session_new(p->scfg, p->sfd);
+	p->crc = p->src = KTLS_WANT_READ;
+	for (int i = 0; i < 1000; i++) {
+		if (waiting(p->crc))
+			p->crc = ktls_session_handshake(p->c);
+		if (waiting(p->src))
+			p->src = ktls_session_handshake(p->s);
+		p->want_reads += (p->crc == KTLS_WANT_READ) + (p->src == KTLS_WANT_READ);
+		bool c_done = !waiting(p->crc), s_done = !waiting(p->src);
+		if ((c_done && s_done) || (c_done && p->crc) || (s_done && p->src)) {
+			/* let the other side read the alert the failing side sent */
+			if (!c_done)
+				p->crc = ktls_session_handshake(p->c);
+			if (!s_done)
+				p->src = ktls_session_handshake(p->s);
+			return;
+		}
+	}
+}
+
+bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
+		   size_t len, uint8_t *got)
+{
+	size_t sent = 0, recvd = 0;
+	for (long spins = 0; recvd < len && spins < 10000000; spins++) {
+		if (sent < len) {
+			long n = ktls_send(from, data + sent, len - sent > 7000 ? 7000 : len - sent);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (n != KTLS_WANT_WRITE)
+				return false;
+		}
+		long n = ktls_recv(to, got + recvd, len - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else if (n != KTLS_WANT_READ)
+			return false;
+	}
+	return recvd == len && !memcmp(data, got, len);
+}

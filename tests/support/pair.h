@@ -1,0 +1,40 @@
+/*
+ * pair.h — our client and our server in one test process: two sessions on the two ends of
+ * a connection (a socketpair, or loopback TCP when the kernel's TLS is wanted), both
+ * non-blocking, stepped in turn exactly as an epoll loop would step them.
+ */
+#ifndef KTLS_TEST_PAIR_H
+#define KTLS_TEST_PAIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ktls.h"
+
+struct session_pair {
+	int cfd, sfd;                  /* client's and server's ends */
+	struct ktls_config *ccfg, *scfg;
+	struct ktls_session *c, *s;    /* made by pair_handshake when still NULL */
+	int crc, src;                  /* last handshake results */
+	int want_reads;                /* how often a side had to wait for input */
+};
+
+/* The test certificate file `name` ("ca.pem") in $KTLS_CERTS, else build/certs. The string
+ * lives until the eighth call after this one. */
+const char *test_cert(const char *name);
+
+/* Opens both ends (tcp: loopback TCP, else a UNIX socketpair) and two default configs: the
+ * server with certs server-ecdsa, the client trusting ca.pem for "localhost". Returns 0 or
+ * -1. */
+int pair_open(struct session_pair *p, bool tcp);
+void pair_close(struct session_pair *p);
+/* Steps both handshakes until each is done or failed; when one side fails, the other gets
+ * a chance to read its alert. */
+void pair_handshake(struct session_pair *p);
+/* Sends len bytes from one session and receives them on the other (non-blocking, both
+ * stepped); true when every byte arrived equal. */
+bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
+		   size_t len, uint8_t *got);
+
+#endif
