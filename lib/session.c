@@ -249,20 +249,38 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 			return KTLS_WANT_WRITE;
 		return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
 	}
-	/* finish what an earlier call left queued before taking more */
-	err = ktls_flush(s);
-	if (err == KTLS_WANT_WRITE)
-		return err;
-	if (err)
-		return ktls_hs_fail(s, err, "%s", s->error);
-	err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, buf, len);
-	if (err)
-		return ktls_hs_fail(s, err, "cannot protect application data: %s", ktls_strerror(err));
+	/* Userspace record layer: a record at a time, and never more than one record waiting
+	 * beyond what the socket took, so a non-blocking caller's memory stays bounded. */
+	const uint8_t *p = buf;
+	size_t taken = 0;
+	do {
+		err = ktls_flush(s); /* what an earlier call or record left queued */
+		if (err == KTLS_WANT_WRITE)
+			return taken ? (long)taken : KTLS_WANT_WRITE;
+		if (err)
+			return ktls_hs_fail(s, err, "%s", s->error);
+		size_t n = len - taken < TLS_MAX_PLAINTEXT ? len - taken : TLS_MAX_PLAINTEXT;
+		err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
+		if (err)
+			return ktls_hs_fail(s, err, "cannot protect application data: %s",
+					    ktls_strerror(err));
+		taken += n;
+	} while (taken < len);
 	err = ktls_flush(s);
 	if (err && err != KTLS_WANT_WRITE)
 		return ktls_hs_fail(s, err, "%s", s->error);
-	/* queued bytes are ours now; a non-blocking caller flushes on its next call */
-	return (long)len;
+	/* a record still queued is ours now; the caller's next send or flush moves it */
+	return (long)taken;
+}
+
+int ktls_session_flush(struct ktls_session *s)
+{
+	if (s->err)
+		return s->err;
+	int err = ktls_flush(s);
+	if (err && err != KTLS_WANT_WRITE)
+		return ktls_hs_fail(s, err, "%s", s->error);
+	return err;
 }
 
 long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count)
@@ -293,34 +311,49 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 			*offset = off;
 		return (long)done;
 	}
-	/* userspace fallback: read, encrypt, write, a record at a time */
-	static const size_t chunk = TLS_MAX_PLAINTEXT;
-	uint8_t *buf = malloc(chunk);
+	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
+	 * full, stop and report what went (the file position says where to go on) */
+	uint8_t *buf = malloc(TLS_MAX_PLAINTEXT);
+	off_t pos = offset ? (off_t)*offset : lseek(in_fd, 0, SEEK_CUR);
 	size_t done = 0;
+	long rc = 0;
 	if (!buf)
 		return KTLS_ENOMEM;
+	if (pos < 0) {
+		free(buf);
+		return ktls_hs_fail(s, KTLS_EIO, "sendfile: the file has no position: %s", strerror(errno));
+	}
 	while (done < count) {
-		size_t want = count - done < chunk ? count - done : chunk;
-		ssize_t n = offset ? pread(in_fd, buf, want, (off_t)*offset) : read(in_fd, buf, want);
+		size_t want = count - done < TLS_MAX_PLAINTEXT ? count - done : TLS_MAX_PLAINTEXT;
+		ssize_t n = pread(in_fd, buf, want, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			free(buf);
-			return ktls_hs_fail(s, KTLS_EIO, "read: %s", strerror(errno));
+			rc = ktls_hs_fail(s, KTLS_EIO, "read: %s", strerror(errno));
+			break;
 		}
 		if (n == 0)
-			break;
+			break; /* end of file */
 		long sent = ktls_send(s, buf, (size_t)n);
-		if (sent < 0) {
-			free(buf);
-			return sent;
+		if (sent == KTLS_WANT_WRITE) {
+			if (!done)
+				rc = KTLS_WANT_WRITE;
+			break;
 		}
-		if (offset)
-			*offset += n;
-		done += (size_t)n;
+		if (sent < 0) {
+			rc = sent;
+			break;
+		}
+		/* one record or less per call: ktls_send took all of it */
+		pos += sent;
+		done += (size_t)sent;
 	}
 	free(buf);
-	return (long)done;
+	if (offset)
+		*offset = pos;
+	else if (done)
+		lseek(in_fd, pos, SEEK_SET);
+	return rc ? rc : (long)done;
 }
 
 /* ---- receiving ----------------------------------------------------------------------- */

@@ -325,4 +325,82 @@ TEST_F(pair, plaintext_client_hello_to_a_client_is_unexpected)
 	pair_close(&q);
 }
 
+/* A non-blocking sender whose peer is not reading: ktls_send takes what the socket can
+ * hold plus at most one record, then says KTLS_WANT_WRITE — it never swallows a whole large
+ * buffer into memory. Then everything arrives, in order. The same for ktls_sendfile over
+ * the userspace record layer, which resumes from the file offset it reports. */
+TEST_F(pair, nonblocking_send_is_bounded)
+{
+	const size_t size = 4u << 20;
+	uint8_t *data = malloc(size), *got = malloc(size);
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(got);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (uint8_t)(i * 2654435761u >> 7);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+
+	size_t sent = 0;
+	long n;
+	while ((n = ktls_send(self->p.c, data + sent, size - sent)) > 0)
+		sent += (size_t)n;
+	ASSERT_EQ(KTLS_WANT_WRITE, n);
+	TH_LOG("taken before the socket filled: %zu bytes", sent);
+	EXPECT_LT(sent, (size_t)(2u << 20)); /* the socket buffer and a record, not 4 MiB */
+	size_t recvd = 0;
+	while (recvd < size) {
+		n = ktls_recv(self->p.s, got + recvd, size - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else
+			ASSERT_EQ(KTLS_WANT_READ, n);
+		if (sent < size) {
+			n = ktls_send(self->p.c, data + sent, size - sent);
+			if (n > 0)
+				sent += (size_t)n;
+			else
+				ASSERT_EQ(KTLS_WANT_WRITE, n);
+		} else {
+			/* everything taken; the last record may still wait in the session */
+			int f = ktls_session_flush(self->p.c);
+			ASSERT_TRUE(f == 0 || f == KTLS_WANT_WRITE);
+		}
+	}
+	ASSERT_MEMEQ(data, got, size);
+	ASSERT_EQ(0, ktls_session_flush(self->p.c));
+
+	/* ktls_sendfile over the userspace record layer: partial, then resumed */
+	char path[] = "/tmp/ktls-sf-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_TRUE(fd >= 0);
+	unlink(path);
+	ASSERT_EQ((ssize_t)size, write(fd, data, size));
+	long long off = 0;
+	recvd = 0;
+	int partial = 0;
+	while (recvd < size) {
+		if ((size_t)off >= size) {
+			int f = ktls_session_flush(self->p.s);
+			ASSERT_TRUE(f == 0 || f == KTLS_WANT_WRITE);
+		} else {
+			long long before = off;
+			n = ktls_sendfile(self->p.s, fd, &off, size - (size_t)off);
+			ASSERT_TRUE(n >= 0 || n == KTLS_WANT_WRITE);
+			ASSERT_EQ(before + (n > 0 ? n : 0), off);
+			partial += n >= 0 && (size_t)off < size;
+		}
+		n = ktls_recv(self->p.c, got + recvd, size - recvd);
+		if (n > 0)
+			recvd += (size_t)n;
+		else
+			ASSERT_EQ(KTLS_WANT_READ, n);
+	}
+	EXPECT_GT(partial, 0);
+	ASSERT_MEMEQ(data, got, size);
+	close(fd);
+	free(data);
+	free(got);
+}
+
 TEST_HARNESS_MAIN

@@ -179,8 +179,14 @@ KTLS_API int ktls_session_handshake(struct ktls_session *s);
  * it in both cases. Returns 0 or an error. */
 KTLS_API int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_session **out);
 /* Sends len bytes of application data. Returns the number of bytes taken (all of them on
- * a blocking socket), or an error (KTLS_WANT_WRITE when none could be taken). */
+ * a blocking socket), or an error (KTLS_WANT_WRITE when none could be taken). On a
+ * non-blocking socket with the userspace record layer, the last record taken may still
+ * wait in the session (at most one record): call ktls_session_flush() when the socket is
+ * writable again, until it returns 0. */
 KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
+/* Writes what the session still holds for the socket. Returns 0 when nothing waits,
+ * KTLS_WANT_WRITE, or an error. (With kernel TX nothing ever waits in the session.) */
+KTLS_API int ktls_session_flush(struct ktls_session *s);
 /* Receives application data. Returns the number of bytes read, 0 at the end of the stream
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
  * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ... */

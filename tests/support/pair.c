@@ -123,6 +123,10 @@ bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uin
 				sent += (size_t)n;
 			else if (n != KTLS_WANT_WRITE)
 				return false;
+		} else {
+			int f = ktls_session_flush(from);
+			if (f && f != KTLS_WANT_WRITE)
+				return false;
 		}
 		long n = ktls_recv(to, got + recvd, len - recvd);
 		if (n > 0)
