@@ -50,6 +50,7 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->n_groups = 2;
 	cfg->trace_fd = -1;
 	cfg->offload = KTLS_OFFLOAD_BOTH;
+	ktls_limits_default(&cfg->limits);
 	cfg->setsockopt_fn = setsockopt;
 	if (role == KTLS_ROLE_CLIENT && load_default_trust(cfg)) {
 		ktls_config_free(cfg);
@@ -331,5 +332,26 @@ int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags)
 	if (flags & ~(unsigned)(KTLS_OFFLOAD_TX_ZEROCOPY | KTLS_OFFLOAD_RX_NO_PAD))
 		return config_fail(cfg, KTLS_EINVAL, "unknown offload flags 0x%x", flags);
 	cfg->offload_flags = flags;
+	return 0;
+}
+
+void ktls_limits_default(struct ktls_limits *l)
+{
+	l->max_handshake_message = 64 * 1024;
+	l->max_chain_length = 10;
+	l->max_chain_bytes = 64 * 1024;
+	l->handshake_timeout_ms = 10000;
+}
+
+int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
+{
+	if (!l->max_handshake_message || l->max_handshake_message > KTLS_MAX_HANDSHAKE_MESSAGE)
+		return config_fail(cfg, KTLS_EINVAL, "max_handshake_message must be 1..%d",
+				   KTLS_MAX_HANDSHAKE_MESSAGE);
+	if (!l->max_chain_length || l->max_chain_length > KTLS_MAX_CHAIN)
+		return config_fail(cfg, KTLS_EINVAL, "max_chain_length must be 1..%d", KTLS_MAX_CHAIN);
+	if (!l->max_chain_bytes)
+		return config_fail(cfg, KTLS_EINVAL, "max_chain_bytes must not be 0");
+	cfg->limits = *l;
 	return 0;
 }

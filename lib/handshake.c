@@ -15,6 +15,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <time.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -70,6 +73,38 @@ void ktls_buf_free(struct ktls_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* ---- time ------------------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ktls_hs_time_left(const struct ktls_session *s)
+{
+	if (!s->deadline_ms || s->state == HS_CONNECTED)
+		return -1;
+	int64_t left = s->deadline_ms - now_ms();
+	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* On a blocking socket during the handshake, waits for events no longer than the deadline
+ * allows. Returns 0 when the fd is ready (or there is no deadline), KTLS_ETIMEOUT. */
+static int wait_within_deadline(const struct ktls_session *s, short events)
+{
+	int left = ktls_hs_time_left(s);
+	if (!s->blocking || left < 0)
+		return 0;
+	struct pollfd p = { .fd = s->fd, .events = events };
+	int n;
+	do
+		n = poll(&p, 1, left);
+	while (n < 0 && errno == EINTR && (left = ktls_hs_time_left(s)) > 0);
+	return n == 0 || left == 0 ? KTLS_ETIMEOUT : 0;
+}
+
 /* ---- session lifetime ---------------------------------------------------------------- */
 
 struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
@@ -82,6 +117,10 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 	s->role = cfg->role;
 	s->state = cfg->role == KTLS_ROLE_CLIENT ? HS_CLIENT_START : HS_SERVER_WAIT_CH;
 	s->alert_sent = s->alert_received = -1;
+	int fl = fcntl(fd, F_GETFL);
+	s->blocking = fl >= 0 && !(fl & O_NONBLOCK);
+	if (cfg->limits.handshake_timeout_ms)
+		s->deadline_ms = now_ms() + cfg->limits.handshake_timeout_ms;
 	s->rec = malloc(TLS_MAX_RECORD);
 	if (!s->rec || ktls_transcript_init(&s->transcript)) {
 		ktls_session_free(s);
@@ -207,6 +246,9 @@ int ktls_hs_send(struct ktls_session *s, const uint8_t *msg, size_t len)
 int ktls_flush(struct ktls_session *s)
 {
 	while (s->out.pos < s->out.len) {
+		int err = wait_within_deadline(s, POLLOUT);
+		if (err)
+			return err;
 		ssize_t n = send(s->fd, s->out.data + s->out.pos, s->out.len - s->out.pos,
 				 MSG_NOSIGNAL);
 		if (n < 0) {
@@ -228,6 +270,9 @@ int ktls_flush(struct ktls_session *s)
 static int read_upto(struct ktls_session *s, size_t want)
 {
 	while (s->rec_len < want) {
+		int err = wait_within_deadline(s, POLLIN);
+		if (err)
+			return err;
 		ssize_t n = recv(s->fd, s->rec + s->rec_len, want - s->rec_len, 0);
 		if (n == 0)
 			return KTLS_ECLOSED;
@@ -342,7 +387,9 @@ static int handshake_record(struct ktls_session *s)
 									  : "unexpected");
 	if (len == 0) /* §5.1: no zero-length handshake fragments */
 		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "empty handshake record");
-	if (s->hs_in.len - s->hs_in.pos + len > KTLS_MAX_HANDSHAKE_MESSAGE + TLS_MAX_PLAINTEXT)
+	/* a message header announcing more than the limit is refused in dispatch_messages as
+	 * soon as it is seen; this bounds what can pile up before a header is complete */
+	if (s->hs_in.len - s->hs_in.pos + len > s->cfg->limits.max_handshake_message + TLS_MAX_PLAINTEXT)
 		return ktls_hs_fail(s, KTLS_EDECODE, "handshake message too large");
 	err = ktls_buf_append(&s->hs_in, body, len);
 	return err ? ktls_hs_fail(s, err, "out of memory") : 0;
@@ -383,8 +430,8 @@ static int dispatch_messages(struct ktls_session *s)
 		wire_reader_init(&r, msg, avail);
 		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &len))
 			return 0; /* need more */
-		if (len > KTLS_MAX_HANDSHAKE_MESSAGE)
-			return ktls_hs_fail(s, KTLS_EDECODE, "%s message of %u bytes is too large",
+		if (len > s->cfg->limits.max_handshake_message)
+			return ktls_hs_fail(s, KTLS_EDECODE, "%s message of %u bytes is over the limit",
 					    ktls_handshake_type_name(type) ? ktls_handshake_type_name(type)
 									   : "handshake",
 					    len);
@@ -415,9 +462,15 @@ int ktls_session_handshake(struct ktls_session *s)
 	if (s->err)
 		return s->err;
 	for (;;) {
+		if (ktls_hs_time_left(s) == 0)
+			return ktls_hs_fail(s, KTLS_ETIMEOUT, "handshake not finished within %u ms",
+					    s->cfg->limits.handshake_timeout_ms);
 		int err = ktls_flush(s);
 		if (err == KTLS_WANT_WRITE)
 			return err;
+		if (err == KTLS_ETIMEOUT)
+			return ktls_hs_fail(s, err, "handshake not finished within %u ms",
+					    s->cfg->limits.handshake_timeout_ms);
 		if (err)
 			return ktls_hs_fail(s, err, "%s", s->error);
 		if (s->state == HS_CONNECTED) {
@@ -439,6 +492,9 @@ int ktls_session_handshake(struct ktls_session *s)
 		err = ktls_read_record(s);
 		if (err == KTLS_WANT_READ)
 			return err;
+		if (err == KTLS_ETIMEOUT)
+			return ktls_hs_fail(s, err, "handshake not finished within %u ms: the peer is "
+					    "too slow or silent", s->cfg->limits.handshake_timeout_ms);
 		if (err == KTLS_ECLOSED)
 			return ktls_hs_fail(s, err, "peer closed the connection during the handshake");
 		if (err == KTLS_EIO)
@@ -464,7 +520,7 @@ int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_session **
 		if (err != KTLS_WANT_READ && err != KTLS_WANT_WRITE)
 			return err;
 		struct pollfd p = { .fd = fd, .events = err == KTLS_WANT_READ ? POLLIN : POLLOUT };
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		if (poll(&p, 1, ktls_hs_time_left(s)) < 0 && errno != EINTR)
 			return ktls_hs_fail(s, KTLS_EIO, "poll: %s", strerror(errno));
 	}
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FLIGHT_MESSAGE (KTLS_MAX_HANDSHAKE_MESSAGE)
+#define MAX_FLIGHT_MESSAGE KTLS_OWN_MESSAGE_MAX
 
 /* The secret whose Finished/verify applies to a side: ours or the peer's. */
 static const uint8_t *hs_secret(const struct ktls_session *s, bool ours)
@@ -101,12 +101,22 @@ int ktls_hs_recv_certificate(struct ktls_session *s, const uint8_t *msg, size_t 
 		if (peer_is_server)
 			return ktls_hs_fail(s, KTLS_EDECODE, "server sent an empty Certificate");
 	} else {
+		const struct ktls_limits *lim = &s->cfg->limits;
 		const uint8_t *der[KTLS_MAX_CHAIN];
-		size_t der_len[KTLS_MAX_CHAIN];
+		size_t der_len[KTLS_MAX_CHAIN], total = 0;
+		if (c.n_entries > lim->max_chain_length)
+			return ktls_hs_fail(s, KTLS_EBADCERT,
+					    "bad certificate: a chain of %zu certificates exceeds the limit of %zu",
+					    c.n_entries, lim->max_chain_length);
 		for (size_t i = 0; i < c.n_entries; i++) {
 			der[i] = c.entries[i].cert_data;
 			der_len[i] = c.entries[i].cert_data_len;
+			total += der_len[i];
 		}
+		if (total > lim->max_chain_bytes)
+			return ktls_hs_fail(s, KTLS_EBADCERT,
+					    "bad certificate: a chain of %zu bytes exceeds the limit of %zu",
+					    total, lim->max_chain_bytes);
 		EVP_PKEY_free(s->peer_key);
 		s->peer_key = NULL;
 		if (s->cfg->insecure)

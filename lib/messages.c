@@ -360,7 +360,10 @@ static const struct ext_handler *ext_handler_find(uint16_t type)
  * ExtensionType extension_type; opaque extension_data<0..2^16-1>; } Extension (§4.2). */
 static int walk_extensions(struct wire_reader *exts, struct ext_ctx *ctx)
 {
+	size_t count = 0;
 	while (wire_remaining(exts)) {
+		if (++count > KTLS_MAX_EXTENSIONS)
+			return KTLS_EDECODE;
 		struct wire_reader data;
 		uint16_t type;
 

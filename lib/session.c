@@ -65,6 +65,16 @@ int ktls_session_offload(struct ktls_session *s)
 					   peer_app_secret(s), s->rx.seq, reason, sizeof(reason));
 		s->rx_offloaded = !err;
 	}
+	/* Can this kernel rekey (TLS 1.3 KeyUpdate, Linux 6.14+)? Ask the socket itself:
+	 * installing the same TX key again at the same sequence number is a no-op where rekey
+	 * exists and EBUSY where it does not. Nothing has been sent under the kernel's key
+	 * yet, so nothing can be disturbed. */
+	if (s->tx_offloaded) {
+		char ignore[sizeof(s->offload_status)];
+		s->kernel_rekey = !ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
+							own_app_secret(s), s->tx.seq, ignore,
+							sizeof(ignore));
+	}
 	/* optional features: asked for, never required (older kernels lack them) */
 	int one = 1;
 	if (s->tx_offloaded && cfg->offload_flags & KTLS_OFFLOAD_TX_ZEROCOPY)
@@ -83,12 +93,21 @@ int ktls_session_offload(struct ktls_session *s)
 		free(s->rec);
 		s->rec = NULL;
 	}
-	/* What the kernel holds we do not keep: the handshake secrets and the master secret
-	 * go now; the application traffic secrets stay only because a KeyUpdate (§7.2)
-	 * derives the next key from them. */
+	/* What the kernel holds we do not keep: the handshake secrets and the master secret go
+	 * now. An application traffic secret stays only while something can use it: our own
+	 * record layer for that direction, or a kernel that can take the next key a KeyUpdate
+	 * (§7.2) derives from it. The exporter master secret stays for exporters (§7.5). */
 	sodium_memzero(s->ks.secret, sizeof(s->ks.secret));
 	sodium_memzero(s->ks.client_handshake_traffic, sizeof(s->ks.client_handshake_traffic));
 	sodium_memzero(s->ks.server_handshake_traffic, sizeof(s->ks.server_handshake_traffic));
+	if (s->tx_offloaded && !s->kernel_rekey) {
+		sodium_memzero(own_app_secret(s), KTLS_MAX_HASH_LEN);
+		s->tx_secret_wiped = true;
+	}
+	if (s->rx_offloaded && s->tx_offloaded && !s->kernel_rekey) {
+		sodium_memzero(peer_app_secret(s), KTLS_MAX_HASH_LEN);
+		s->rx_secret_wiped = true;
+	}
 	ktls_trace(s, "--- offload: tx %s, rx %s%s%s", s->tx_offloaded ? "kernel" : "userspace",
 		   s->rx_offloaded ? "kernel" : "userspace", *reason ? ": " : "", reason);
 	if (err && cfg->offload_required)
@@ -363,6 +382,10 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 static int on_key_update(struct ktls_session *s, uint8_t request)
 {
 	char reason[200];
+	if (s->rx_secret_wiped)
+		return ktls_hs_fail(s, KTLS_EKEYUPDATE,
+				    "peer sent KeyUpdate, but this kernel cannot take a new TLS_RX key "
+				    "(TLS 1.3 rekey needs Linux 6.14 or later)");
 	int err = ktls_next_traffic_secret(s->suite->md(), peer_app_secret(s), peer_app_secret(s));
 	if (err)
 		return ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
@@ -384,6 +407,10 @@ static int on_key_update(struct ktls_session *s, uint8_t request)
 
 	uint8_t msg[5];
 	struct wire_writer w;
+	if (s->tx_secret_wiped)
+		return ktls_hs_fail(s, KTLS_EKEYUPDATE,
+				    "cannot answer KeyUpdate: this kernel cannot take a new TLS_TX key "
+				    "(TLS 1.3 rekey needs Linux 6.14 or later)");
 	wire_writer_init(&w, msg, sizeof(msg));
 	err = ktls_encode_key_update(&w, 0);
 	if (!err)

@@ -49,6 +49,7 @@ struct ktls_config {
 	bool offload_required;
 	unsigned offload_flags;           /* KTLS_OFFLOAD_TX_ZEROCOPY | KTLS_OFFLOAD_RX_NO_PAD */
 	ktls_setsockopt_fn setsockopt_fn; /* setsockopt, or a test's stand-in */
+	struct ktls_limits limits;
 	char error[256];
 };
 
@@ -81,6 +82,8 @@ struct ktls_session {
 	enum ktls_role role;
 	enum ktls_hs_state state;
 	int err;               /* sticky fatal error, 0 while healthy */
+	bool blocking;         /* the fd was blocking when the session began */
+	int64_t deadline_ms;   /* CLOCK_MONOTONIC end of the handshake, 0: none */
 	char error[320];
 	int alert_sent, alert_received; /* -1: none */
 	bool close_notify_received, close_notify_sent;
@@ -118,6 +121,8 @@ struct ktls_session {
 	bool rx_protected, tx_protected;
 	bool tx_offloaded, rx_offloaded; /* the kernel does this direction's records */
 	bool tx_zerocopy, rx_no_pad;     /* optional kernel features granted */
+	bool kernel_rekey;               /* the kernel takes new keys (KeyUpdate, Linux 6.14+) */
+	bool tx_secret_wiped, rx_secret_wiped; /* gone after offload: nothing could use them */
 	char offload_status[200];        /* why not, when a direction stayed in userspace */
 	bool offload_decided;
 	uint8_t *ctl;                    /* a control record read from kernel RX */
@@ -133,6 +138,8 @@ struct ktls_session {
 };
 
 /* handshake.c */
+/* Milliseconds left before the handshake deadline: -1 without one, 0 when it has passed. */
+int ktls_hs_time_left(const struct ktls_session *s);
 /* Records a fatal error: message for ktls_session_error, and the alert for err queued
  * (best effort) to the peer. Returns err. */
 int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Our server's certificate: build/certs/<name>.pem and .key. */
@@ -401,6 +402,112 @@ TEST_F(pair, nonblocking_send_is_bounded)
 	close(fd);
 	free(data);
 	free(got);
+}
+
+/* ---- limits against hostile peers (ktls_limits) --------------------------------------- */
+
+static void set_limit_timeout(struct ktls_config *cfg, unsigned ms)
+{
+	struct ktls_limits l;
+	ktls_limits_default(&l);
+	l.handshake_timeout_ms = ms;
+	if (ktls_config_set_limits(cfg, &l))
+		abort();
+}
+
+/* A peer that connects and says nothing (slow loris): on a blocking socket,
+ * ktls_handshake gives up at the deadline instead of waiting forever. */
+TEST_F(pair, silent_peer_times_out_blocking)
+{
+	struct ktls_session *s;
+	set_limit_timeout(self->p.scfg, 300);
+	fcntl(self->p.sfd, F_SETFL, 0); /* blocking */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(KTLS_ETIMEOUT, ktls_handshake(self->p.sfd, self->p.scfg, &s));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_GE(ms, 250);
+	EXPECT_LT(ms, 3000);
+	EXPECT_NONNULL(strstr(ktls_session_error(s), "within 300 ms"));
+	ktls_session_free(s);
+}
+
+/* A peer that sends half a record and stops, on a non-blocking socket stepped by a loop. */
+TEST_F(pair, stalled_peer_times_out_nonblocking)
+{
+	static const uint8_t half[] = { 22, 3, 1, 0, 200, 1, 0, 0 };
+	set_limit_timeout(self->p.scfg, 200);
+	self->p.s = ktls_session_new(self->p.scfg, self->p.sfd);
+	ASSERT_EQ((ssize_t)sizeof(half), write(self->p.cfd, half, sizeof(half)));
+	EXPECT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.s));
+	usleep(250000);
+	EXPECT_EQ(KTLS_ETIMEOUT, ktls_session_handshake(self->p.s));
+}
+
+TEST_F(pair, handshake_message_over_the_limit)
+{
+	struct ktls_limits l;
+	struct ktls_session_info ci;
+	ktls_limits_default(&l);
+	l.max_handshake_message = 256; /* the server's Certificate is bigger */
+	ASSERT_EQ(0, ktls_config_set_limits(self->p.ccfg, &l));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EDECODE, self->p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "over the limit"));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_EQ(50, ci.alert_sent); /* decode_error */
+}
+
+TEST_F(pair, certificate_chain_over_the_limits)
+{
+	struct ktls_limits l;
+	char chain[] = "/tmp/ktls-chain-XXXXXX";
+	int fd = mkstemp(chain);
+	ASSERT_TRUE(fd >= 0);
+	/* leaf + CA: a chain of two */
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cat %s %s > %s", test_cert("server-ecdsa.pem"),
+		 test_cert("ca.pem"), chain);
+	ASSERT_EQ(0, system(cmd));
+	close(fd);
+	ASSERT_EQ(0, ktls_config_set_cert(self->p.scfg, chain, test_cert("server-ecdsa.key")));
+	unlink(chain);
+	ktls_limits_default(&l);
+	l.max_chain_length = 1;
+	ASSERT_EQ(0, ktls_config_set_limits(self->p.ccfg, &l));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EBADCERT, self->p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "2 certificates exceeds the limit of 1"));
+
+	/* and by size */
+	pair_close(&self->p);
+	ASSERT_EQ(0, pair_open(&self->p, false));
+	ktls_limits_default(&l);
+	l.max_chain_bytes = 100;
+	ASSERT_EQ(0, ktls_config_set_limits(self->p.ccfg, &l));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EBADCERT, self->p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "exceeds the limit of 100"));
+}
+
+TEST(limits_are_validated)
+{
+	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
+	struct ktls_limits l;
+	ASSERT_NONNULL(cfg);
+	ktls_limits_default(&l);
+	EXPECT_EQ(65536u, l.max_handshake_message);
+	EXPECT_EQ(10000u, l.handshake_timeout_ms);
+	l.max_chain_length = 17;
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
+	ktls_limits_default(&l);
+	l.max_handshake_message = 0;
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
+	l.max_handshake_message = 2u << 20;
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
+	EXPECT_NONNULL(strstr(ktls_config_error(cfg), "max_handshake_message"));
+	ktls_config_free(cfg);
 }
 
 TEST_HARNESS_MAIN

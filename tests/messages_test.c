@@ -1910,4 +1910,29 @@ TEST(signature_algorithms_cert_round_trip)
 	EXPECT_EQ(0x0401, ktls_u16_list_at(&cr.signature_algorithms_cert, 0));
 }
 
+/* More than KTLS_MAX_EXTENSIONS extensions in one message: decode_error, whatever they are. */
+TEST(too_many_extensions)
+{
+	uint8_t body[2 + 32 + 1 + 4 + 2 + 2 + 4 * (KTLS_MAX_EXTENSIONS + 1)];
+	size_t n = 0, exts = 4 * (KTLS_MAX_EXTENSIONS + 1);
+	struct ktls_client_hello ch;
+
+	body[n++] = 3; body[n++] = 3;
+	memset(body + n, 7, 32); n += 32;
+	body[n++] = 0;                                 /* session id */
+	body[n++] = 0; body[n++] = 2; body[n++] = 0x13; body[n++] = 0x03;
+	body[n++] = 1; body[n++] = 0;                  /* null compression */
+	body[n++] = (uint8_t)(exts >> 8); body[n++] = (uint8_t)exts;
+	for (size_t i = 0; i <= KTLS_MAX_EXTENSIONS; i++) {
+		body[n++] = 0xfa; body[n++] = (uint8_t)i; /* unknown types, empty */
+		body[n++] = 0; body[n++] = 0;
+	}
+	ASSERT_EQ(sizeof(body), n);
+	EXPECT_EQ(KTLS_EDECODE, ktls_decode_client_hello(body, n, &ch));
+	/* one fewer is fine */
+	body[2 + 32 + 1 + 4 + 2] = (uint8_t)((exts - 4) >> 8);
+	body[2 + 32 + 1 + 4 + 2 + 1] = (uint8_t)(exts - 4);
+	EXPECT_EQ(0, ktls_decode_client_hello(body, n - 4, &ch));
+}
+
 TEST_HARNESS_MAIN

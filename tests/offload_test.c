@@ -21,7 +21,8 @@
 /* What the stand-in saw, and how it answers (errno, or 0 for success) per option. */
 static struct {
 	int ulp_errno, tx_errno, rx_errno;
-	int calls;
+	int tx_again_errno; /* answer to a second TLS_TX: EBUSY on kernels without rekey */
+	int calls, tx_calls;
 	union ktls_crypto_info tx, rx;
 	socklen_t tx_len, rx_len;
 	char ulp[16];
@@ -38,7 +39,7 @@ static int fake_setsockopt(int fd, int level, int name, const void *val, socklen
 	} else if (level == SOL_TLS && name == TLS_TX) {
 		memcpy(&fake.tx, val, len);
 		fake.tx_len = len;
-		e = fake.tx_errno;
+		e = fake.tx_calls++ ? fake.tx_again_errno : fake.tx_errno;
 	} else if (level == SOL_TLS && name == TLS_RX) {
 		memcpy(&fake.rx, val, len);
 		fake.rx_len = len;
@@ -146,6 +147,41 @@ TEST_F(handoff, tx_only_mode)
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_EQ(0u, fake.rx_len);
 	EXPECT_NE(0u, fake.tx_len);
+}
+
+static bool zeros(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return !acc;
+}
+
+/* A kernel without TLS 1.3 rekey (EBUSY on a second TLS_TX): after offload the session
+ * keeps neither application traffic secret; a KeyUpdate then fails with the reason. */
+TEST_F(handoff, no_rekey_kernel_keeps_no_traffic_secret)
+{
+	struct ktls_session *c;
+	fake.tx_again_errno = EBUSY;
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	c = self->p.c;
+	EXPECT_EQ(2, fake.tx_calls); /* the key, then the rekey question */
+	EXPECT_FALSE(c->kernel_rekey);
+	EXPECT_TRUE(zeros(c->ks.client_application_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(c->ks.server_application_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(c->ks.client_handshake_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(c->ks.secret, KTLS_MAX_HASH_LEN));
+}
+
+TEST_F(handoff, rekey_kernel_keeps_what_a_key_update_needs)
+{
+	fake.tx_again_errno = 0;
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	EXPECT_TRUE(self->p.c->kernel_rekey);
+	EXPECT_FALSE(zeros(self->p.c->ks.client_application_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(self->p.c->ks.secret, KTLS_MAX_HASH_LEN));
 }
 
 /* The crypto_info bytes for each suite, against keys derived independently here. */

@@ -137,6 +137,21 @@ KTLS_API int ktls_config_set_keylog(struct ktls_config *cfg, const char *path);
  * the secrets themselves) to fd; -1 turns it off. */
 KTLS_API int ktls_config_set_trace(struct ktls_config *cfg, int fd);
 
+/* What a peer may make us spend during a handshake. */
+struct ktls_limits {
+	size_t max_handshake_message; /* bytes in one handshake message (default 65536, at most
+				       * 1 MiB); larger is decode_error, refused before buffering */
+	size_t max_chain_length;      /* certificates in the peer's chain (default 10, at most 16) */
+	size_t max_chain_bytes;       /* their total DER size (default 65536) */
+	unsigned handshake_timeout_ms; /* the whole handshake (default 10000; 0: no limit).
+					* Enforced by ktls_handshake() and whenever a session
+					* is stepped; on a blocking socket reads wait no longer */
+};
+/* Fills l with the defaults above. */
+KTLS_API void ktls_limits_default(struct ktls_limits *l);
+/* Sets the limits; KTLS_EINVAL when one is 0 (but the timeout) or above its maximum. */
+KTLS_API int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l);
+
 /* Which directions the kernel should carry after the handshake. */
 enum ktls_offload_mode {
 	KTLS_OFFLOAD_BOTH, /* TLS_TX and TLS_RX (default) */

@@ -464,6 +464,42 @@ TEST_F_TIMEOUT(kernel, zerocopy_sendfile_and_no_pad, 120)
 	close(fd);
 }
 
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= b[i];
+	return acc == 0;
+}
+
+/* Once the kernel holds the keys, userspace keeps no traffic secret it could not use:
+ * handshake and master secrets always go; the application traffic secrets stay only where
+ * the kernel can rekey (Linux 6.14+), because a KeyUpdate needs them. */
+TEST_F(kernel, no_secret_kept_after_offload)
+{
+	struct ktls_probe_result probe;
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	struct ktls_session *both[2] = { self->p.c, self->p.s };
+	for (int i = 0; i < 2; i++) {
+		const struct ktls_session *x = both[i];
+		EXPECT_TRUE(x->tx_offloaded && x->rx_offloaded);
+		EXPECT_EQ(probe.rekey, x->kernel_rekey);
+		EXPECT_TRUE(all_zero(x->ks.secret, sizeof(x->ks.secret)));
+		EXPECT_TRUE(all_zero(x->ks.client_handshake_traffic, sizeof(x->ks.client_handshake_traffic)));
+		EXPECT_TRUE(all_zero(x->ks.server_handshake_traffic, sizeof(x->ks.server_handshake_traffic)));
+		EXPECT_TRUE(all_zero(&x->tx, sizeof(x->tx)));
+		EXPECT_TRUE(all_zero(&x->rx, sizeof(x->rx)));
+		bool kept = !all_zero(x->ks.client_application_traffic, KTLS_MAX_HASH_LEN) ||
+			    !all_zero(x->ks.server_application_traffic, KTLS_MAX_HASH_LEN);
+		EXPECT_EQ(probe.rekey, kept);
+		EXPECT_FALSE(all_zero(x->ks.exporter_master, x->ks.hash_len)); /* for exporters */
+	}
+}
+
 TEST_F(kernel, tls_stat_counters_move)
 {
 	long tx0 = tls_stat("TlsTxSw"), rx0 = tls_stat("TlsRxSw");

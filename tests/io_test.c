@@ -1,0 +1,177 @@
+/*
+ * io_test.c — the socket edge cases a TLS endpoint meets: records dribbling in a byte at a
+ * time, system calls interrupted by signals (EINTR), a peer that vanishes (EPIPE with
+ * SIGPIPE left at its default, which would kill the process if we let it), and a peer that
+ * resets the connection. EAGAIN on non-blocking sockets runs through every pair test.
+ */
+#include "harness.h"
+
+#include "ktls.h"
+#include "support/pair.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+FIXTURE(io)
+{
+	struct session_pair p;
+};
+
+FIXTURE_SETUP(io)
+{
+	ASSERT_EQ(0, pair_open(&self->p, false));
+}
+
+FIXTURE_TEARDOWN(io)
+{
+	pair_close(&self->p);
+}
+
+/* Moves at most one byte each way between a and b; returns how many moved. */
+static int relay_one_byte(int a, int b)
+{
+	uint8_t c;
+	int moved = 0;
+	if (read(a, &c, 1) == 1 && write(b, &c, 1) == 1)
+		moved++;
+	if (read(b, &c, 1) == 1 && write(a, &c, 1) == 1)
+		moved++;
+	return moved;
+}
+
+/* Client and server each talk to the test, which passes bytes on one at a time: every
+ * record arrives in pieces, headers split anywhere. */
+TEST_F(io, records_arrive_a_byte_at_a_time)
+{
+	int c2[2], s2[2];
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, c2));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, s2));
+	for (int i = 0; i < 2; i++) {
+		fcntl(c2[i], F_SETFL, O_NONBLOCK);
+		fcntl(s2[i], F_SETFL, O_NONBLOCK);
+	}
+	struct ktls_session *c = ktls_session_new(self->p.ccfg, c2[0]);
+	struct ktls_session *s = ktls_session_new(self->p.scfg, s2[0]);
+	int crc = KTLS_WANT_READ, src = KTLS_WANT_READ, steps = 0;
+	while ((crc == KTLS_WANT_READ || src == KTLS_WANT_READ) && steps++ < 200000) {
+		if (crc == KTLS_WANT_READ)
+			crc = ktls_session_handshake(c);
+		if (src == KTLS_WANT_READ)
+			src = ktls_session_handshake(s);
+		relay_one_byte(c2[1], s2[1]);
+	}
+	ASSERT_EQ(0, crc);
+	ASSERT_EQ(0, src);
+	TH_LOG("handshake took %d one-byte steps", steps);
+
+	ASSERT_EQ(11, ktls_send(c, "dribble me!", 11));
+	char got[16];
+	long n = KTLS_WANT_READ;
+	for (int i = 0; i < 1000 && n == KTLS_WANT_READ; i++) {
+		relay_one_byte(c2[1], s2[1]);
+		n = ktls_recv(s, got, sizeof(got));
+	}
+	ASSERT_EQ(11, n);
+	ASSERT_MEMEQ("dribble me!", got, 11);
+	ktls_session_free(c);
+	ktls_session_free(s);
+	for (int i = 0; i < 2; i++) {
+		close(c2[i]);
+		close(s2[i]);
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking handshake while a timer interrupts every system call (no SA_RESTART): EINTR
+ * from recv, send and poll is retried, not reported. The server answers late, from a
+ * child process, so the client really sits in recv while the signals land. */
+TEST_F(io, blocking_handshake_survives_eintr)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	struct itimerval every_ms = { { 0, 1000 }, { 0, 1000 } }, off = { { 0, 0 }, { 0, 0 } };
+	fcntl(self->p.cfd, F_SETFL, 0);
+	fcntl(self->p.sfd, F_SETFL, 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ktls_session *s;
+		usleep(200000);
+		int rc = ktls_handshake(self->p.sfd, self->p.scfg, &s);
+		char buf[8];
+		if (!rc)
+			rc = ktls_recv(s, buf, sizeof(buf)) == 5 ? 0 : 1;
+		_exit(rc ? 1 : 0);
+	}
+	close(self->p.sfd);
+	self->p.sfd = -1;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &every_ms, NULL));
+	struct ktls_session *c;
+	int rc = ktls_handshake(self->p.cfd, self->p.ccfg, &c);
+	long sent = rc ? rc : ktls_send(c, "hello", 5);
+	setitimer(ITIMER_REAL, &off, NULL);
+	EXPECT_EQ(0, rc);
+	EXPECT_EQ(5, sent);
+	if (rc)
+		TH_LOG("%s", ktls_session_error(c));
+	int status;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ktls_session_free(c);
+}
+
+/* The peer is gone: sending must not raise SIGPIPE (left at its default here, which would
+ * kill this test) but fail with KTLS_EIO and a reason. */
+TEST_F(io, vanished_peer_is_an_error_not_sigpipe)
+{
+	signal(SIGPIPE, SIG_DFL);
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	close(self->p.sfd);
+	self->p.sfd = -1;
+	long n = ktls_send(self->p.c, "anyone there?", 13);
+	if (n > 0) /* the first send may still be taken by the socket */
+		n = ktls_send(self->p.c, "anyone there?", 13);
+	EXPECT_EQ(KTLS_EIO, n);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "send"));
+}
+
+/* The peer resets the connection while we wait for data. */
+TEST_F(io, reset_while_receiving)
+{
+	char buf[16];
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(4, ktls_send(self->p.c, "junk", 4)); /* unread by the server: close resets */
+	close(self->p.sfd);
+	self->p.sfd = -1;
+	long n = ktls_recv(self->p.c, buf, sizeof(buf));
+	EXPECT_EQ(KTLS_EIO, n);
+	EXPECT_STREQ("recv: Connection reset by peer", ktls_session_error(self->p.c));
+}
+
+/* The peer closes the TCP connection without close_notify: a truncation, reported. */
+TEST_F(io, close_without_close_notify_is_reported)
+{
+	char buf[16];
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	shutdown(self->p.sfd, SHUT_WR);
+	EXPECT_EQ(KTLS_ECLOSED, ktls_recv(self->p.c, buf, sizeof(buf)));
+	EXPECT_STREQ("connection closed without close_notify", ktls_session_error(self->p.c));
+}
+
+TEST_HARNESS_MAIN
