@@ -14,6 +14,7 @@
 #include "session.h"
 
 #include "alert.h"
+#include "hkdf.h"
 #include "sig.h"
 
 #include <errno.h>
@@ -588,6 +589,30 @@ int ktls_close(struct ktls_session *s)
 		return 0;
 	int err = ktls_flush(s);
 	return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
+}
+
+int ktls_export_keying_material(const struct ktls_session *s, const char *label,
+				const uint8_t *context, size_t context_len, uint8_t *out, size_t len)
+{
+	uint8_t empty_hash[KTLS_MAX_HASH_LEN], ctx_hash[KTLS_MAX_HASH_LEN];
+	uint8_t secret[KTLS_MAX_HASH_LEN];
+
+	if (!s || !label || !out || s->state != HS_CONNECTED || s->err || strlen(label) > 249 ||
+	    (!context && context_len) || len > 0xffff)
+		return KTLS_EINVAL;
+	const EVP_MD *md = s->suite->md();
+	/* §7.5: HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""),
+	 *                         "exporter", Hash(context_value), key_length) */
+	if (!EVP_Digest("", 0, empty_hash, NULL, md, NULL) ||
+	    !EVP_Digest(context ? context : (const uint8_t *)"", context_len, ctx_hash, NULL, md,
+			NULL))
+		return KTLS_ECRYPTO;
+	int err = ktls_derive_secret(md, s->ks.exporter_master, label, empty_hash, secret);
+	if (!err)
+		err = ktls_hkdf_expand_label(md, secret, "exporter", ctx_hash, s->suite->hash_len,
+					     out, len);
+	sodium_memzero(secret, sizeof(secret));
+	return err;
 }
 
 int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info *info)

@@ -510,4 +510,28 @@ TEST(limits_are_validated)
 	ktls_config_free(cfg);
 }
 
+TEST_F(pair, exporter_rules)
+{
+	uint8_t a[32], b[32], c2[32];
+	char long_label[251];
+	memset(long_label, 'x', 250);
+	long_label[250] = 0;
+	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
+	EXPECT_EQ(KTLS_EINVAL, ktls_export_keying_material(self->p.c, "l", NULL, 0, a, 32));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.c, "label", NULL, 0, a, 32));
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.s, "label", NULL, 0, b, 32));
+	ASSERT_MEMEQ(a, b, 32);
+	/* §7.5: no context and an empty context are the same in TLS 1.3 */
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.s, "label", (const uint8_t *)"", 0, b, 32));
+	ASSERT_MEMEQ(a, b, 32);
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.s, "label", (const uint8_t *)"c", 1, c2, 32));
+	EXPECT_NE(0, memcmp(a, c2, 32));
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.s, "other", NULL, 0, c2, 32));
+	EXPECT_NE(0, memcmp(a, c2, 32));
+	EXPECT_EQ(KTLS_EINVAL, ktls_export_keying_material(self->p.s, long_label, NULL, 0, c2, 32));
+	EXPECT_EQ(KTLS_EINVAL, ktls_export_keying_material(self->p.s, "label", NULL, 5, c2, 32));
+}
+
 TEST_HARNESS_MAIN

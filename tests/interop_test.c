@@ -1177,4 +1177,38 @@ TEST_F(keyupdate, client_openssl_server)
 	assert_key_updates_traced(c);
 }
 
+/* ==== exporters (RFC 8446 §7.5): the same keying material as OpenSSL's ================== */
+
+INTEROP_FIXTURE(exporter)
+
+static void expect_exported(struct ctx *c, const char *label, size_t len)
+{
+	uint8_t km[64];
+	char hex[2 * sizeof(km) + 1];
+	ASSERT_EQ(0, ktls_export_keying_material(c->s, label, NULL, 0, km, len));
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02X", km[i]);
+	ASSERT_PEER_SAID(c, str("Keying material: %s", hex));
+}
+
+TEST_F(exporter, server_openssl_client)
+{
+	struct ctx *c = &self->c;
+	server_config(c, "server-ecdsa");
+	start_s_client(c, "-tls1_3", "-keymatexport", "EXPERIMENTAL-ktls-helper",
+		       "-keymatexportlen", "32", NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	expect_exported(c, "EXPERIMENTAL-ktls-helper", 32);
+}
+
+TEST_F(exporter, server_openssl_client_sha384)
+{
+	struct ctx *c = &self->c;
+	server_config(c, "server-rsa");
+	start_s_client(c, "-tls1_3", "-keymatexport", "EXPORTER-test", "-keymatexportlen", "48",
+		       "-ciphersuites", "TLS_AES_256_GCM_SHA384", NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	expect_exported(c, "EXPORTER-test", 48);
+}
+
 TEST_HARNESS_MAIN

@@ -214,6 +214,14 @@ KTLS_API long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset
 /* Sends close_notify (through the kernel when it carries TX). The socket stays open.
  * Returns 0 or an error. */
 KTLS_API int ktls_close(struct ktls_session *s);
+/* TLS-Exporter(label, context, length) (RFC 8446 §7.5): keying material both ends derive
+ * from the exporter master secret, for protocols layered on TLS. Works after the handshake,
+ * also once the kernel holds the traffic keys. context may be NULL (the same as empty in
+ * TLS 1.3); label is at most 249 bytes. Returns 0, KTLS_EINVAL before the handshake is done
+ * or for bad arguments, KTLS_ECRYPTO. */
+KTLS_API int ktls_export_keying_material(const struct ktls_session *s, const char *label,
+					 const uint8_t *context, size_t context_len,
+					 uint8_t *out, size_t len);
 /* A sentence for the last error, "" when there was none. */
 KTLS_API const char *ktls_session_error(const struct ktls_session *s);
 

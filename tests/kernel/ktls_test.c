@@ -500,6 +500,21 @@ TEST_F(kernel, no_secret_kept_after_offload)
 	}
 }
 
+/* Exporters (§7.5) keep working after the kernel took the traffic keys: both ends agree. */
+TEST_F(kernel, exporter_after_offload)
+{
+	uint8_t a[32], b[32];
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	expect_offloaded(self->p.c, variant->suite);
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.c, "EXPERIMENTAL-x", (const uint8_t *)"ctx",
+						 3, a, sizeof(a)));
+	ASSERT_EQ(0, ktls_export_keying_material(self->p.s, "EXPERIMENTAL-x", (const uint8_t *)"ctx",
+						 3, b, sizeof(b)));
+	ASSERT_MEMEQ(a, b, sizeof(a));
+}
+
 TEST_F(kernel, tls_stat_counters_move)
 {
 	long tx0 = tls_stat("TlsTxSw"), rx0 = tls_stat("TlsRxSw");
