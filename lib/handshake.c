@@ -350,10 +350,14 @@ static int handshake_record(struct ktls_session *s)
 	int err;
 
 	s->rec_len = 0; /* the next read starts a new record */
+	/* §5.1: no plaintext record may exceed 2^14 bytes, whatever its type */
+	if (type != TLS_CONTENT_APPLICATION_DATA && len > TLS_MAX_PLAINTEXT)
+		return ktls_hs_fail(s, KTLS_EOVERFLOW, "plaintext record over 2^14 bytes");
 	if (type == TLS_CONTENT_CHANGE_CIPHER_SPEC) {
 		/* §5: a single 0x01 byte between ClientHello and the peer's Finished is a
-		 * middlebox-compatibility no-op (§D.4); anything else is unexpected. */
-		if (!s->ccs_allowed || len != 1 || body[0] != 1)
+		 * middlebox-compatibility no-op (§D.4); anything else is unexpected, and so is
+		 * any record between the fragments of a handshake message (§5.1). */
+		if (!s->ccs_allowed || len != 1 || body[0] != 1 || s->hs_in.len != s->hs_in.pos)
 			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected change_cipher_spec record");
 		return 0;
 	}
@@ -425,6 +429,8 @@ static int dispatch_messages(struct ktls_session *s)
 		uint8_t type;
 		uint32_t len;
 		size_t avail = s->hs_in.len - s->hs_in.pos;
+		if (!avail)
+			return 0; /* (and hs_in.data may still be NULL) */
 		const uint8_t *msg = s->hs_in.data + s->hs_in.pos;
 
 		wire_reader_init(&r, msg, avail);

@@ -335,6 +335,11 @@ int ktls_client_on_finished(struct ktls_session *s, const uint8_t *msg, size_t l
 	if (err)
 		return err;
 	s->ccs_allowed = false;
+	/* §5.1: the key changes after Finished, so nothing may follow it in its record;
+	 * checked before we answer with our own Finished */
+	if (s->hs_in.len != s->hs_in.pos)
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED,
+				    "handshake message crosses a key change (RFC 8446 §5.1)");
 
 	err = ktls_hs_derive_application_secrets(s);
 	if (err)

@@ -89,6 +89,9 @@ int ktls_hs_recv_certificate(struct ktls_session *s, const uint8_t *msg, size_t 
 	char errbuf[256];
 	int err = ktls_decode_certificate(msg + TLS_HANDSHAKE_HEADER_LEN,
 					  len - TLS_HANDSHAKE_HEADER_LEN, &c);
+	if (err == KTLS_EBADCERT)
+		return ktls_hs_fail(s, err, "bad certificate: a chain of more than %d certificates",
+				    KTLS_MAX_CHAIN);
 	if (err)
 		return ktls_hs_fail(s, err, "malformed Certificate message");
 	/* §4.4.2: the server's context is empty; the client's echoes our CertificateRequest */

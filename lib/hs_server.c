@@ -180,6 +180,11 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 	/* §4.1.2: exactly one compression method, null */
 	if (ch.compression_methods_len != 1 || ch.compression_methods[0] != 0)
 		return ktls_hs_fail(s, KTLS_EILLEGAL, "ClientHello offers compression");
+	/* §4.2.9: pre_shared_key without psk_key_exchange_modes "MUST" abort the handshake */
+	if ((ch.ext_seen & KTLS_EXT_BIT_PRE_SHARED_KEY) &&
+	    !(ch.ext_seen & KTLS_EXT_BIT_PSK_KEY_EXCHANGE_MODES))
+		return ktls_hs_fail(s, KTLS_EMISSINGEXT,
+				    "ClientHello offers a PSK without psk_key_exchange_modes");
 	if (!cfg->chain.n)
 		return ktls_hs_fail(s, KTLS_EINTERNAL, "server has no certificate configured");
 

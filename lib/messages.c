@@ -536,7 +536,7 @@ int ktls_decode_certificate(const uint8_t *body, size_t len, struct ktls_certifi
 	while (wire_remaining(&list)) {
 		struct ext_ctx ctx = { .msg = EXT_IN_CERT, .body = body };
 		if (out->n_entries == KTLS_MAX_CHAIN)
-			return KTLS_EILLEGAL;
+			return KTLS_EBADCERT; /* the same answer as a chain over the configured limit */
 		TRY(wire_get_opaque(&list, 3, 1, 0xffffff, &out->entries[out->n_entries].cert_data,
 				    &out->entries[out->n_entries].cert_data_len));
 		TRY(read_extensions(&list, 0, 0xffff, &ctx));

@@ -225,7 +225,8 @@ struct ktls_new_session_ticket {
 
 /* Each decoder: body is the message body (after the 4-byte header). Returns 0,
  * KTLS_EDECODE (malformed), KTLS_EILLEGAL (well-formed but forbidden: duplicate extension,
- * psk not last, too many key shares, a chain over KTLS_MAX_CHAIN), or KTLS_EINVAL. */
+ * psk not last, too many key shares), KTLS_EBADCERT (a chain over KTLS_MAX_CHAIN), or
+ * KTLS_EINVAL. */
 KTLS_MUST_CHECK int ktls_decode_client_hello(const uint8_t *body, size_t len,
 					     struct ktls_client_hello *out);
 KTLS_MUST_CHECK int ktls_decode_server_hello(const uint8_t *body, size_t len,

@@ -434,50 +434,63 @@ static int on_key_update(struct ktls_session *s, uint8_t request)
 }
 
 /* Handshake messages after the handshake (§4.6): tickets are checked and dropped for now
- * (resumption comes later); KeyUpdate changes keys. */
+ * (resumption comes later); KeyUpdate changes keys. A message may span records (§5.1), so
+ * the bytes gather in hs_in until a whole message is there. */
 static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, size_t len)
 {
-	struct wire_reader r;
-	const uint8_t *body;
-	uint8_t type;
-	uint32_t mlen;
+	if (!len) /* §5.1: no zero-length handshake fragments */
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "empty handshake record");
+	if (s->hs_in.len - s->hs_in.pos + len > s->cfg->limits.max_handshake_message + 4)
+		return ktls_hs_fail(s, KTLS_EDECODE, "post-handshake message over the limit");
+	int err = ktls_buf_append(&s->hs_in, p, len);
+	if (err)
+		return ktls_hs_fail(s, err, "out of memory");
+	for (;;) {
+		struct wire_reader r;
+		const uint8_t *body;
+		uint8_t type;
+		uint32_t mlen;
 
-	wire_reader_init(&r, p, len);
-	while (wire_remaining(&r)) {
+		wire_reader_init(&r, s->hs_in.data + s->hs_in.pos, s->hs_in.len - s->hs_in.pos);
 		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &mlen) ||
-		    wire_get_view(&r, mlen, &body))
-			return ktls_hs_fail(s, KTLS_EDECODE, "post-handshake message split across records");
-		int err;
+		    wire_get_view(&r, mlen, &body)) {
+			if (mlen > s->cfg->limits.max_handshake_message)
+				return ktls_hs_fail(s, KTLS_EDECODE, "post-handshake message over the limit");
+			return 0; /* the rest comes in the next record */
+		}
+		ktls_buf_consume(&s->hs_in, TLS_HANDSHAKE_HEADER_LEN + mlen);
 		if (type == TLS_HS_NEW_SESSION_TICKET) {
 			struct ktls_new_session_ticket t;
 			err = ktls_decode_new_session_ticket(body, mlen, &t);
 			if (err)
 				return ktls_hs_fail(s, err, "malformed NewSessionTicket");
-			continue;
-		}
-		if (type == TLS_HS_KEY_UPDATE) {
+		} else if (type == TLS_HS_KEY_UPDATE) {
 			uint8_t request;
 			err = ktls_decode_key_update(body, mlen, &request);
 			if (err)
 				return ktls_hs_fail(s, err, "malformed KeyUpdate");
 			/* §5.1: a key change must end its record */
-			if (wire_remaining(&r))
+			if (s->hs_in.len != s->hs_in.pos)
 				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "data after KeyUpdate in its record");
 			err = on_key_update(s, request);
 			if (err)
 				return err;
-			continue;
+		} else {
+			const char *name = ktls_handshake_type_name(type);
+			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected %s message after the handshake",
+					    name ? name : "handshake");
 		}
-		const char *name = ktls_handshake_type_name(type);
-		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected %s message after the handshake",
-				    name ? name : "handshake");
+		if (s->hs_in.len == s->hs_in.pos)
+			return 0;
 	}
-	return 0;
 }
 
 /* A decrypted non-data record. Returns 0 to keep reading, 1 at close_notify, or an error. */
 static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p, size_t len)
 {
+	/* §5.1: no other record between the fragments of a handshake message */
+	if (type != TLS_CONTENT_HANDSHAKE && s->hs_in.len != s->hs_in.pos)
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "record interleaved with a split handshake message");
 	switch (type) {
 	case TLS_CONTENT_ALERT: {
 		uint8_t level, desc;
@@ -522,6 +535,8 @@ static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
 		err = control_record(s, type, plain, plain_len);
 		return err < 0 ? err : 0;
 	}
+	if (s->hs_in.len != s->hs_in.pos)
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "record interleaved with a split handshake message");
 	if (plain_len <= len) {
 		if (plain_len)
 			memcpy(buf, plain, plain_len);
@@ -555,6 +570,9 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 		if (s->rx_offloaded) {
 			uint8_t ctl_type;
 			n = kernel_recv(s, buf, len, &ctl_type);
+			if (n > 0 && s->hs_in.len != s->hs_in.pos)
+				return ktls_hs_fail(s, KTLS_EUNEXPECTED,
+						    "record interleaved with a split handshake message");
 			if (n == 0 && ctl_type) {
 				err = control_record(s, ctl_type, s->ctl, s->ctl_len);
 				if (err < 0)

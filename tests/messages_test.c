@@ -1758,7 +1758,7 @@ TEST(certificate_chain_limits)
 	ASSERT_EQ(0, ktls_decode_certificate(buf, certificate_body(buf, sizeof(buf),
 								    KTLS_MAX_CHAIN, ""), &c));
 	EXPECT_EQ((size_t)KTLS_MAX_CHAIN, c.n_entries);
-	EXPECT_EQ(KTLS_EILLEGAL,
+	EXPECT_EQ(KTLS_EBADCERT,
 		  ktls_decode_certificate(buf, certificate_body(buf, sizeof(buf),
 								KTLS_MAX_CHAIN + 1, ""), &c));
 	/* entry extensions: walked (status_request, an SCT list) and dropped; a known type
