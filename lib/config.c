@@ -5,12 +5,15 @@
  */
 #include "session.h"
 
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -51,6 +54,12 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->trace_fd = -1;
 	cfg->offload = KTLS_OFFLOAD_BOTH;
 	ktls_limits_default(&cfg->limits);
+	cfg->ticket_count = role == KTLS_ROLE_SERVER ? 2 : 0;
+	cfg->ticket_lifetime_s = 7200;
+	if (role == KTLS_ROLE_SERVER && ktls_config_rotate_ticket_key(cfg)) {
+		ktls_config_free(cfg);
+		return NULL;
+	}
 	cfg->setsockopt_fn = setsockopt;
 	if (role == KTLS_ROLE_CLIENT && load_default_trust(cfg)) {
 		ktls_config_free(cfg);
@@ -74,6 +83,7 @@ void ktls_config_free(struct ktls_config *cfg)
 	for (size_t i = 0; i < cfg->n_alpn; i++)
 		free(cfg->alpn[i]);
 	free(cfg->keylog_path);
+	sodium_memzero(cfg->ticket_keys, sizeof(cfg->ticket_keys));
 	free(cfg);
 }
 
@@ -353,5 +363,51 @@ int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
 	if (!l->max_chain_bytes)
 		return config_fail(cfg, KTLS_EINVAL, "max_chain_bytes must not be 0");
 	cfg->limits = *l;
+	return 0;
+}
+
+int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count, unsigned lifetime_s)
+{
+	if (count > 16)
+		return config_fail(cfg, KTLS_EINVAL, "at most 16 tickets per connection");
+	/* §4.6.1: ticket_lifetime MUST NOT exceed 604800 seconds (7 days) */
+	if (count && (lifetime_s == 0 || lifetime_s > 604800))
+		return config_fail(cfg, KTLS_EINVAL, "ticket lifetime must be 1..604800 seconds");
+	cfg->ticket_count = count;
+	cfg->ticket_lifetime_s = lifetime_s;
+	return 0;
+}
+
+int ktls_config_rotate_ticket_key(struct ktls_config *cfg)
+{
+	uint8_t key[KTLS_TICKET_KEY_LEN];
+	if (sodium_init() < 0)
+		return config_fail(cfg, KTLS_ECRYPTO, "libsodium failed to initialise");
+	randombytes_buf(key, sizeof(key));
+	cfg->ticket_keys[1] = cfg->ticket_keys[0];
+	ktls_ticket_key_init(&cfg->ticket_keys[0], key);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+int ktls_config_set_ticket_key_file(struct ktls_config *cfg, const char *path)
+{
+	uint8_t keys[2 * KTLS_TICKET_KEY_LEN + 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return config_fail(cfg, KTLS_EINVAL, "cannot open ticket key file %s", path);
+	ssize_t n = read(fd, keys, sizeof(keys));
+	close(fd);
+	if (n != KTLS_TICKET_KEY_LEN && n != 2 * KTLS_TICKET_KEY_LEN) {
+		sodium_memzero(keys, sizeof(keys));
+		return config_fail(cfg, KTLS_EINVAL,
+				   "ticket key file %s must hold 32 bytes (current key) or 64 "
+				   "(current, previous), e.g. head -c 64 /dev/urandom", path);
+	}
+	memset(cfg->ticket_keys, 0, sizeof(cfg->ticket_keys));
+	ktls_ticket_key_init(&cfg->ticket_keys[0], keys);
+	if (n == 2 * KTLS_TICKET_KEY_LEN)
+		ktls_ticket_key_init(&cfg->ticket_keys[1], keys + KTLS_TICKET_KEY_LEN);
+	sodium_memzero(keys, sizeof(keys));
 	return 0;
 }

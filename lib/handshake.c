@@ -132,6 +132,10 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 /* Drops what only the handshake needed. */
 static void release_handshake_state(struct ktls_session *s)
 {
+	if (s->offer)
+		sodium_memzero(s->offer, sizeof(*s->offer));
+	free(s->offer);
+	s->offer = NULL;
 	ktls_transcript_free(&s->transcript);
 	ktls_kex_free(&s->kex);
 	ktls_buf_free(&s->hs_in);
@@ -142,12 +146,16 @@ void ktls_session_free(struct ktls_session *s)
 	if (!s)
 		return;
 	release_handshake_state(s);
+	if (s->saved)
+		sodium_memzero(s->saved, sizeof(*s->saved));
+	free(s->saved);
 	ktls_keysched_wipe(&s->ks);
 	ktls_record_key_wipe(&s->rx);
 	ktls_record_key_wipe(&s->tx);
 	EVP_PKEY_free(s->peer_key);
 	ktls_buf_free(&s->out);
 	ktls_buf_free(&s->app_in);
+	ktls_buf_free(&s->ctl_out);
 	if (s->ctl)
 		sodium_memzero(s->ctl, TLS_MAX_PLAINTEXT);
 	free(s->ctl);
@@ -245,6 +253,8 @@ int ktls_hs_send(struct ktls_session *s, const uint8_t *msg, size_t len)
 
 int ktls_flush(struct ktls_session *s)
 {
+	if (s->tx_offloaded)
+		return ktls_kernel_flush(s);
 	while (s->out.pos < s->out.len) {
 		int err = wait_within_deadline(s, POLLOUT);
 		if (err)
@@ -372,9 +382,18 @@ static int handshake_record(struct ktls_session *s)
 		size_t plain_len;
 		err = ktls_record_open(&s->rx, s->rec, TLS_RECORD_HEADER_LEN + len, &type, &plain,
 				       &plain_len);
+		if (err == KTLS_EBADMAC && s->skip_early_data) {
+			/* §4.2.10: 0-RTT records under the early keys we declined: skip them, up
+			 * to a bound, until the first record our handshake key opens */
+			s->early_data_skipped += len;
+			if (s->early_data_skipped > 16 * TLS_MAX_CIPHERTEXT)
+				return ktls_hs_fail(s, KTLS_EBADMAC, "too much unreadable early data");
+			return 0;
+		}
 		if (err)
 			return ktls_hs_fail(s, err, "cannot decrypt handshake record: %s",
 					    ktls_strerror(err));
+		s->skip_early_data = false;
 		body = plain;
 		len = plain_len;
 		if (type == TLS_CONTENT_ALERT) {
@@ -484,8 +503,11 @@ int ktls_session_handshake(struct ktls_session *s)
 				s->offload_decided = true;
 				release_handshake_state(s);
 				err = ktls_session_offload(s);
+				if (!err && s->role == KTLS_ROLE_SERVER)
+					err = ktls_server_send_tickets(s);
 				if (err)
 					return err;
+				continue; /* flush what the tickets queued */
 			}
 			return 0;
 		}

@@ -42,6 +42,8 @@ static uint32_t offered_extensions(const struct ktls_session *s)
 		bits |= KTLS_EXT_BIT_ALPN;
 	if (s->cookie_len)
 		bits |= KTLS_EXT_BIT_COOKIE;
+	if (s->psk_offered)
+		bits |= KTLS_EXT_BIT_PRE_SHARED_KEY;
 	return bits;
 }
 
@@ -108,8 +110,41 @@ static int send_client_hello(struct ktls_session *s)
 		.cookie = s->cookie_len ? s->cookie : NULL,
 		.cookie_len = s->cookie_len,
 	};
+	/* §4.2.11: offer the saved session while it is fresh, for a suite we offer, and —
+	 * after a HelloRetryRequest — only if its hash fits the suite the server chose */
+	const struct ktls_saved_session *o = s->offer;
+	const struct ktls_suite *ps = o ? ktls_suite_find(o->state.suite) : NULL;
+	uint64_t now = ktls_wallclock_ms();
+	size_t binders_at = 0;
+	s->psk_offered = ps && offered_suite(s, ps->id) &&
+			 now < o->state.issued_ms + (uint64_t)o->state.lifetime_s * 1000 &&
+			 (!s->suite || s->suite->md == ps->md);
+	if (s->psk_offered) {
+		p.psk_identity = o->ticket;
+		p.psk_identity_len = o->ticket_len;
+		/* §4.2.11.1: the ticket's age in ms plus age_add, mod 2^32 */
+		p.psk_obfuscated_age = (uint32_t)(now - o->state.issued_ms) + o->state.age_add;
+		p.psk_binder_len = ps->hash_len;
+		p.binders_at = &binders_at;
+	}
 	wire_writer_init(&w, msg, sizeof(msg));
 	int err = ktls_encode_client_hello(&w, &p);
+	if (!err && s->psk_offered) {
+		/* §4.2.11.2: the binder is an HMAC over the ClientHello up to the binders list
+		 * (after a HelloRetryRequest, over ClientHello1's hash and the HRR too) */
+		struct ktls_keysched ks;
+		uint8_t binder_key[KTLS_MAX_HASH_LEN], hash[KTLS_MAX_HASH_LEN];
+		ktls_keysched_init(&ks, ps);
+		err = ktls_keysched_early(&ks, o->state.psk, o->state.psk_len);
+		if (!err)
+			err = ktls_keysched_binder_key(&ks, true, binder_key);
+		if (!err)
+			err = ktls_transcript_hash_extra(&s->transcript, ps->md(), msg, binders_at, hash);
+		if (!err) /* binders: u16 list length, u8 binder length, the binder */
+			err = ktls_finished_verify_data(ps->md(), binder_key, hash, msg + binders_at + 3);
+		ktls_keysched_wipe(&ks);
+		sodium_memzero(binder_key, sizeof(binder_key));
+	}
 	if (!err)
 		err = ktls_hs_send(s, msg, w.len);
 	if (err)
@@ -243,7 +278,20 @@ int ktls_client_on_server_hello(struct ktls_session *s, const uint8_t *msg, size
 		return ktls_hs_fail(s, err, "server's %s key share is invalid", ktls_group_name(s->group));
 	ktls_kex_free(&s->kex);
 
-	err = ktls_hs_derive_handshake_secrets(s, shared, shared_len);
+	/* §4.2.11: the server took our PSK — identity 0, the only one we offer, and a suite
+	 * with the PSK's hash */
+	const uint8_t *psk = NULL;
+	size_t psk_len = 0;
+	if (sh.ext_seen & KTLS_EXT_BIT_PRE_SHARED_KEY) {
+		const struct ktls_suite *ps = ktls_suite_find(s->offer->state.suite);
+		if (sh.selected_identity != 0 || !ps || ps->md != s->suite->md)
+			return ktls_hs_fail(s, KTLS_EILLEGAL, "server selected a PSK we cannot use");
+		s->psk_accepted = true;
+		psk = s->offer->state.psk;
+		psk_len = s->offer->state.psk_len;
+		ktls_trace(s, "--- the server resumes our session: no certificates this time");
+	}
+	err = ktls_hs_derive_handshake_secrets(s, psk, psk_len, shared, shared_len);
 	if (err)
 		return err;
 	err = ktls_set_rx_secret(s, s->ks.server_handshake_traffic);
@@ -279,7 +327,8 @@ int ktls_client_on_encrypted_extensions(struct ktls_session *s, const uint8_t *m
 	err = ktls_transcript_update(&s->transcript, msg, len);
 	if (err)
 		return ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err));
-	s->state = HS_CLIENT_WAIT_CERT_CR;
+	/* with a PSK the server does not authenticate with a certificate (§2.2) */
+	s->state = s->psk_accepted ? HS_CLIENT_WAIT_FINISHED : HS_CLIENT_WAIT_CERT_CR;
 	return 0;
 }
 

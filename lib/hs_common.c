@@ -206,13 +206,15 @@ int ktls_hs_recv_finished(struct ktls_session *s, const uint8_t *msg, size_t len
 	return err ? ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err)) : 0;
 }
 
-int ktls_hs_derive_handshake_secrets(struct ktls_session *s, uint8_t *shared, size_t shared_len)
+int ktls_hs_derive_handshake_secrets(struct ktls_session *s, const uint8_t *psk, size_t psk_len,
+				     uint8_t *shared, size_t shared_len)
 {
 	uint8_t hash[KTLS_MAX_HASH_LEN];
 
-	/* §7.1: Early Secret (no PSK), then Handshake Secret over ClientHello..ServerHello */
+	/* §7.1: Early Secret (from the PSK, or none), then Handshake Secret over
+	 * ClientHello..ServerHello */
 	ktls_keysched_init(&s->ks, s->suite);
-	int err = ktls_keysched_early(&s->ks, NULL, 0);
+	int err = ktls_keysched_early(&s->ks, psk, psk_len);
 	if (!err)
 		err = ktls_transcript_hash(&s->transcript, hash);
 	if (!err)

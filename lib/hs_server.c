@@ -16,6 +16,7 @@
 #include "sig.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Picks our first ALPN protocol that the client lists (RFC 7301 §3.2). */
@@ -81,7 +82,8 @@ static int send_hello_retry_request(struct ktls_session *s, const struct ktls_cl
 
 /* ServerHello, then the encrypted rest of our flight. */
 static int send_server_flight(struct ktls_session *s, const struct ktls_client_hello *ch,
-			      const struct ktls_key_share_entry *client_share)
+			      const struct ktls_key_share_entry *client_share,
+			      const struct ktls_ticket_state *psk)
 {
 	uint8_t out[1024], random[32], shared[64];
 	size_t shared_len;
@@ -103,6 +105,7 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 		.session_id_echo_len = ch->session_id_len,
 		.cipher_suite = s->suite->id,
 		.key_share = &share,
+		.psk_accepted = psk != NULL,
 	};
 	wire_writer_init(&w, out, sizeof(out));
 	err = ktls_encode_server_hello(&w, &p);
@@ -114,7 +117,8 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 		sodium_memzero(shared, sizeof(shared));
 		return ktls_hs_fail(s, err, "cannot send ServerHello: %s", ktls_strerror(err));
 	}
-	err = ktls_hs_derive_handshake_secrets(s, shared, shared_len);
+	err = ktls_hs_derive_handshake_secrets(s, psk ? psk->psk : NULL, psk ? psk->psk_len : 0,
+					       shared, shared_len);
 	if (err)
 		return err;
 	err = ktls_set_tx_secret(s, s->ks.server_handshake_traffic);
@@ -132,8 +136,9 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 	err = ktls_encode_encrypted_extensions(&w, &ee);
 	if (!err)
 		err = ktls_hs_send(s, out, w.len);
-	/* CertificateRequest (§4.3.2), empty context */
-	if (!err && s->cfg->client_auth != KTLS_CLIENT_AUTH_NONE) {
+	/* CertificateRequest (§4.3.2), empty context; not with a PSK (§4.3.2: "Servers which
+	 * are authenticating with a PSK MUST NOT send the CertificateRequest") */
+	if (!err && !psk && s->cfg->client_auth != KTLS_CLIENT_AUTH_NONE) {
 		struct ktls_certificate_request_params cr = {
 			.signature_algorithms = ktls_sig_schemes_supported,
 			.n_signature_algorithms = ktls_sig_schemes_supported_n,
@@ -148,7 +153,7 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 	}
 	if (err)
 		return ktls_hs_fail(s, err, "cannot send EncryptedExtensions: %s", ktls_strerror(err));
-	err = ktls_hs_send_certificate(s, false);
+	err = psk ? 0 : ktls_hs_send_certificate(s, false); /* a PSK authenticates us (§2.2) */
 	if (!err)
 		err = ktls_hs_send_finished(s);
 	if (err)
@@ -162,6 +167,75 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 		return ktls_hs_fail(s, err, "cannot set application keys");
 	s->state = s->cert_requested ? HS_SERVER_WAIT_CERT : HS_SERVER_WAIT_FINISHED;
 	return 0;
+}
+
+/* §4.2.11: resumption. Looks at the first PSK identity the client offers: a ticket of ours
+ * (current or previous key) that is unexpired, for a suite with this handshake's hash, for
+ * the same server name, whose age the client reports within 10 s of ours. Anything else is
+ * declined quietly — a full handshake follows. A PSK we take must come with a valid binder
+ * over the partial ClientHello (§4.2.11.2), else the handshake ends with decrypt_error.
+ * Returns 1 with *st filled when the PSK is taken, 0 when declined, or an error. */
+static int accept_psk(struct ktls_session *s, const struct ktls_client_hello *ch,
+		      const uint8_t *msg, struct ktls_ticket_state *st)
+{
+	struct wire_reader r, ids, binders;
+	const uint8_t *identity, *binder;
+	size_t identity_len, binder_len;
+	uint32_t obfuscated_age;
+
+	if (!(ch->ext_seen & KTLS_EXT_BIT_PRE_SHARED_KEY) || !s->cfg->ticket_count)
+		return 0;
+	bool dhe = false;
+	for (size_t i = 0; i < ch->psk_modes_len; i++)
+		dhe |= ch->psk_modes[i] == TLS_PSK_DHE_KE;
+	if (!dhe)
+		return 0; /* psk_ke alone: we always want (EC)DHE */
+	wire_reader_init(&r, ch->pre_shared_key, ch->pre_shared_key_len);
+	if (wire_get_vector(&r, 2, 7, 0xffff, &ids) ||
+	    wire_get_opaque(&ids, 2, 1, 0xffff, &identity, &identity_len) ||
+	    wire_get_u32(&ids, &obfuscated_age) || wire_get_vector(&r, 2, 33, 0xffff, &binders) ||
+	    wire_get_opaque(&binders, 1, 32, 255, &binder, &binder_len))
+		return ktls_hs_fail(s, KTLS_EDECODE, "malformed pre_shared_key");
+
+	if (ktls_ticket_open(s->cfg->ticket_keys, 2, identity, identity_len, st))
+		return 0;
+	const struct ktls_suite *ts = ktls_suite_find(st->suite);
+	uint64_t now = ktls_wallclock_ms();
+	uint32_t client_age = obfuscated_age - st->age_add; /* §4.2.11.1, mod 2^32 */
+	uint64_t our_age = now > st->issued_ms ? now - st->issued_ms : 0;
+	const char *sni = s->has_server_name ? s->server_name : "";
+	if (!ts || ts->md != s->suite->md || now > st->issued_ms + (uint64_t)st->lifetime_s * 1000 ||
+	    (client_age > our_age ? client_age - our_age : our_age - client_age) > 10000 ||
+	    strcmp(sni, st->sni)) {
+		ktls_trace(s, "--- ticket declined (expired, other hash, other name or odd age): full handshake");
+		sodium_memzero(st, sizeof(*st));
+		return 0;
+	}
+	/* the binder: HMAC over the ClientHello up to the binders list, keyed from the PSK */
+	struct ktls_keysched ks;
+	uint8_t binder_key[KTLS_MAX_HASH_LEN], hash[KTLS_MAX_HASH_LEN], want[KTLS_MAX_HASH_LEN];
+	const EVP_MD *md = s->suite->md();
+	ktls_keysched_init(&ks, s->suite);
+	int err = ktls_keysched_early(&ks, st->psk, st->psk_len);
+	if (!err)
+		err = ktls_keysched_binder_key(&ks, true, binder_key);
+	if (!err)
+		err = ktls_transcript_hash_extra(&s->transcript, md, msg,
+						 TLS_HANDSHAKE_HEADER_LEN + ch->binders_offset, hash);
+	if (!err)
+		err = ktls_finished_verify_data(md, binder_key, hash, want);
+	ktls_keysched_wipe(&ks);
+	sodium_memzero(binder_key, sizeof(binder_key));
+	int ok = !err && binder_len == s->suite->hash_len &&
+		 sodium_memcmp(want, binder, binder_len) == 0;
+	sodium_memzero(want, sizeof(want));
+	if (err)
+		return ktls_hs_fail(s, err, "PSK binder: %s", ktls_strerror(err));
+	if (!ok) {
+		sodium_memzero(st, sizeof(*st));
+		return ktls_hs_fail(s, KTLS_EDECRYPT, "the PSK binder does not verify");
+	}
+	return 1;
 }
 
 int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size_t len)
@@ -249,13 +323,26 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 
 	s->group = share->group;
 	err = ktls_transcript_select(&s->transcript, suite->md());
-	if (!err)
-		err = ktls_transcript_update(&s->transcript, msg, len);
+	if (err)
+		return ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err));
+	/* the binder covers the transcript before this ClientHello is added whole */
+	struct ktls_ticket_state psk;
+	err = accept_psk(s, &ch, msg, &psk);
+	if (err < 0)
+		return err;
+	s->psk_accepted = err == 1;
+	err = ktls_transcript_update(&s->transcript, msg, len);
 	if (err)
 		return ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err));
 	memcpy(s->client_random, ch.random, 32);
 	s->ccs_allowed = true;
-	return send_server_flight(s, &ch, share);
+	/* §4.2.10: we never take 0-RTT; its records (under keys we do not have) are skipped */
+	s->skip_early_data = ch.early_data;
+	if (s->psk_accepted)
+		ktls_trace(s, "--- resuming: the client's ticket and binder are good");
+	err = send_server_flight(s, &ch, share, s->psk_accepted ? &psk : NULL);
+	sodium_memzero(&psk, sizeof(psk));
+	return err;
 }
 
 int ktls_server_on_certificate(struct ktls_session *s, const uint8_t *msg, size_t len)
@@ -296,4 +383,45 @@ int ktls_server_on_finished(struct ktls_session *s, const uint8_t *msg, size_t l
 	ktls_trace(s, "--- handshake complete");
 	s->state = HS_CONNECTED;
 	return 0;
+}
+
+/* §4.6.1: NewSessionTickets after the handshake, through whichever record layer carries our
+ * sends now (the kernel's, with a TLS_SET_RECORD_TYPE cmsg, after offload). Each carries
+ * its own PSK, HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce). */
+int ktls_server_send_tickets(struct ktls_session *s)
+{
+	const struct ktls_config *cfg = s->cfg;
+	const EVP_MD *md = s->suite->md();
+	int err = 0;
+
+	for (unsigned i = 0; i < cfg->ticket_count && !err; i++) {
+		struct ktls_ticket_state st = { .suite = s->suite->id,
+						.psk_len = s->suite->hash_len,
+						.issued_ms = ktls_wallclock_ms(),
+						.lifetime_s = cfg->ticket_lifetime_s };
+		uint8_t nonce[1] = { (uint8_t)i }, ticket[KTLS_TICKET_MAX], msg[KTLS_TICKET_MAX + 32];
+		size_t ticket_len;
+		struct wire_writer w;
+		randombytes_buf(&st.age_add, sizeof(st.age_add));
+		snprintf(st.alpn, sizeof(st.alpn), "%s", s->has_alpn ? s->alpn : "");
+		snprintf(st.sni, sizeof(st.sni), "%s", s->has_server_name ? s->server_name : "");
+		err = ktls_resumption_psk(md, s->ks.resumption_master, nonce, sizeof(nonce), st.psk);
+		if (!err)
+			err = ktls_ticket_seal(&cfg->ticket_keys[0], &st, ticket, sizeof(ticket), &ticket_len);
+		wire_writer_init(&w, msg, sizeof(msg));
+		if (!err)
+			err = ktls_encode_new_session_ticket(&w, st.lifetime_s, st.age_add, nonce,
+							     sizeof(nonce), ticket, ticket_len);
+		if (!err) {
+			ktls_trace_message(s, true, msg, w.len);
+			err = ktls_queue_record(s, TLS_CONTENT_HANDSHAKE, msg, w.len);
+		}
+		sodium_memzero(&st, sizeof(st));
+	}
+	/* the server needs the resumption secret for nothing else */
+	sodium_memzero(s->ks.resumption_master, sizeof(s->ks.resumption_master));
+	s->tickets_sent = true;
+	if (err == KTLS_EIO)
+		return ktls_hs_fail(s, err, "%s", s->error);
+	return err ? ktls_hs_fail(s, err, "cannot send a NewSessionTicket: %s", ktls_strerror(err)) : 0;
 }

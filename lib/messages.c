@@ -725,6 +725,8 @@ int ktls_encode_client_hello(struct wire_writer *w, const struct ktls_client_hel
 	    missing(p->signature_algorithms, p->n_signature_algorithms) ||
 	    missing(p->signature_algorithms_cert, p->n_signature_algorithms_cert) ||
 	    missing(p->alpn, p->n_alpn) || missing(p->cookie, p->cookie_len) ||
+	    (p->psk_identity && (!p->binders_at || p->psk_binder_len < 32 ||
+				 p->psk_binder_len > 255 || !p->psk_identity_len)) ||
 	    p->n_key_shares > KTLS_MAX_KEY_SHARES)
 		return KTLS_EINVAL;
 	for (size_t i = 0; i < p->n_key_shares; i++)
@@ -777,6 +779,27 @@ int ktls_encode_client_hello(struct wire_writer *w, const struct ktls_client_hel
 		TRY(wire_put_opaque(w, 2, 1, 0xffff, p->cookie, p->cookie_len));
 		TRY(ext_end(w, &e));
 	}
+	if (p->psk_identity) {
+		/* §4.2.9: psk_dhe_ke only — every resumption still does (EC)DHE */
+		static const uint8_t dhe = TLS_PSK_DHE_KE;
+		uint8_t *binder;
+		TRY(ext_begin(w, TLS_EXT_PSK_KEY_EXCHANGE_MODES, &e));
+		TRY(wire_put_opaque(w, 1, 1, 255, &dhe, 1));
+		TRY(ext_end(w, &e));
+		/* §4.2.11: pre_shared_key, the last extension */
+		TRY(ext_begin(w, TLS_EXT_PRE_SHARED_KEY, &e));
+		TRY(wire_open(w, 2, &list));
+		TRY(wire_put_opaque(w, 2, 1, 0xffff, p->psk_identity, p->psk_identity_len));
+		TRY(wire_put_u32(w, p->psk_obfuscated_age));
+		TRY(wire_close(w, &list, 7, 0xffff));
+		*p->binders_at = w->len;
+		TRY(wire_open(w, 2, &list));
+		TRY(wire_put_u8(w, (uint8_t)p->psk_binder_len));
+		TRY(wire_reserve(w, p->psk_binder_len, &binder));
+		memset(binder, 0, p->psk_binder_len);
+		TRY(wire_close(w, &list, 33, 0xffff));
+		TRY(ext_end(w, &e));
+	}
 	TRY(wire_close(w, &exts, 8, 0xffff));
 	return hs_end(w, &msg);
 }
@@ -821,6 +844,11 @@ int ktls_encode_server_hello(struct wire_writer *w, const struct ktls_server_hel
 	TRY(ext_begin(w, TLS_EXT_SUPPORTED_VERSIONS, &e));
 	TRY(wire_put_u16(w, TLS_VERSION_1_3));
 	TRY(ext_end(w, &e));
+	if (!hrr && p->psk_accepted) {
+		TRY(ext_begin(w, TLS_EXT_PRE_SHARED_KEY, &e)); /* §4.2.11: selected_identity */
+		TRY(wire_put_u16(w, 0));
+		TRY(ext_end(w, &e));
+	}
 	TRY(wire_close(w, &exts, 6, 0xffff));
 	return hs_end(w, &msg);
 }
@@ -926,6 +954,24 @@ int ktls_encode_key_update(struct wire_writer *w, uint8_t request_update)
 		return KTLS_EINVAL;
 	TRY(hs_begin(w, TLS_HS_KEY_UPDATE, &msg));
 	TRY(wire_put_u8(w, request_update));
+	return hs_end(w, &msg);
+}
+
+/* §4.6.1 NewSessionTicket: lifetime, age_add, nonce<0..255>, ticket<1..2^16-1>, no
+ * extensions. */
+int ktls_encode_new_session_ticket(struct wire_writer *w, uint32_t lifetime, uint32_t age_add,
+				   const uint8_t *nonce, size_t nonce_len, const uint8_t *ticket,
+				   size_t ticket_len)
+{
+	struct wire_scope msg;
+	if (!w || missing(nonce, nonce_len) || !ticket || !ticket_len)
+		return KTLS_EINVAL;
+	TRY(hs_begin(w, TLS_HS_NEW_SESSION_TICKET, &msg));
+	TRY(wire_put_u32(w, lifetime));
+	TRY(wire_put_u32(w, age_add));
+	TRY(wire_put_opaque(w, 1, 0, 255, nonce, nonce_len));
+	TRY(wire_put_opaque(w, 2, 1, 0xffff, ticket, ticket_len));
+	TRY(wire_put_u16(w, 0));
 	return hs_end(w, &msg);
 }
 

@@ -94,6 +94,10 @@ enum ktls_ext_bit {
 #define TLS_SIG_ED25519 0x0807
 #define TLS_SIG_RSA_PKCS1_SHA256 0x0401 /* certificates only, never CertificateVerify */
 
+/* PskKeyExchangeMode (§4.2.9) */
+#define TLS_PSK_KE 0
+#define TLS_PSK_DHE_KE 1
+
 /* A view of n big-endian u16 values inside a message. */
 struct ktls_u16_list {
 	const uint8_t *p;
@@ -272,6 +276,15 @@ struct ktls_client_hello_params {
 	size_t n_alpn;
 	const uint8_t *cookie; /* echoed from a HelloRetryRequest */
 	size_t cookie_len;
+	/* One resumption PSK (§4.2.11), or NULL: sent with psk_key_exchange_modes {psk_dhe_ke}
+	 * and pre_shared_key last, its binder zero-filled (psk_binder_len bytes). The encoder
+	 * reports where the binders list starts (binders_at, an offset into w's buffer) so the
+	 * caller can hash the truncated ClientHello and write the binder in place. */
+	const uint8_t *psk_identity;
+	size_t psk_identity_len;
+	uint32_t psk_obfuscated_age;
+	size_t psk_binder_len;
+	size_t *binders_at;
 };
 
 /* What we put in a ServerHello or HelloRetryRequest (§4.1.3, §4.1.4). */
@@ -285,6 +298,7 @@ struct ktls_server_hello_params {
 	uint16_t selected_group;                      /* HelloRetryRequest */
 	const uint8_t *cookie;                        /* HelloRetryRequest, optional */
 	size_t cookie_len;
+	bool psk_accepted;                            /* ServerHello: pre_shared_key selected 0 */
 };
 
 struct ktls_encrypted_extensions_params {
@@ -320,6 +334,11 @@ KTLS_MUST_CHECK int ktls_encode_certificate_verify(struct wire_writer *w, uint16
 KTLS_MUST_CHECK int ktls_encode_finished(struct wire_writer *w, const uint8_t *verify_data,
 					 size_t len);
 KTLS_MUST_CHECK int ktls_encode_key_update(struct wire_writer *w, uint8_t request_update);
+/* NewSessionTicket (§4.6.1) without extensions (we never offer early data). */
+KTLS_MUST_CHECK int ktls_encode_new_session_ticket(struct wire_writer *w, uint32_t lifetime,
+						   uint32_t age_add, const uint8_t *nonce,
+						   size_t nonce_len, const uint8_t *ticket,
+						   size_t ticket_len);
 /* The message_hash construct that replaces ClientHello1 after a HelloRetryRequest (§4.4.1). */
 KTLS_MUST_CHECK int ktls_encode_message_hash(struct wire_writer *w, const uint8_t *hash,
 					     size_t hash_len);

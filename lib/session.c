@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -125,7 +126,9 @@ static void wait_fd(int fd, short events)
 	poll(&p, 1, -1);
 }
 
-int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t *data, size_t len)
+/* One sendmsg of a record of `type` through kernel TX (a TLS_SET_RECORD_TYPE cmsg unless it
+ * is application data). Returns bytes taken, or -errno. */
+static ssize_t kernel_sendmsg(int fd, uint8_t type, const uint8_t *data, size_t len)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(uint8_t))];
@@ -135,7 +138,6 @@ int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t 
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (type != TLS_CONTENT_APPLICATION_DATA) {
-		/* one sendmsg per control record: the kernel makes it exactly one record */
 		memset(&ctl, 0, sizeof(ctl));
 		msg.msg_control = ctl.buf;
 		msg.msg_controllen = sizeof(ctl.buf);
@@ -145,26 +147,57 @@ int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t 
 		c->cmsg_len = CMSG_LEN(sizeof(uint8_t));
 		*CMSG_DATA(c) = type;
 	}
-	size_t done = 0;
-	while (done < len || (len == 0 && !done)) {
-		ssize_t n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	ssize_t n;
+	do
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* Writes queued control records (type u8, length u16, bytes) through kernel TX. Returns 0,
+ * KTLS_WANT_WRITE (non-blocking, socket full) or KTLS_EIO. */
+int ktls_kernel_flush(struct ktls_session *s)
+{
+	while (s->ctl_out.pos < s->ctl_out.len) {
+		uint8_t *rec = s->ctl_out.data + s->ctl_out.pos;
+		size_t len = (size_t)rec[1] << 8 | rec[2];
+		ssize_t n = kernel_sendmsg(s->fd, rec[0], rec + 3, len);
+		if (n == -EAGAIN || n == -EWOULDBLOCK) {
+			if (!s->blocking)
+				return KTLS_WANT_WRITE;
 			wait_fd(s->fd, POLLOUT);
 			continue;
 		}
 		if (n < 0) {
-			snprintf(s->error, sizeof(s->error), "sendmsg: %s", strerror(errno));
+			snprintf(s->error, sizeof(s->error), "sendmsg: %s", strerror((int)-n));
 			return KTLS_EIO;
 		}
-		if (len == 0)
-			break;
-		done += (size_t)n;
-		iov.iov_base = (uint8_t *)data + done;
-		iov.iov_len = len - done;
+		if ((size_t)n < len) { /* the rest goes as a record of its own, of the same type */
+			memmove(rec + 3, rec + 3 + n, len - (size_t)n);
+			len -= (size_t)n;
+			rec[1] = (uint8_t)(len >> 8);
+			rec[2] = (uint8_t)len;
+			continue;
+		}
+		ktls_buf_consume(&s->ctl_out, 3 + len);
 	}
 	return 0;
+}
+
+int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t *data, size_t len)
+{
+	/* control records queue in order behind each other; a non-blocking caller is never
+	 * made to wait here, its next flush sends them */
+	uint8_t hdr[3] = { type, (uint8_t)(len >> 8), (uint8_t)len };
+	if (len > TLS_MAX_PLAINTEXT)
+		return KTLS_EINVAL;
+	int err = ktls_buf_append(&s->ctl_out, hdr, sizeof(hdr));
+	if (!err)
+		err = ktls_buf_append(&s->ctl_out, data, len);
+	if (err)
+		return err;
+	err = ktls_kernel_flush(s);
+	return err == KTLS_WANT_WRITE ? 0 : err;
 }
 
 /* Reads from kernel RX: application data straight into buf, or one whole control record
@@ -259,6 +292,11 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 	if (s->close_notify_sent)
 		return KTLS_EINVAL;
 	if (s->tx_offloaded) {
+		err = ktls_kernel_flush(s); /* queued control records go first */
+		if (err == KTLS_WANT_WRITE)
+			return err;
+		if (err)
+			return ktls_hs_fail(s, err, "%s", s->error);
 		ssize_t n;
 		do
 			n = send(s->fd, buf, len, MSG_NOSIGNAL);
@@ -297,7 +335,7 @@ int ktls_session_flush(struct ktls_session *s)
 {
 	if (s->err)
 		return s->err;
-	int err = ktls_flush(s);
+	int err = s->tx_offloaded ? ktls_kernel_flush(s) : ktls_flush(s);
 	if (err && err != KTLS_WANT_WRITE)
 		return ktls_hs_fail(s, err, "%s", s->error);
 	return err;
@@ -309,6 +347,11 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	if (err)
 		return err;
 	if (s->tx_offloaded) {
+		err = ktls_kernel_flush(s); /* queued control records go first */
+		if (err == KTLS_WANT_WRITE)
+			return err;
+		if (err)
+			return ktls_hs_fail(s, err, "%s", s->error);
 		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy */
 		off_t off = offset ? (off_t)*offset : 0;
 		size_t done = 0;
@@ -433,8 +476,38 @@ static int on_key_update(struct ktls_session *s, uint8_t request)
 	return err ? ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err)) : 0;
 }
 
-/* Handshake messages after the handshake (§4.6): tickets are checked and dropped for now
- * (resumption comes later); KeyUpdate changes keys. A message may span records (§5.1), so
+/* §4.6.1: keeps the latest ticket with its PSK, HKDF-Expand-Label(resumption_master_secret,
+ * "resumption", ticket_nonce); a lifetime of 0 means "do not keep". */
+static int keep_ticket(struct ktls_session *s, const struct ktls_new_session_ticket *t)
+{
+	if (!t->ticket_lifetime || t->ticket_len > KTLS_TICKET_MAX)
+		return 0;
+	if (t->ticket_lifetime > 604800)
+		return ktls_hs_fail(s, KTLS_EILLEGAL, "NewSessionTicket lifetime over 7 days");
+	if (!s->saved && !(s->saved = calloc(1, sizeof(*s->saved))))
+		return ktls_hs_fail(s, KTLS_ENOMEM, "out of memory");
+	struct ktls_saved_session *ss = s->saved;
+	memset(ss, 0, sizeof(*ss));
+	int err = ktls_resumption_psk(s->suite->md(), s->ks.resumption_master, t->ticket_nonce,
+				      t->ticket_nonce_len, ss->state.psk);
+	if (err)
+		return ktls_hs_fail(s, err, "NewSessionTicket: %s", ktls_strerror(err));
+	ss->state.psk_len = s->suite->hash_len;
+	ss->state.suite = s->suite->id;
+	ss->state.age_add = t->ticket_age_add;
+	ss->state.issued_ms = ktls_wallclock_ms();
+	ss->state.lifetime_s = t->ticket_lifetime;
+	snprintf(ss->state.alpn, sizeof(ss->state.alpn), "%s", s->has_alpn ? s->alpn : "");
+	snprintf(ss->state.sni, sizeof(ss->state.sni), "%s", s->has_server_name ? s->server_name : "");
+	memcpy(ss->ticket, t->ticket, t->ticket_len);
+	ss->ticket_len = t->ticket_len;
+	ktls_trace(s, "--- kept a session ticket (%zu bytes, lifetime %u s)", t->ticket_len,
+		   t->ticket_lifetime);
+	return 0;
+}
+
+/* Handshake messages after the handshake (§4.6): a ticket is kept for resumption;
+ * KeyUpdate changes keys. A message may span records (§5.1), so
  * the bytes gather in hs_in until a whole message is there. */
 static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, size_t len)
 {
@@ -448,8 +521,8 @@ static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, siz
 	for (;;) {
 		struct wire_reader r;
 		const uint8_t *body;
-		uint8_t type;
-		uint32_t mlen;
+		uint8_t type = 0;
+		uint32_t mlen = 0;
 
 		wire_reader_init(&r, s->hs_in.data + s->hs_in.pos, s->hs_in.len - s->hs_in.pos);
 		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &mlen) ||
@@ -464,6 +537,11 @@ static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, siz
 			err = ktls_decode_new_session_ticket(body, mlen, &t);
 			if (err)
 				return ktls_hs_fail(s, err, "malformed NewSessionTicket");
+			if (s->role != KTLS_ROLE_CLIENT)
+				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "NewSessionTicket from a client");
+			err = keep_ticket(s, &t);
+			if (err)
+				return err;
 		} else if (type == TLS_HS_KEY_UPDATE) {
 			uint8_t request;
 			err = ktls_decode_key_update(body, mlen, &request);
@@ -603,9 +681,7 @@ int ktls_close(struct ktls_session *s)
 		s->close_notify_sent = true;
 		s->alert_sent = TLS_ALERT_CLOSE_NOTIFY;
 	}
-	if (s->tx_offloaded)
-		return 0;
-	int err = ktls_flush(s);
+	int err = s->tx_offloaded ? ktls_kernel_flush(s) : ktls_flush(s);
 	return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
 }
 
@@ -633,6 +709,36 @@ int ktls_export_keying_material(const struct ktls_session *s, const char *label,
 	return err;
 }
 
+long ktls_session_save(const struct ktls_session *s, uint8_t *buf, size_t cap)
+{
+	size_t len;
+	if (!s || !buf)
+		return KTLS_EINVAL;
+	if (!s->saved)
+		return 0;
+	int err = ktls_saved_session_encode(s->saved, buf, cap, &len);
+	return err ? err : (long)len;
+}
+
+int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len)
+{
+	struct ktls_saved_session *ss;
+	if (!s || !buf || s->role != KTLS_ROLE_CLIENT || s->state != HS_CLIENT_START)
+		return KTLS_EINVAL;
+	if (!(ss = calloc(1, sizeof(*ss))))
+		return KTLS_ENOMEM;
+	int err = ktls_saved_session_decode(buf, len, ss);
+	if (err) {
+		free(ss);
+		return err;
+	}
+	if (s->offer)
+		sodium_memzero(s->offer, sizeof(*s->offer));
+	free(s->offer);
+	s->offer = ss;
+	return 0;
+}
+
 int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info *info)
 {
 	if (!s || !info)
@@ -646,6 +752,7 @@ int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info
 	info->server_name = s->has_server_name ? s->server_name : NULL;
 	info->peer_subject = s->has_peer_subject ? s->peer_subject : NULL;
 	info->hello_retry = s->hello_retry;
+	info->resumed = s->psk_accepted;
 	info->alert_sent = s->alert_sent;
 	info->alert_received = s->alert_received;
 	info->tx_offloaded = s->tx_offloaded;

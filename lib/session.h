@@ -23,6 +23,7 @@
 #include "offload.h"
 #include "record.h"
 #include "suite.h"
+#include "ticket.h"
 #include "transcript.h"
 #include "x509.h"
 
@@ -50,6 +51,8 @@ struct ktls_config {
 	unsigned offload_flags;           /* KTLS_OFFLOAD_TX_ZEROCOPY | KTLS_OFFLOAD_RX_NO_PAD */
 	ktls_setsockopt_fn setsockopt_fn; /* setsockopt, or a test's stand-in */
 	struct ktls_limits limits;
+	unsigned ticket_count, ticket_lifetime_s;
+	struct ktls_ticket_key ticket_keys[2]; /* [0] current (seals), [1] previous */
 	char error[256];
 };
 
@@ -125,6 +128,13 @@ struct ktls_session {
 	bool tx_secret_wiped, rx_secret_wiped; /* gone after offload: nothing could use them */
 	char offload_status[200];        /* why not, when a direction stayed in userspace */
 	bool offload_decided;
+	/* resumption */
+	struct ktls_saved_session *offer;  /* client: the session to resume, or NULL */
+	struct ktls_saved_session *saved;  /* client: the latest ticket received */
+	bool psk_offered, psk_accepted;
+	bool tickets_sent;                 /* server */
+	bool skip_early_data;              /* server: the client offered 0-RTT we do not take */
+	size_t early_data_skipped;
 	uint8_t *ctl;                    /* a control record read from kernel RX */
 	size_t ctl_len;
 	bool ccs_allowed;         /* a middlebox ChangeCipherSpec may still arrive (§D.4) */
@@ -135,6 +145,7 @@ struct ktls_session {
 	struct ktls_buf hs_in;    /* plaintext handshake bytes not yet consumed */
 	struct ktls_buf out;      /* records waiting to be written */
 	struct ktls_buf app_in;   /* decrypted application data not yet returned */
+	struct ktls_buf ctl_out;  /* kernel TX: control records waiting for socket space */
 };
 
 /* handshake.c */
@@ -175,9 +186,12 @@ void ktls_trace_hash(const struct ktls_session *s, const char *label, const uint
  * offload was required, the failure. */
 KTLS_MUST_CHECK int ktls_session_offload(struct ktls_session *s);
 /* With kernel TX: sends one record of `type` through the kernel (a TLS_SET_RECORD_TYPE cmsg
- * for anything but application data), blocking until it is written. Returns 0 or KTLS_EIO. */
+ * for anything but application data). On a non-blocking socket that is full it stays
+ * queued for ktls_kernel_flush. Returns 0, KTLS_EIO or KTLS_ENOMEM. */
 KTLS_MUST_CHECK int ktls_kernel_send_record(struct ktls_session *s, uint8_t type,
 					    const uint8_t *data, size_t len);
+/* Writes queued control records. Returns 0, KTLS_WANT_WRITE or KTLS_EIO. */
+KTLS_MUST_CHECK int ktls_kernel_flush(struct ktls_session *s);
 
 /* hs_client.c / hs_server.c: the state machines. A handler gets one whole handshake message
  * (header included) of the type the dispatch table in handshake.c paired with the current
@@ -195,6 +209,8 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 int ktls_server_on_certificate(struct ktls_session *s, const uint8_t *msg, size_t len);
 int ktls_server_on_certificate_verify(struct ktls_session *s, const uint8_t *msg, size_t len);
 int ktls_server_on_finished(struct ktls_session *s, const uint8_t *msg, size_t len);
+/* Server, once connected (and offloaded): NewSessionTickets per the config. */
+KTLS_MUST_CHECK int ktls_server_send_tickets(struct ktls_session *s);
 
 /* hs_common.c: steps both roles take alike. */
 /* Certificate + CertificateVerify from our configured chain (§4.4.2, §4.4.3); with
@@ -209,9 +225,10 @@ KTLS_MUST_CHECK int ktls_hs_recv_certificate(struct ktls_session *s, const uint8
 /* Checks the peer's CertificateVerify against the transcript so far, then adds it. */
 KTLS_MUST_CHECK int ktls_hs_recv_certificate_verify(struct ktls_session *s, const uint8_t *msg,
 						    size_t len);
-/* §7.1 up to the handshake traffic secrets, from the (EC)DHE shared secret (wiped after),
- * over the transcript through ServerHello; key log and trace. */
-KTLS_MUST_CHECK int ktls_hs_derive_handshake_secrets(struct ktls_session *s, uint8_t *shared,
+/* §7.1 up to the handshake traffic secrets, from the PSK (NULL: none) and the (EC)DHE
+ * shared secret (wiped after), over the transcript through ServerHello; key log, trace. */
+KTLS_MUST_CHECK int ktls_hs_derive_handshake_secrets(struct ktls_session *s, const uint8_t *psk,
+						     size_t psk_len, uint8_t *shared,
 						     size_t shared_len);
 /* §7.1 Master Secret and the application traffic and exporter secrets, over the transcript
  * through the server's Finished; key log and trace. */

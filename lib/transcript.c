@@ -65,6 +65,24 @@ int ktls_transcript_hash(const struct ktls_transcript *t, uint8_t *out)
 	return ok ? 0 : KTLS_ECRYPTO;
 }
 
+int ktls_transcript_hash_extra(const struct ktls_transcript *t, const EVP_MD *md,
+			       const uint8_t *extra, size_t len, uint8_t *out)
+{
+	EVP_MD_CTX *src = t->ctx;
+	int type = EVP_MD_get_type(md);
+	if (!src)
+		src = type == NID_sha256 ? t->sha256 : type == NID_sha384 ? t->sha384 : NULL;
+	else if (EVP_MD_get_type(t->md) != type)
+		src = NULL;
+	if (!src)
+		return KTLS_EINVAL;
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	int ok = copy && EVP_MD_CTX_copy_ex(copy, src) && EVP_DigestUpdate(copy, extra, len) &&
+		 EVP_DigestFinal_ex(copy, out, NULL);
+	EVP_MD_CTX_free(copy);
+	return ok ? 0 : KTLS_ECRYPTO;
+}
+
 int ktls_transcript_hrr_rewrite(struct ktls_transcript *t)
 {
 	uint8_t hash[EVP_MAX_MD_SIZE], msg[TLS_HANDSHAKE_HEADER_LEN + EVP_MAX_MD_SIZE];

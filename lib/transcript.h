@@ -31,6 +31,11 @@ KTLS_MUST_CHECK int ktls_transcript_select(struct ktls_transcript *t, const EVP_
 /* Writes the hash of everything so far (HashLen bytes) without ending the transcript.
  * Returns 0, KTLS_EINTERNAL before select, or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_transcript_hash(const struct ktls_transcript *t, uint8_t *out);
+/* The hash under md of everything so far followed by extra (not added): the partial
+ * ClientHello a PSK binder covers (§4.2.11.2). Works before and after select. Returns 0,
+ * KTLS_EINVAL for an md the transcript does not run, or KTLS_ECRYPTO. */
+KTLS_MUST_CHECK int ktls_transcript_hash_extra(const struct ktls_transcript *t, const EVP_MD *md,
+					       const uint8_t *extra, size_t len, uint8_t *out);
 /* §4.4.1: replaces the transcript (which must hold exactly ClientHello1) with
  * message_hash(Hash(ClientHello1)). Call before adding the HelloRetryRequest. */
 KTLS_MUST_CHECK int ktls_transcript_hrr_rewrite(struct ktls_transcript *t);

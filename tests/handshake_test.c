@@ -534,4 +534,149 @@ TEST_F(pair, exporter_rules)
 	EXPECT_EQ(KTLS_EINVAL, ktls_export_keying_material(self->p.s, "label", NULL, 5, c2, 32));
 }
 
+/* ---- resumption (RFC 8446 §2.2, §4.6.1, §4.2.11) --------------------------------------- */
+
+/* A full handshake, then whatever tickets came, saved as a client would save them. */
+static long first_session(struct session_pair *p, uint8_t *saved, size_t cap)
+{
+	uint8_t buf[8];
+	pair_handshake(p);
+	if (p->crc || p->src)
+		return -1;
+	/* tickets come after the handshake: a round of data lets the client read them */
+	if (!pair_transfer(p->s, p->c, (const uint8_t *)"tickets?", 8, buf))
+		return -1;
+	return ktls_session_save(p->c, saved, cap);
+}
+
+static void second_session(struct session_pair *p, struct session_pair *q, const uint8_t *saved,
+			   size_t len)
+{
+	if (pair_open(q, false))
+		abort();
+	/* the same server config: its ticket key opens the ticket */
+	ktls_config_free(q->scfg);
+	q->scfg = p->scfg;
+	p->scfg = NULL;
+	q->c = ktls_session_new(q->ccfg, q->cfd);
+	if (ktls_session_resume(q->c, saved, len))
+		abort();
+	pair_handshake(q);
+}
+
+TEST_F(pair, resumption_with_a_ticket)
+{
+	uint8_t saved[2048], got[16];
+	struct session_pair q;
+	struct ktls_session_info ci, si;
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	second_session(&self->p, &q, saved, (size_t)n);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(q.s, &si));
+	EXPECT_EQ(1, ci.resumed);
+	EXPECT_EQ(1, si.resumed);
+	EXPECT_NULL(ci.peer_subject); /* no certificate this time */
+	EXPECT_TRUE(pair_transfer(q.c, q.s, (const uint8_t *)"resumed!", 8, got));
+	/* and a resumed session gets fresh tickets too */
+	EXPECT_TRUE(pair_transfer(q.s, q.c, (const uint8_t *)"more", 4, got));
+	EXPECT_GT(ktls_session_save(q.c, saved, sizeof(saved)), 0L);
+	pair_close(&q);
+}
+
+TEST_F(pair, tampered_ticket_means_a_full_handshake)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info ci;
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	saved[n - 5] ^= 0x40; /* inside the ticket (the last field of a saved session) */
+	second_session(&self->p, &q, saved, (size_t)n);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	EXPECT_EQ(0, ci.resumed);
+	EXPECT_STREQ("CN=localhost", ci.peer_subject);
+	pair_close(&q);
+}
+
+TEST_F(pair, ticket_from_another_server_key_means_a_full_handshake)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info ci;
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	/* two rotations: the key that sealed the ticket is gone */
+	ASSERT_EQ(0, ktls_config_rotate_ticket_key(self->p.scfg));
+	ASSERT_EQ(0, ktls_config_rotate_ticket_key(self->p.scfg));
+	second_session(&self->p, &q, saved, (size_t)n);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	EXPECT_EQ(0, ci.resumed);
+	pair_close(&q);
+}
+
+TEST_F(pair, previous_ticket_key_still_opens)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info ci;
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	ASSERT_EQ(0, ktls_config_rotate_ticket_key(self->p.scfg));
+	second_session(&self->p, &q, saved, (size_t)n);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	EXPECT_EQ(1, ci.resumed);
+	pair_close(&q);
+}
+
+TEST_F(pair, wrong_binder_is_decrypt_error)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info si;
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	/* a saved session: "KTLSSESS", version, suite(2), psk<..>: flip a PSK byte, so the
+	 * client's binder is keyed wrong while the ticket itself is genuine */
+	saved[8 + 1 + 2 + 1 + 3] ^= 1;
+	second_session(&self->p, &q, saved, (size_t)n);
+	EXPECT_EQ(KTLS_EDECRYPT, q.src);
+	EXPECT_STREQ("the PSK binder does not verify", ktls_session_error(q.s));
+	ASSERT_EQ(0, ktls_session_get_info(q.s, &si));
+	EXPECT_EQ(51, si.alert_sent); /* decrypt_error */
+	EXPECT_EQ(KTLS_EALERT, q.crc);
+	pair_close(&q);
+}
+
+TEST_F(pair, resumption_after_hello_retry_request)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, "secp256r1"));
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	second_session(&self->p, &q, saved, (size_t)n); /* the client offers x25519 first */
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	EXPECT_EQ(1, ci.hello_retry);
+	EXPECT_EQ(1, ci.resumed);
+	pair_close(&q);
+}
+
+TEST_F(pair, tickets_off)
+{
+	uint8_t saved[2048];
+	ASSERT_EQ(0, ktls_config_set_tickets(self->p.scfg, 0, 0));
+	EXPECT_EQ(0L, first_session(&self->p, saved, sizeof(saved)));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_tickets(self->p.scfg, 2, 604801));
+}
+
 TEST_HARNESS_MAIN

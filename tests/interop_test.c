@@ -1211,4 +1211,84 @@ TEST_F(exporter, server_openssl_client_sha384)
 	expect_exported(c, "EXPORTER-test", 48);
 }
 
+/* ==== resumption (RFC 8446 §2.2): tickets across implementations ========================== */
+
+INTEROP_FIXTURE(resume)
+
+/* Ends one connection of ours and forgets it, keeping the config (and its ticket key). */
+static void next_connection(struct ctx *c)
+{
+	ktls_session_free(c->s);
+	c->s = NULL;
+	if (c->fd > STDERR_FILENO)
+		close(c->fd);
+	if (c->lfd > STDERR_FILENO)
+		close(c->lfd);
+	c->fd = c->lfd = -1;
+	peer_free(&c->peer);
+	memset(&c->peer, 0, sizeof(c->peer));
+	c->peer.in = c->peer.out = -1;
+}
+
+/* openssl s_client saves our ticket (-sess_out) and resumes with it (-sess_in). */
+TEST_F(resume, server_openssl_client)
+{
+	struct ctx *c = &self->c;
+	make_tmp(c, 0);
+	server_config(c, "server-ecdsa");
+	start_s_client(c, "-tls1_3", "-sess_out", c->tmp[0], NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	EXPECT_EQ(0, c->info.resumed);
+	exchange_with_client(c, "first visit\n"); /* it reads our tickets on the way */
+	next_connection(c);
+
+	start_s_client(c, "-tls1_3", "-sess_in", c->tmp[0], NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	EXPECT_EQ(1, c->info.resumed);
+	ASSERT_PEER_SAID(c, "Reused, TLSv1.3");
+	exchange_with_client(c, "second visit\n");
+}
+
+/* Our client keeps openssl s_server's ticket and resumes with it on a second connection. */
+TEST_F(resume, client_openssl_server)
+{
+	struct ctx *c = &self->c;
+	struct args a = { .n = 0 };
+	uint8_t saved[2048];
+	char line[256];
+
+	client_config(c);
+	c->port = loopback_free_port();
+	ASSERT_LT(0, c->port);
+	const char *argv[] = { "openssl", "s_server", "-accept", str("127.0.0.1:%d", c->port),
+			       "-naccept", "2", "-tls1_3", "-rev", "-cert",
+			       cert_file("server-ecdsa", "pem"), "-key",
+			       cert_file("server-ecdsa", "key"), NULL };
+	for (size_t i = 0; argv[i]; i++)
+		args_add(&a, argv[i]);
+	start_peer(c, &a, NULL);
+
+	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
+	EXPECT_EQ(0, c->info.resumed);
+	send_str(c, "first\n");
+	recv_line(c, line, sizeof(line)); /* its tickets come before the answer */
+	long n = ktls_session_save(c->s, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	send_close_notify(c);
+	ktls_session_free(c->s);
+	c->s = NULL;
+	close(c->fd);
+
+	c->fd = loopback_connect(c->port, &c->peer, IO_TIMEOUT_MS);
+	ASSERT_LT(STDERR_FILENO, c->fd);
+	ASSERT_EQ(0, socket_set_timeouts(c->fd, IO_TIMEOUT_MS));
+	c->s = ktls_session_new(c->cfg, c->fd);
+	ASSERT_EQ(0, ktls_session_resume(c->s, saved, (size_t)n));
+	ASSERT_EQ(0, ktls_session_handshake(c->s));
+	ASSERT_EQ(0, ktls_session_get_info(c->s, &c->info));
+	EXPECT_EQ(1, c->info.resumed);
+	EXPECT_NULL(c->info.peer_subject); /* OpenSSL sent no certificate: it took our PSK */
+	exchange_with_rev_server(c);
+}
+
 TEST_HARNESS_MAIN

@@ -152,6 +152,17 @@ KTLS_API void ktls_limits_default(struct ktls_limits *l);
 /* Sets the limits; KTLS_EINVAL when one is 0 (but the timeout) or above its maximum. */
 KTLS_API int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l);
 
+/* Session resumption (RFC 8446 §2.2, §4.6.1). A server issues stateless tickets after each
+ * full handshake: `count` of them (default 2; 0 turns tickets off), valid lifetime_s seconds
+ * (default 7200, at most 604800). They are sealed with a ticket key made at random per
+ * config; rotate it with ktls_config_rotate_ticket_key() (the previous key still opens
+ * tickets), or share keys between workers and servers with a key file of 32 bytes (the
+ * current key) or 64 (current, then previous). A resumed handshake still does (EC)DHE
+ * (psk_dhe_ke); early data (0-RTT) is never accepted. */
+KTLS_API int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count, unsigned lifetime_s);
+KTLS_API int ktls_config_set_ticket_key_file(struct ktls_config *cfg, const char *path);
+KTLS_API int ktls_config_rotate_ticket_key(struct ktls_config *cfg);
+
 /* Which directions the kernel should carry after the handshake. */
 enum ktls_offload_mode {
 	KTLS_OFFLOAD_BOTH, /* TLS_TX and TLS_RX (default) */
@@ -222,6 +233,15 @@ KTLS_API int ktls_close(struct ktls_session *s);
 KTLS_API int ktls_export_keying_material(const struct ktls_session *s, const char *label,
 					 const uint8_t *context, size_t context_len,
 					 uint8_t *out, size_t len);
+/* Client: the latest ticket the server sent, as bytes to keep for a later connection
+ * (they contain the resumption PSK: store them as a secret). Tickets arrive after the
+ * handshake, so call this after some ktls_recv(). Returns the length, 0 when no ticket
+ * came yet, KTLS_ENOSPACE when cap is too small (2 KiB is always enough). */
+KTLS_API long ktls_session_save(const struct ktls_session *s, uint8_t *buf, size_t cap);
+/* Client, before the handshake: offer the saved session for resumption. A server that does
+ * not accept it runs a full handshake. Returns 0, KTLS_EINVAL after the handshake started,
+ * KTLS_EDECODE for bytes that are not a saved session. */
+KTLS_API int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len);
 /* A sentence for the last error, "" when there was none. */
 KTLS_API const char *ktls_session_error(const struct ktls_session *s);
 
@@ -239,6 +259,7 @@ struct ktls_session_info {
 	int tx_offloaded;          /* 1: the kernel encrypts what we send */
 	int rx_offloaded;          /* 1: the kernel decrypts what we receive */
 	const char *offload_status; /* why a direction stayed in userspace, or "" */
+	int resumed;               /* 1: a PSK from a ticket was accepted (no certificates) */
 	int tx_zerocopy;           /* 1: TLS_TX_ZEROCOPY_RO granted */
 	int rx_no_pad;             /* 1: TLS_RX_EXPECT_NO_PAD granted */
 };
