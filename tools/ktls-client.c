@@ -1,10 +1,13 @@
 /*
  * ktls-client — connect to a TLS 1.3 server, handshake, then copy stdin to the connection
- * and the connection to stdout, like `openssl s_client -quiet`. See --help.
+ * and the connection to stdout, like `openssl s_client -quiet`; or, with --get, download
+ * over HTTPS/1.1 (common/get.c), once or as a load generator. See --help.
  */
 #include "common/cli.h"
+#include "common/get.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +15,44 @@
 
 static const char usage[] =
 	"Usage: ktls-client [options] HOST:PORT\n"
+	"       ktls-client [options] --get PATH [-o FILE] [-I] HOST:PORT\n"
+	"       ktls-client [options] --get PATH --concurrency C --requests N HOST:PORT\n"
 	"\n"
 	"Connects to HOST:PORT over TCP, runs a TLS 1.3 handshake, prints a one-line summary on\n"
 	"stderr, then copies stdin to the server and the server's data to stdout. At the end of\n"
 	"stdin it sends close_notify and waits for the server to close.\n"
+	"\n"
+	"With --get PATH it makes one HTTP/1.1 request instead (Host is the --servername, or\n"
+	"HOST, with :PORT unless 443; ALPN http/1.1 unless --alpn says otherwise) and writes the\n"
+	"body to stdout or to -o FILE. It fails (exit 1) on a status other than 2xx (the status\n"
+	"line goes to stderr, the body nowhere), on a body shorter than its Content-Length, or\n"
+	"on a --expect-sha256 mismatch. -I sends HEAD and prints the response head on stdout.\n"
+	"\n"
+	"With --concurrency C it is a load generator: C connections in one epoll loop (at most\n"
+	"64 handshakes at a time; requests start once all C are through their handshake, so\n"
+	"C connections really are open at once), each making keep-alive GET requests for PATH\n"
+	"until N have been made in all (a connection the server closes is replaced while\n"
+	"requests remain). Every body is checked against\n"
+	"its Content-Length and, with --expect-sha256, its digest; anything but 2xx is an\n"
+	"error. At the end one line on stdout:\n"
+	"  ktls-client: requests=N ok=N errors=0 bytes=B seconds=S req/s=R bytes/s=R\n"
+	"              connections=C handshakes=H tx_offloaded=K rx_offloaded=K\n"
+	"(tx_/rx_offloaded count the connections whose session had kernel TLS in that\n"
+	"direction) and the first error, if any, on stderr. Exit 0 only when every request\n"
+	"succeeded.\n"
+	"\n"
+	"HTTP options:\n"
+	"  --get PATH           request PATH (a request-target: /dir/file, %-escapes as given)\n"
+	"  -o, --output FILE    write the body to FILE instead of stdout\n"
+	"  -I, --head           send HEAD, print the response head\n"
+	"  --expect-sha256 HEX  the body's SHA-256 (64 hex digits) must be this\n"
+	"  --concurrency C      load generator with C connections at once\n"
+	"  --requests N         load generator: N requests in all (default: C); 0 with --hold\n"
+	"                       only makes the handshakes\n"
+	"  --hold SECS          load generator: after the last request keep every connection\n"
+	"                       open and idle for SECS, then close_notify\n"
+	"  --timeout SECS       give up after SECS in all (default 60; exit 1, or killed by\n"
+	"                       SIGALRM for a single --get)\n"
 	"\n"
 	"Options:\n"
 	"  --servername NAME   name for SNI and certificate checking (default: HOST)\n"
@@ -58,14 +95,24 @@ int main(int argc, char **argv)
 		{ "zerocopy", no_argument, NULL, 'Z' },
 		{ "rx-no-pad", no_argument, NULL, 'P' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "get", required_argument, NULL, 'G' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "head", no_argument, NULL, 'I' },
+		{ "expect-sha256", required_argument, NULL, 'S' },
+		{ "concurrency", required_argument, NULL, 'C' },
+		{ "requests", required_argument, NULL, 'N' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prog = "ktls-client";
 	struct cli_tls_opts o = { 0 };
+	struct get_opts g = { .timeout = 60, .requests = -1 };
 	int c;
+	char *end;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:I", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.servername = optarg; break;
 		case 'A': o.ca = optarg; break;
@@ -81,6 +128,41 @@ int main(int argc, char **argv)
 		case 'Z': o.zerocopy = true; break;
 		case 'P': o.rx_no_pad = true; break;
 		case 't': o.trace = true; break;
+		case 'G': g.path = optarg; break;
+		case 'o': g.out_file = optarg; break;
+		case 'I': g.head = true; break;
+		case 'S':
+			if (!get_parse_sha256(optarg, g.expect_sha)) {
+				fprintf(stderr, "%s: --expect-sha256 takes 64 hex digits\n", prog);
+				return EXIT_USAGE;
+			}
+			g.have_sha = true;
+			break;
+		case 'C':
+		case 'N': {
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < (c == 'N' ? 0 : 1) || v > 100000000) {
+				fprintf(stderr, "%s: --%s takes a number, not '%s'\n", prog,
+					c == 'C' ? "concurrency" : "requests", optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'C')
+				g.concurrency = (int)v;
+			else
+				g.requests = v;
+			break;
+		}
+		case 'H':
+		case 'T': {
+			double v = strtod(optarg, &end);
+			if (!*optarg || *end || v <= 0 || v > 1e6) {
+				fprintf(stderr, "%s: --%s takes seconds > 0, not '%s'\n", prog,
+					c == 'H' ? "hold" : "timeout", optarg);
+				return EXIT_USAGE;
+			}
+			*(c == 'H' ? &g.hold : &g.timeout) = v;
+			break;
+		}
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -96,6 +178,41 @@ int main(int argc, char **argv)
 	}
 	if (!o.servername)
 		o.servername = host;
+	if (!g.path && (g.out_file || g.head || g.have_sha || g.concurrency || g.requests >= 0 ||
+			g.hold > 0)) {
+		fprintf(stderr, "%s: -o, -I, --expect-sha256, --concurrency, --requests and --hold "
+			"need --get\n", prog);
+		return EXIT_USAGE;
+	}
+	if (g.path && g.path[0] != '/') {
+		fprintf(stderr, "%s: --get takes a path starting with '/', not '%s'\n", prog, g.path);
+		return EXIT_USAGE;
+	}
+	if (g.path && !g.concurrency && (g.requests >= 0 || g.hold > 0)) {
+		fprintf(stderr, "%s: --requests and --hold need --concurrency\n", prog);
+		return EXIT_USAGE;
+	}
+	if (g.concurrency && (g.head || g.out_file)) {
+		fprintf(stderr, "%s: -o and -I are for a single --get, not --concurrency\n", prog);
+		return EXIT_USAGE;
+	}
+	if (g.concurrency && g.requests < 0)
+		g.requests = g.concurrency;
+	if (g.concurrency && g.requests == 0 && g.hold <= 0) {
+		fprintf(stderr, "%s: --requests 0 needs --hold\n", prog);
+		return EXIT_USAGE;
+	}
+	char host_header[300];
+	if (g.path) {
+		bool v6 = strchr(o.servername, ':') != NULL;
+		snprintf(host_header, sizeof(host_header), "%s%s%s%s%s", v6 ? "[" : "", o.servername,
+			 v6 ? "]" : "", strcmp(port, "443") ? ":" : "", strcmp(port, "443") ? port : "");
+		g.host = host;
+		g.port = port;
+		g.host_header = host_header;
+		if (!o.alpn)
+			o.alpn = "http/1.1";
+	}
 
 	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_CLIENT);
 	if (!cfg) {
@@ -105,6 +222,13 @@ int main(int argc, char **argv)
 	if (!cli_configure(prog, cfg, &o)) {
 		ktls_config_free(cfg);
 		return EXIT_USAGE;
+	}
+	if (g.path) {
+		signal(SIGPIPE, SIG_IGN);
+		int rc = g.concurrency ? get_load(prog, cfg, &g) : get_one(prog, cfg, &g);
+		ktls_config_free(cfg);
+		free(target);
+		return rc;
 	}
 	int fd = cli_connect(prog, host, port);
 	if (fd < 0) {

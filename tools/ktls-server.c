@@ -1,9 +1,11 @@
 /*
- * ktls-server — accept TLS 1.3 connections: echo what a client sends (--echo), or relay
- * stdin/stdout to one client like `openssl s_server`. Connections are served one at a time.
- * See --help.
+ * ktls-server — accept TLS 1.3 connections: serve a directory over HTTPS (--www, many
+ * connections in an epoll loop per worker; common/www.c), echo what a client sends (--echo),
+ * send a file (--send-file), or relay stdin/stdout to one client like `openssl s_server`.
+ * The modes other than --www serve one connection at a time. See --help.
  */
 #include "common/cli.h"
+#include "common/www.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +20,41 @@
 
 static const char usage[] =
 	"Usage: ktls-server --cert FILE [--key FILE] [options]\n"
+	"       ktls-server --cert FILE [--key FILE] --www DIR [www options] [options]\n"
 	"\n"
 	"Listens for TCP connections, runs a TLS 1.3 handshake with each and prints a one-line\n"
 	"summary on stderr. Then, with --echo, sends back everything the client sends until it\n"
 	"closes; without, copies stdin to the client and the client's data to stdout.\n"
 	"\n"
+	"With --www DIR it is an HTTPS/1.1 static file server instead: GET and HEAD, keep-alive,\n"
+	"single byte ranges (206, 416), Content-Type by extension, 400/403/404/405/414/431/505\n"
+	"answers; request-targets over 8 KiB get 414, header sections over 16 KiB 431. No path\n"
+	"or symlink leaves DIR (openat2 RESOLVE_BENEATH; realpath on kernels before 5.6); a\n"
+	"directory serves its index.html. ALPN: http/1.1 (http/1.0 for clients that offer only\n"
+	"that) unless --alpn says otherwise. Bodies go out with sendfile(2) through kernel TLS,\n"
+	"or read + encrypt + write where the kernel has no TLS. Connections are served\n"
+	"concurrently, non-blocking, one epoll loop per worker. SIGTERM or SIGINT stops it\n"
+	"cleanly: no new connections, responses in flight finish, close_notify on every\n"
+	"connection, exit 0. The port it listens on is printed as 'listening on ADDR port PORT'\n"
+	"on stderr (useful with --port 0).\n"
+	"\n"
+	"www options:\n"
+	"  --www DIR                 serve the files under DIR\n"
+	"  --workers N               worker processes, each with its own SO_REUSEPORT socket\n"
+	"                            (default 1)\n"
+	"  --max-connections N       open connections per worker; more are accepted and closed\n"
+	"                            at once (default 4096)\n"
+	"  --handshake-timeout SECS  a connection must finish its handshake in this time\n"
+	"                            (default 10)\n"
+	"  --idle-timeout SECS       a whole request must arrive within SECS of the connection\n"
+	"                            becoming idle, and a response that makes no progress for\n"
+	"                            SECS is cut (default 30)\n"
+	"  --access-log FILE|-       append one line per request to FILE (- for stdout):\n"
+	"                            TIME CLIENT conn=PID.N \"REQUEST LINE\" STATUS BODY-BYTES\n"
+	"                            tx=kernel|userspace rx=kernel|userspace\n"
+	"\n"
 	"Options:\n"
-	"  --port PORT          port to listen on (default 4433)\n"
+	"  --port PORT          port to listen on (default 4433; 0: any free port)\n"
 	"  --bind ADDR          address to listen on (default: all)\n"
 	"  --cert FILE          our certificate chain, PEM, leaf first (required)\n"
 	"  --key FILE           its private key (default: the --cert file)\n"
@@ -51,7 +81,23 @@ static const char usage[] =
 	"  --trace              print every handshake message decoded and the key schedule\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Exit status (with --once): 0 success, 1 TLS failure, 2 usage error, 3 network error.\n";
+	"Exit status (with --once, or --www after a signal): 0 success, 1 TLS failure, 2 usage\n"
+	"error, 3 network error.\n";
+
+/* A positive number of seconds, or -1. */
+static double parse_secs(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	return *s && !*end && v > 0 && v < 1e6 ? v : -1;
+}
+
+static int parse_count(const char *s, int max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v > 0 && v <= max ? (int)v : -1;
+}
 
 /* Sends path with ktls_sendfile, then reads until the client's close_notify. */
 static int send_file(const char *prog, struct ktls_session *s, const char *path)
@@ -137,6 +183,12 @@ int main(int argc, char **argv)
 		{ "zerocopy", no_argument, NULL, 'Z' },
 		{ "rx-no-pad", no_argument, NULL, 'P' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "www", required_argument, NULL, 'W' },
+		{ "workers", required_argument, NULL, 'N' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "access-log", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -144,6 +196,8 @@ int main(int argc, char **argv)
 	struct cli_tls_opts o = { 0 };
 	bool echo = false, once = false;
 	const char *file = NULL;
+	struct www_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
+			      .idle_timeout = 30 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -168,6 +222,32 @@ int main(int argc, char **argv)
 		case 'Z': o.zerocopy = true; break;
 		case 'P': o.rx_no_pad = true; break;
 		case 't': o.trace = true; break;
+		case 'W': w.root = optarg; break;
+		case 'N':
+			if ((w.workers = parse_count(optarg, 1024)) < 0) {
+				fprintf(stderr, "%s: --workers takes 1..1024, not '%s'\n", prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'M':
+			if ((w.max_connections = parse_count(optarg, 1 << 24)) < 0) {
+				fprintf(stderr, "%s: --max-connections takes a positive number, not '%s'\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'H':
+		case 'I': {
+			double v = parse_secs(optarg);
+			if (v < 0) {
+				fprintf(stderr, "%s: --%s-timeout takes seconds > 0, not '%s'\n", prog,
+					c == 'H' ? "handshake" : "idle", optarg);
+				return EXIT_USAGE;
+			}
+			*(c == 'H' ? &w.handshake_timeout : &w.idle_timeout) = v;
+			break;
+		}
+		case 'l': w.access_log = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -180,6 +260,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: --cert is required\n\n%s", prog, usage);
 		return EXIT_USAGE;
 	}
+	if (w.root && (echo || file || once)) {
+		fprintf(stderr, "%s: --www does not go with --echo, --send-file or --once\n", prog);
+		return EXIT_USAGE;
+	}
+	if (w.root && !o.alpn)
+		o.alpn = "http/1.1,http/1.0";
 	signal(SIGPIPE, SIG_IGN);
 	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
 	if (!cfg) {
@@ -189,6 +275,22 @@ int main(int argc, char **argv)
 	if (!cli_configure(prog, cfg, &o)) {
 		ktls_config_free(cfg);
 		return EXIT_USAGE;
+	}
+	if (w.root) {
+		/* the library enforces the same handshake deadline as the event loop's sweep */
+		struct ktls_limits lim;
+		ktls_limits_default(&lim);
+		lim.handshake_timeout_ms = (unsigned)(w.handshake_timeout * 1000);
+		if (ktls_config_set_limits(cfg, &lim)) {
+			fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
+			ktls_config_free(cfg);
+			return EXIT_USAGE;
+		}
+		w.bind_addr = bind_addr;
+		w.port = port;
+		int rc = www_serve(prog, cfg, &w);
+		ktls_config_free(cfg);
+		return rc;
 	}
 	int lfd = cli_listen(prog, bind_addr, port);
 	if (lfd < 0) {

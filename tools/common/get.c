@@ -1,0 +1,650 @@
+/*
+ * get.c — ktls-client --get: HTTPS/1.1 downloads over kernel TLS RX.
+ *
+ * get_one is the plain blocking path: connect, handshake, one request, the body to a file or
+ * stdout, Content-Length checked. get_load is a load generator: C connections in one epoll
+ * loop, non-blocking handshakes driven by the library's KTLS_WANT_READ / KTLS_WANT_WRITE,
+ * keep-alive requests until N have been made, every body checked against Content-Length and
+ * optionally its SHA-256. A connection the server closes (or that fails) is replaced while
+ * requests remain; each failure costs one request, so the run always ends.
+ */
+#include "get.h"
+
+#include "cli.h"
+#include "http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEAD_CAP (HTTP_MAX_HEADERS + HTTP_MAX_TARGET)
+
+bool get_parse_sha256(const char *hex, uint8_t out[32])
+{
+	if (strlen(hex) != 64)
+		return false;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+			return false;
+		out[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+static int format_request(char *buf, size_t cap, const struct get_opts *o, bool close)
+{
+	return snprintf(buf, cap,
+			"%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ktls-client/" KTLS_VERSION_STRING
+			"\r\nAccept: */*\r\n%s\r\n",
+			o->head ? "HEAD" : "GET", o->path, o->host_header,
+			close ? "Connection: close\r\n" : "");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- one download -------------------------------------------------------------------- */
+
+static bool send_all(struct ktls_session *s, const char *p, size_t len)
+{
+	while (len) {
+		long n = ktls_send(s, p, len);
+		if (n < 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+int get_one(const char *prog, const struct ktls_config *cfg, const struct get_opts *o)
+{
+	/* a bound on the whole run: a silent server must not hang a script */
+	if (o->timeout > 0)
+		alarm((unsigned)(o->timeout + 0.999));
+	int fd = cli_connect(prog, o->host, o->port);
+	if (fd < 0)
+		return EXIT_NETWORK;
+	struct ktls_session *s = NULL;
+	int rc = EXIT_TLS, out = -1;
+	char *buf = malloc(HEAD_CAP + 1);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int err = ktls_handshake(fd, cfg, &s);
+	if (err) {
+		cli_print_error(prog, "handshake failed", s, err);
+		goto done;
+	}
+	cli_print_summary(prog, s);
+	if (!buf || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto done;
+	}
+	int n = format_request(buf, HEAD_CAP, o, true);
+	if (!send_all(s, buf, (size_t)n)) {
+		cli_print_error(prog, "send", s, KTLS_EIO);
+		goto done;
+	}
+	/* the response head */
+	size_t have = 0;
+	struct http_response_head h;
+	int prc;
+	while ((prc = http_parse_response(buf, have, &h)) == HTTP_INCOMPLETE) {
+		if (have == HEAD_CAP) {
+			prc = 1;
+			break;
+		}
+		long r = ktls_recv(s, buf + have, HEAD_CAP - have);
+		if (r <= 0) {
+			if (r == 0)
+				fprintf(stderr, "%s: the server closed before a complete response head\n", prog);
+			else
+				cli_print_error(prog, "receive", s, (int)r);
+			goto done;
+		}
+		have += (size_t)r;
+	}
+	if (prc) {
+		fprintf(stderr, "%s: malformed response head\n", prog);
+		goto done;
+	}
+	bool ok = h.status >= 200 && h.status < 300;
+	if (o->head) {
+		fwrite(buf, 1, h.head_len, stdout);
+		fflush(stdout);
+	} else if (!ok) {
+		const char *sp = memchr(buf, '\n', h.head_len);
+		int l = sp ? (int)(sp - buf) : 0;
+		if (l && buf[l - 1] == '\r')
+			l--;
+		fprintf(stderr, "%s: %.*s\n", prog, l, buf);
+	}
+	if (h.chunked && !o->head) {
+		fprintf(stderr, "%s: chunked responses are not supported\n", prog);
+		goto done;
+	}
+	/* the body: Content-Length, or up to close_notify when there is none */
+	bool no_body = o->head || h.status == 204 || h.status == 304 || h.status < 200;
+	uint64_t want = no_body ? 0 : h.has_length ? h.content_length : UINT64_MAX, got = 0;
+	if (!no_body && ok) {
+		out = o->out_file ? open(o->out_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+				  : STDOUT_FILENO;
+		if (out < 0) {
+			fprintf(stderr, "%s: cannot open %s: %s\n", prog, o->out_file, strerror(errno));
+			rc = EXIT_USAGE;
+			goto done;
+		}
+	}
+	size_t pos = h.head_len;
+	bool eof = false;
+	for (;;) {
+		size_t take = have - pos;
+		if ((uint64_t)take > want - got)
+			take = (size_t)(want - got);
+		if (take) {
+			EVP_DigestUpdate(md, buf + pos, take);
+			if (out >= 0) {
+				for (size_t w = 0; w < take;) {
+					ssize_t k = write(out, buf + pos + w, take - w);
+					if (k < 0 && errno == EINTR)
+						continue;
+					if (k < 0) {
+						fprintf(stderr, "%s: write: %s\n", prog, strerror(errno));
+						rc = EXIT_USAGE;
+						goto done;
+					}
+					w += (size_t)k;
+				}
+			}
+			got += take;
+		}
+		if (got == want || eof)
+			break;
+		long r = ktls_recv(s, buf, HEAD_CAP);
+		if (r == 0 || (r == KTLS_ECLOSED && want == UINT64_MAX)) {
+			eof = true;
+			have = pos = 0;
+			continue;
+		}
+		if (r < 0) {
+			cli_print_error(prog, "receive", s, (int)r);
+			goto done;
+		}
+		have = (size_t)r;
+		pos = 0;
+	}
+	if (want != UINT64_MAX && got < want) {
+		fprintf(stderr, "%s: short body: %llu of %llu bytes\n", prog, (unsigned long long)got,
+			(unsigned long long)want);
+		goto done;
+	}
+	if (!ok)
+		goto done;
+	if (o->have_sha && !no_body) {
+		uint8_t d[32];
+		unsigned dl = 0;
+		EVP_DigestFinal_ex(md, d, &dl);
+		if (memcmp(d, o->expect_sha, 32)) {
+			fprintf(stderr, "%s: SHA-256 mismatch\n", prog);
+			goto done;
+		}
+	}
+	fprintf(stderr, "%s: HTTP %d, %llu body bytes\n", prog, h.status, (unsigned long long)got);
+	rc = EXIT_OK;
+	if (ktls_close(s)) { /* we got what we came for; a close error changes nothing */
+	}
+done:
+	if (out >= 0 && out != STDOUT_FILENO && close(out) && rc == EXIT_OK)
+		rc = EXIT_USAGE;
+	EVP_MD_CTX_free(md);
+	free(buf);
+	ktls_session_free(s);
+	close(fd);
+	return rc;
+}
+
+/* ---- the load generator -------------------------------------------------------------- */
+
+enum lstate { L_CONNECT, L_HANDSHAKE, L_WAIT, L_SEND, L_FLUSH, L_HEAD, L_BODY, L_HOLD, L_CLOSE };
+
+/* Handshakes in flight at once: more only queue up at the server and risk its deadline. */
+#define HS_WINDOW 64
+
+struct lconn {
+	struct lconn *prev, *next;
+	int fd;
+	struct ktls_session *s;
+	enum lstate st;
+	uint32_t events;
+	bool tx_off;
+	char *buf; /* request going out, then the response head coming in */
+	size_t len, pos;
+	uint64_t want, got;
+	EVP_MD_CTX *md;
+	bool server_closes;
+	int status;
+};
+
+struct load {
+	const char *prog;
+	const struct ktls_config *cfg;
+	const struct get_opts *o;
+	struct addrinfo *ai;
+	int ep;
+	struct lconn *conns;
+	int nconns;
+	long issued, ok, errors, connections, tx_offloaded, rx_offloaded, hs_done, hs_pending;
+	bool released; /* every first connection is through its handshake: requests may go */
+	unsigned long long bytes;
+	char first_error[256];
+	char body[65536];
+};
+
+static void lset(struct load *l, struct lconn *c, uint32_t ev)
+{
+	if (c->events == ev)
+		return;
+	struct epoll_event e = { .events = ev, .data.ptr = c };
+	if (epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
+		c->events = ev;
+}
+
+static void lfree(struct load *l, struct lconn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	l->nconns--;
+	if (c->st <= L_HANDSHAKE)
+		l->hs_pending--;
+	epoll_ctl(l->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	ktls_session_free(c->s);
+	EVP_MD_CTX_free(c->md);
+	free(c->buf);
+	free(c);
+}
+
+static void lerror(struct load *l, struct lconn *c, const char *what)
+{
+	l->errors++;
+	if (!*l->first_error)
+		snprintf(l->first_error, sizeof(l->first_error), "%s%s%s", what,
+			 c && c->s && *ktls_session_error(c->s) ? ": " : "",
+			 c && c->s ? ktls_session_error(c->s) : "");
+	if (c) {
+		/* a request in flight is lost; a connection that failed before its first one
+		 * costs a request too, so that the run always ends */
+		if (c->st <= L_HANDSHAKE && l->issued < l->o->requests)
+			l->issued++;
+		lfree(l, c);
+	}
+}
+
+static bool lopen(struct load *l)
+{
+	struct lconn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return false;
+	c->fd = socket(l->ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		free(c);
+		lerror(l, NULL, strerror(errno));
+		return false;
+	}
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->st = L_CONNECT;
+	c->events = EPOLLOUT;
+	struct epoll_event e = { .events = EPOLLOUT, .data.ptr = c };
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, c->fd, &e);
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	l->conns = c;
+	l->nconns++;
+	l->connections++;
+	l->hs_pending++;
+	if (connect(c->fd, l->ai->ai_addr, l->ai->ai_addrlen) && errno != EINPROGRESS) {
+		lerror(l, c, "connect");
+		return false;
+	}
+	return true;
+}
+
+/* Verifies a finished body and moves on to the next request (or the end). */
+static void lbody_done(struct load *l, struct lconn *c, int status)
+{
+	bool good = status >= 200 && status < 300;
+	if (good && l->o->have_sha) {
+		uint8_t d[32];
+		unsigned dl = 0;
+		good = EVP_DigestFinal_ex(c->md, d, &dl) && !memcmp(d, l->o->expect_sha, 32);
+		if (!good && !*l->first_error)
+			snprintf(l->first_error, sizeof(l->first_error), "SHA-256 mismatch");
+	} else if (!good && !*l->first_error) {
+		snprintf(l->first_error, sizeof(l->first_error), "HTTP status %d", status);
+	}
+	if (good)
+		l->ok++;
+	else
+		l->errors++;
+	l->bytes += c->got;
+	c->st = c->server_closes ? L_CLOSE : L_SEND;
+	free(c->buf);
+	c->buf = NULL;
+}
+
+static void lrun(struct load *l, struct lconn *c)
+{
+	for (;;) {
+		switch (c->st) {
+		case L_CONNECT: {
+			int e = 0;
+			socklen_t el = sizeof(e);
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			if (e) {
+				lerror(l, c, strerror(e));
+				return;
+			}
+			if (!(c->s = ktls_session_new(l->cfg, c->fd))) {
+				lerror(l, c, "out of memory");
+				return;
+			}
+			c->st = L_HANDSHAKE;
+			break;
+		}
+		case L_HANDSHAKE: {
+			int rc = ktls_session_handshake(c->s);
+			if (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) {
+				lset(l, c, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+				return;
+			}
+			if (rc) {
+				lerror(l, c, "handshake failed");
+				return;
+			}
+			struct ktls_session_info info;
+			ktls_session_get_info(c->s, &info);
+			c->tx_off = info.tx_offloaded;
+			l->tx_offloaded += info.tx_offloaded;
+			l->rx_offloaded += info.rx_offloaded;
+			l->hs_done++;
+			l->hs_pending--;
+			/* the first connections wait for each other: then all are open at once */
+			c->st = l->released ? L_SEND : L_WAIT;
+			break;
+		}
+		case L_WAIT: {
+			long n = ktls_recv(c->s, l->body, sizeof(l->body));
+			if (n == KTLS_WANT_READ) {
+				lset(l, c, EPOLLIN);
+				return;
+			}
+			lerror(l, c, "the server closed an idle connection before its first request");
+			return;
+		}
+		case L_SEND:
+			if (!c->buf) { /* a new request, or none left */
+				if (l->issued >= l->o->requests) {
+					c->st = l->o->hold > 0 ? L_HOLD : L_CLOSE;
+					break;
+				}
+				l->issued++;
+				c->buf = malloc(HEAD_CAP);
+				if (!c->buf) {
+					lerror(l, c, "out of memory");
+					return;
+				}
+				c->len = (size_t)format_request(c->buf, HEAD_CAP, l->o, false);
+				c->pos = 0;
+			}
+			while (c->pos < c->len) {
+				long n = ktls_send(c->s, c->buf + c->pos, c->len - c->pos);
+				if (n == KTLS_WANT_WRITE) {
+					lset(l, c, EPOLLOUT);
+					return;
+				}
+				if (n < 0) {
+					lerror(l, c, "send");
+					return;
+				}
+				c->pos += (size_t)n;
+			}
+			c->st = L_FLUSH;
+			break;
+		case L_FLUSH:
+			/* userspace TLS: the last record may still wait in the session */
+			if (!c->tx_off) {
+				int rc = ktls_session_flush(c->s);
+				if (rc == KTLS_WANT_WRITE) {
+					lset(l, c, EPOLLOUT);
+					return;
+				}
+				if (rc) {
+					lerror(l, c, "send");
+					return;
+				}
+			}
+			c->len = 0;
+			c->st = L_HEAD;
+			break;
+		case L_HEAD: {
+			struct http_response_head h;
+			long n = ktls_recv(c->s, c->buf + c->len, HEAD_CAP - c->len);
+			if (n == KTLS_WANT_READ) {
+				lset(l, c, EPOLLIN);
+				return;
+			}
+			if (n <= 0) {
+				lerror(l, c, n == 0 ? "server closed before responding" : "receive");
+				return;
+			}
+			c->len += (size_t)n;
+			int prc = http_parse_response(c->buf, c->len, &h);
+			if (prc == HTTP_INCOMPLETE && c->len < HEAD_CAP)
+				break;
+			if (prc || !h.has_length || h.chunked) {
+				lerror(l, c, "malformed response head (or no Content-Length)");
+				return;
+			}
+			c->server_closes = h.close;
+			c->want = h.content_length;
+			c->got = 0;
+			if (!c->md)
+				c->md = EVP_MD_CTX_new();
+			if (!c->md || !EVP_DigestInit_ex(c->md, EVP_sha256(), NULL)) {
+				lerror(l, c, "out of memory");
+				return;
+			}
+			size_t extra = c->len - h.head_len;
+			if (extra > c->want) {
+				lerror(l, c, "more bytes than Content-Length");
+				return;
+			}
+			EVP_DigestUpdate(c->md, c->buf + h.head_len, extra);
+			c->got = extra;
+			c->status = h.status;
+			c->st = L_BODY;
+			break;
+		}
+		case L_BODY:
+			while (c->got < c->want) {
+				uint64_t left = c->want - c->got;
+				long n = ktls_recv(c->s, l->body,
+						   left < sizeof(l->body) ? (size_t)left : sizeof(l->body));
+				if (n == KTLS_WANT_READ) {
+					lset(l, c, EPOLLIN);
+					return;
+				}
+				if (n <= 0) {
+					lerror(l, c, n == 0 ? "short body (close_notify)" : "short body");
+					return;
+				}
+				EVP_DigestUpdate(c->md, l->body, (size_t)n);
+				c->got += (uint64_t)n;
+			}
+			lbody_done(l, c, c->status);
+			break;
+		case L_HOLD: {
+			/* idle until the hold ends (then L_CLOSE from the main loop); the server may
+			 * close first: that is fine */
+			long n = ktls_recv(c->s, l->body, sizeof(l->body));
+			if (n == KTLS_WANT_READ) {
+				lset(l, c, EPOLLIN);
+				return;
+			}
+			lfree(l, c);
+			return;
+		}
+		case L_CLOSE: {
+			int rc = ktls_close(c->s);
+			if (rc == KTLS_WANT_WRITE) {
+				lset(l, c, EPOLLOUT);
+				return;
+			}
+			lfree(l, c);
+			return;
+		}
+		}
+	}
+}
+
+int get_load(const char *prog, const struct ktls_config *cfg, const struct get_opts *o)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	struct load *l = calloc(1, sizeof(*l));
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	if (!l)
+		return EXIT_USAGE;
+	l->prog = prog;
+	l->cfg = cfg;
+	l->o = o;
+	int gai = getaddrinfo(o->host, o->port, &hints, &l->ai);
+	if (gai) {
+		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, o->host, gai_strerror(gai));
+		free(l);
+		return EXIT_NETWORK;
+	}
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	long target = o->concurrency, opened = 0;
+	if (o->requests > 0 && o->requests < target)
+		target = o->requests;
+	double t0 = now_s(), deadline = t0 + o->timeout, hold_end = 0, t_done = 0;
+	bool timed_out = false, holding = false;
+	struct epoll_event ev[256];
+	while (l->conns || opened < target) {
+		double t = now_s();
+		if (t >= deadline) {
+			timed_out = true;
+			break;
+		}
+		/* open the first connections, HS_WINDOW handshakes at a time */
+		while (opened < target && l->hs_pending < HS_WINDOW) {
+			opened++;
+			lopen(l);
+		}
+		if (!l->released && opened == target && l->hs_pending == 0) {
+			l->released = true;
+			fprintf(stderr, "%s: %d connections open, %ld handshakes done in %.2f s\n", prog,
+				l->nconns, l->hs_done, t - t0);
+			for (struct lconn *c = l->conns, *next; c; c = next) {
+				next = c->next;
+				if (c->st == L_WAIT) {
+					c->st = L_SEND;
+					lrun(l, c);
+				}
+			}
+			continue;
+		}
+		bool requests_done = l->released && l->issued >= o->requests &&
+				     !(l->ok + l->errors < l->issued);
+		if (requests_done && !t_done)
+			t_done = t;
+		if (requests_done && o->hold > 0 && !holding) {
+			bool all_idle = true;
+			for (struct lconn *c = l->conns; c; c = c->next)
+				all_idle &= c->st == L_HOLD;
+			if (all_idle) {
+				holding = true;
+				hold_end = t + o->hold;
+				fprintf(stderr, "%s: holding %d connections open for %.1f s\n", prog,
+					l->nconns, o->hold);
+			}
+		}
+		if (holding && t >= hold_end) {
+			for (struct lconn *c = l->conns, *next; c; c = next) {
+				next = c->next;
+				c->st = L_CLOSE;
+				lrun(l, c);
+			}
+			continue;
+		}
+		int n = epoll_wait(l->ep, ev, 256, 50);
+		for (int i = 0; i < n; i++)
+			lrun(l, ev[i].data.ptr);
+		if (!l->released)
+			continue;
+		/* replace connections the server closed (or that failed) while requests remain */
+		long active = 0;
+		for (struct lconn *c = l->conns; c; c = c->next)
+			active += c->st != L_HOLD && c->st != L_CLOSE;
+		while (l->issued < o->requests && active < target && l->nconns < target) {
+			if (!lopen(l))
+				break;
+			active++;
+		}
+	}
+	if (!t_done)
+		t_done = now_s();
+	long lost = 0;
+	if (timed_out) {
+		lost = o->requests - l->ok - l->errors;
+		l->errors += lost;
+		if (!*l->first_error)
+			snprintf(l->first_error, sizeof(l->first_error), "timed out after %.1f s",
+				 o->timeout);
+		while (l->conns)
+			lfree(l, l->conns);
+	}
+	double secs = t_done - t0;
+	if (secs <= 0)
+		secs = 1e-9;
+	printf("%s: requests=%ld ok=%ld errors=%ld bytes=%llu seconds=%.3f req/s=%.1f bytes/s=%.0f "
+	       "connections=%ld handshakes=%ld tx_offloaded=%ld rx_offloaded=%ld\n",
+	       prog, o->requests, l->ok, l->errors, l->bytes, secs, (double)l->ok / secs,
+	       (double)l->bytes / secs, l->connections, l->hs_done, l->tx_offloaded,
+	       l->rx_offloaded);
+	fflush(stdout);
+	if (*l->first_error)
+		fprintf(stderr, "%s: first error: %s\n", prog, l->first_error);
+	int rc = l->errors == 0 && l->ok == o->requests ? EXIT_OK : EXIT_TLS;
+	freeaddrinfo(l->ai);
+	close(l->ep);
+	free(l);
+	return rc;
+}

@@ -1,0 +1,890 @@
+/*
+ * www.c — ktls-server --www: static files over HTTPS, sendfile(2) through kernel TLS.
+ *
+ * Why it is built this way: each worker process runs one level-triggered epoll loop over
+ * non-blocking sockets; a connection is a small state machine
+ *
+ *   HANDSHAKE → READ → SEND_HEAD → SEND_BODY → FLUSH → READ (keep-alive) ... → CLOSING → LINGER
+ *
+ * driven by what the library says it needs (KTLS_WANT_READ / KTLS_WANT_WRITE). After the
+ * handshake the keys live in the kernel, so an idle connection holds only this struct and
+ * the session: the request buffer is allocated when bytes arrive and freed once a request
+ * has been answered and nothing else is pending. Bodies go out with ktls_sendfile, which is
+ * sendfile(2) through kernel TLS when TX is offloaded and read + encrypt + write otherwise.
+ *
+ * Timeouts are enforced by a sweep over all connections every 100 ms (O(n), trivial next to
+ * the crypto); a peer that is silent, slow to send a request, or does not read what we send
+ * loses its slot after --handshake-timeout / --idle-timeout. On SIGTERM or SIGINT (read
+ * through a signalfd) a worker closes its listening socket, lets responses in flight finish
+ * (and handshakes in flight end, so that their peers also get a proper close_notify), sends
+ * close_notify on every connection, and exits when the last one is gone.
+ *
+ * Closing: after our close_notify we shut down our side and keep reading (and discarding)
+ * for a short while ("lingering close", RFC 9112 §9.6), so that request bytes we never read
+ * do not make the kernel answer with a RST that could destroy the response at the client.
+ */
+#include "www.h"
+
+#include "cli.h"
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEND_CHUNK (2u << 20)  /* body bytes per ktls_sendfile call: fairness among peers */
+#define LINGER_MS 2000         /* how long to drain a peer after our close_notify */
+#define SWEEP_MS 100
+
+enum cstate { C_HANDSHAKE, C_READ, C_SEND_HEAD, C_SEND_BODY, C_FLUSH, C_CLOSING, C_LINGER };
+
+struct conn {
+	struct conn *prev, *next;
+	struct ktls_session *s;
+	int fd;
+	enum cstate st;
+	uint32_t events;   /* registered with epoll */
+	int64_t deadline;  /* ms, monotonic */
+	bool keep_alive, peer_eof, tx_off, rx_off;
+	/* request bytes; NULL while nothing is pending */
+	char *in;
+	size_t in_len;
+	/* the response: head (and a small error body) in out, a file range after it */
+	char *out;
+	size_t out_len, out_pos;
+	int file_fd;
+	long long off, end;
+	/* for the access log */
+	int status;
+	unsigned long long body_sent;
+	char *req_line; /* "GET /path HTTP/1.1", escaped */
+	uint64_t id;
+	struct sockaddr_storage peer;
+};
+
+struct worker {
+	const char *prog;
+	const struct ktls_config *cfg;
+	const struct www_opts *o;
+	int ep, lfd, sigfd, rootfd;
+	char root_real[4096];
+	struct conn *conns; /* all live connections */
+	int nconns;
+	bool stopping;
+	uint64_t next_id, accepted, refused, requests;
+	/* the access log: whole lines only, one write(2) per batch, so that workers appending
+	 * to the same file (O_APPEND) never split each other's lines */
+	int log_fd;
+	size_t log_len;
+	char log_buf[65536];
+	char scratch[16384];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_events(struct worker *w, struct conn *c, uint32_t ev)
+{
+	if (c->events == ev)
+		return;
+	struct epoll_event e = { .events = ev, .data.ptr = c };
+	if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
+		c->events = ev;
+}
+
+static void conn_free(struct worker *w, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	ktls_session_free(c->s);
+	free(c->in);
+	free(c->out);
+	free(c->req_line);
+	free(c);
+}
+
+/* ---- access log ---------------------------------------------------------------------- */
+
+static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		port = ntohs(a->sin_port);
+		snprintf(out, cap, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(out, cap, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, cap, "-");
+	}
+}
+
+/* The request line for the log: at most 1 KiB, non-printable bytes and quotes as \xHH. */
+static char *escape_line(const char *p, size_t len)
+{
+	size_t max = len > 1024 ? 1024 : len;
+	char *out = malloc(max * 4 + 4), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < max; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
+			o += sprintf(o, "\\x%02x", ch);
+		else
+			*o++ = (char)ch;
+	}
+	if (max < len)
+		o += sprintf(o, "...");
+	*o = 0;
+	return out;
+}
+
+static void log_flush(struct worker *w)
+{
+	size_t off = 0;
+	while (off < w->log_len) {
+		ssize_t n = write(w->log_fd, w->log_buf + off, w->log_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* a full disk loses log lines, not requests */
+		off += (size_t)n;
+	}
+	w->log_len = 0;
+}
+
+static void log_request(struct worker *w, struct conn *c)
+{
+	w->requests++;
+	if (w->log_fd < 0)
+		return;
+	char addr[64], date[40], line[1400];
+	format_addr(&c->peer, addr, sizeof(addr));
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	int n = snprintf(line, sizeof(line), "%s %s conn=%d.%llu \"%s\" %d %llu tx=%s rx=%s\n", date,
+			 addr, (int)getpid(), (unsigned long long)c->id, c->req_line ? c->req_line : "-",
+			 c->status, c->body_sent, c->tx_off ? "kernel" : "userspace",
+			 c->rx_off ? "kernel" : "userspace");
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1; /* cut (the request line is at most 4 KiB escaped) */
+	line[n - 1] = '\n';
+	if (w->log_len + (size_t)n > sizeof(w->log_buf))
+		log_flush(w);
+	memcpy(w->log_buf + w->log_len, line, (size_t)n);
+	w->log_len += (size_t)n;
+}
+
+/* ---- responses ----------------------------------------------------------------------- */
+
+/* Prepares the response to the request now at the head of c->in (or an error status when
+ * the request could not be parsed). Sets c->out, the file range and c->keep_alive. */
+static void prepare_response(struct worker *w, struct conn *c, int status,
+			     const struct http_request *req)
+{
+	struct http_response r = { .status = status, .keep_alive = false, .now = time(NULL),
+				   .minor = req->minor };
+	bool head = req->method == HTTP_HEAD;
+	c->file_fd = -1;
+	c->off = c->end = 0;
+	if (status == 0) {
+		char path[HTTP_MAX_TARGET + 1];
+		struct stat st;
+		r.status = http_target_to_path(req->target, req->target_len, path, sizeof(path));
+		if (r.status == 0) {
+			bool index;
+			int fd = http_open_beneath(w->rootfd, w->root_real, path, 0, &st, &index);
+			if (fd < 0) {
+				r.status = -fd;
+			} else {
+				uint64_t size = (uint64_t)st.st_size, first = 0, last = 0;
+				enum http_range_result rr = HTTP_RANGE_NONE;
+				if (req->method == HTTP_GET && !req->if_range)
+					rr = http_parse_range(req->range, req->range_len, size, &first, &last);
+				r.keep_alive = req->keep_alive;
+				r.last_modified = st.st_mtime;
+				r.content_type = http_mime_type(index ? "index.html" : path);
+				r.size = size;
+				if (rr == HTTP_RANGE_UNSATISFIABLE) {
+					r.status = 416;
+					close(fd);
+				} else {
+					r.status = rr == HTTP_RANGE_OK ? 206 : 200;
+					r.range = rr == HTTP_RANGE_OK;
+					r.first = first;
+					r.last = last;
+					r.content_length = rr == HTTP_RANGE_OK ? last - first + 1 : size;
+					if (head || r.content_length == 0) {
+						close(fd);
+					} else {
+						c->file_fd = fd;
+						c->off = (long long)(rr == HTTP_RANGE_OK ? first : 0);
+						c->end = c->off + (long long)r.content_length;
+					}
+				}
+			}
+		}
+	}
+	/* errors that leave the connection usable keep it; the others close it */
+	if (r.status == 404 || r.status == 403 || r.status == 416)
+		r.keep_alive = req->keep_alive;
+	char body[96] = "";
+	if (r.status >= 400) {
+		snprintf(body, sizeof(body), "%d %s\n", r.status, http_reason(r.status));
+		r.content_type = "text/plain; charset=utf-8";
+		r.content_length = strlen(body);
+		r.last_modified = 0;
+	}
+	if (w->stopping)
+		r.keep_alive = false;
+	c->keep_alive = r.keep_alive;
+	c->status = r.status;
+	c->body_sent = 0;
+	size_t cap = 1024;
+	c->out = malloc(cap);
+	int n = c->out ? http_format_response(c->out, cap - sizeof(body), &r) : -1;
+	if (n < 0) {
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_pos = 0;
+		c->keep_alive = false;
+		return;
+	}
+	c->out_len = (size_t)n;
+	c->out_pos = 0;
+	if (*body && !head) {
+		memcpy(c->out + n, body, strlen(body));
+		c->out_len += strlen(body);
+		c->body_sent = strlen(body);
+	}
+}
+
+/* ---- the connection state machine ---------------------------------------------------- */
+
+static void start_close(struct worker *w, struct conn *c)
+{
+	c->st = C_CLOSING;
+	c->deadline = now_ms() + LINGER_MS;
+	(void)w;
+}
+
+/* Takes the request at the head of c->in if complete. Returns true when a response is
+ * ready (state SEND_HEAD), false when more bytes are needed. */
+static bool take_request(struct worker *w, struct conn *c)
+{
+	struct http_request req;
+	int rc = http_parse_request(c->in ? c->in : "", c->in_len, &req);
+	if (rc == HTTP_INCOMPLETE && c->in_len < HTTP_MAX_REQUEST)
+		return false;
+	if (rc == HTTP_INCOMPLETE)
+		rc = 431;
+	free(c->req_line);
+	c->req_line = NULL;
+	if (rc == 0 || req.target) {
+		const char *nl = memchr(c->in, '\n', c->in_len);
+		size_t l = nl ? (size_t)(nl - c->in) : (req.target ? (size_t)(req.target - c->in) + req.target_len : 0);
+		if (l && c->in[l - 1] == '\r')
+			l--;
+		c->req_line = escape_line(c->in, l);
+	}
+	prepare_response(w, c, rc, &req);
+	if (rc == 0) { /* consume the head; what follows is the next request */
+		c->in_len -= req.head_len;
+		memmove(c->in, c->in + req.head_len, c->in_len);
+	} else {
+		c->in_len = 0; /* the connection closes after this answer */
+	}
+	if (c->in_len == 0) {
+		free(c->in);
+		c->in = NULL;
+	}
+	c->st = C_SEND_HEAD;
+	c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+	return true;
+}
+
+/* Reads what the session has into c->in. Returns 0 (data or nothing), 1 at the peer's end,
+ * or -1 on a failure that ends the connection. */
+static int read_some(struct conn *c)
+{
+	for (;;) {
+		if (!c->in && !(c->in = malloc(HTTP_MAX_REQUEST)))
+			return -1;
+		if (c->in_len == HTTP_MAX_REQUEST)
+			return 0;
+		long n = ktls_recv(c->s, c->in + c->in_len, HTTP_MAX_REQUEST - c->in_len);
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			continue;
+		}
+		if (c->in_len == 0) {
+			free(c->in);
+			c->in = NULL;
+		}
+		if (n == KTLS_WANT_READ)
+			return 0;
+		return n == 0 ? 1 : -1;
+	}
+}
+
+/* Writes what the userspace record layer may still hold (at most one record); with kernel
+ * TX nothing ever waits in the session. */
+static int flush_session(struct conn *c)
+{
+	return c->tx_off ? 0 : ktls_session_flush(c->s);
+}
+
+static void finish_response(struct worker *w, struct conn *c)
+{
+	log_request(w, c);
+	if (c->file_fd >= 0) {
+		close(c->file_fd);
+		c->file_fd = -1;
+	}
+	free(c->out);
+	c->out = NULL;
+	free(c->req_line);
+	c->req_line = NULL;
+	if (c->keep_alive && !w->stopping) {
+		c->st = C_READ;
+		c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+	} else {
+		start_close(w, c);
+	}
+}
+
+/* Runs c's state machine until it must wait for the socket; may free c. */
+static void run(struct worker *w, struct conn *c)
+{
+	for (;;) {
+		switch (c->st) {
+		case C_HANDSHAKE: {
+			int rc = ktls_session_handshake(c->s);
+			if (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) {
+				set_events(w, c, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+				return;
+			}
+			if (rc) {
+				conn_free(w, c);
+				return;
+			}
+			struct ktls_session_info info;
+			if (ktls_session_get_info(c->s, &info) == 0) {
+				c->tx_off = info.tx_offloaded;
+				c->rx_off = info.rx_offloaded;
+			}
+			c->st = C_READ;
+			c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+			if (w->stopping)
+				start_close(w, c);
+			break;
+		}
+		case C_READ: {
+			if (c->in_len && take_request(w, c))
+				break;
+			int rc = c->peer_eof ? 1 : read_some(c);
+			if (rc < 0) {
+				conn_free(w, c);
+				return;
+			}
+			if (rc == 1)
+				c->peer_eof = true;
+			if (take_request(w, c))
+				break;
+			if (rc == 1) { /* close_notify between requests: answer in kind */
+				start_close(w, c);
+				break;
+			}
+			set_events(w, c, EPOLLIN);
+			return;
+		}
+		case C_SEND_HEAD:
+			if (!c->out) { /* could not even format a head */
+				conn_free(w, c);
+				return;
+			}
+			while (c->out_pos < c->out_len) {
+				long n = ktls_send(c->s, c->out + c->out_pos, c->out_len - c->out_pos);
+				if (n == KTLS_WANT_WRITE) {
+					set_events(w, c, EPOLLOUT);
+					return;
+				}
+				if (n < 0) {
+					conn_free(w, c);
+					return;
+				}
+				c->out_pos += (size_t)n;
+				c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+			}
+			c->st = C_SEND_BODY;
+			break;
+		case C_SEND_BODY:
+			while (c->file_fd >= 0 && c->off < c->end) {
+				long long before = c->off, left = c->end - c->off;
+				long n = ktls_sendfile(c->s, c->file_fd, &c->off,
+						       left > SEND_CHUNK ? SEND_CHUNK : (size_t)left);
+				/* the userspace fallback may have sent some and then say WANT_WRITE:
+				 * the offset tells the truth */
+				c->body_sent += (unsigned long long)(c->off - before);
+				if (c->off > before)
+					c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+				if (n == KTLS_WANT_WRITE) {
+					set_events(w, c, EPOLLOUT);
+					return;
+				}
+				if (n < 0 || (n == 0 && c->off == before)) {
+					/* an error, or the file shrank under us: the response cannot be
+					 * completed, so the connection cannot be reused */
+					c->status = c->status ? c->status : 500;
+					log_request(w, c);
+					conn_free(w, c);
+					return;
+				}
+				if (c->off < c->end) {
+					/* a short count (the socket is full) or a whole chunk (give the
+					 * others a turn): either way, on when the socket is writable */
+					set_events(w, c, EPOLLOUT);
+					return;
+				}
+			}
+			c->st = C_FLUSH;
+			break;
+		case C_FLUSH: {
+			int rc = flush_session(c);
+			if (rc == KTLS_WANT_WRITE) {
+				set_events(w, c, EPOLLOUT);
+				return;
+			}
+			if (rc) {
+				conn_free(w, c);
+				return;
+			}
+			finish_response(w, c);
+			break;
+		}
+		case C_CLOSING: {
+			if (c->tx_off) {
+				/* kernel TX: ktls_close would block in sendmsg on a full socket */
+				struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+				if (poll(&p, 1, 0) != 1) {
+					set_events(w, c, EPOLLOUT);
+					return;
+				}
+			}
+			int rc = ktls_close(c->s);
+			if (rc == KTLS_WANT_WRITE) {
+				set_events(w, c, EPOLLOUT);
+				return;
+			}
+			if (rc || c->peer_eof) {
+				conn_free(w, c);
+				return;
+			}
+			shutdown(c->fd, SHUT_WR);
+			c->st = C_LINGER;
+			c->deadline = now_ms() + LINGER_MS;
+			break;
+		}
+		case C_LINGER:
+			for (;;) {
+				long n = ktls_recv(c->s, w->scratch, sizeof(w->scratch));
+				if (n == KTLS_WANT_READ) {
+					set_events(w, c, EPOLLIN);
+					return;
+				}
+				if (n <= 0) {
+					conn_free(w, c);
+					return;
+				}
+			}
+		}
+	}
+}
+
+/* What happens when a connection's deadline passes. */
+static void expire(struct worker *w, struct conn *c)
+{
+	if (c->st == C_READ && !c->in_len) {
+		/* an idle keep-alive connection: say goodbye properly */
+		c->keep_alive = false;
+		start_close(w, c);
+		run(w, c);
+		return;
+	}
+	conn_free(w, c); /* a silent handshake, a request that never completed, a stalled peer */
+}
+
+static void sweep(struct worker *w)
+{
+	int64_t now = now_ms();
+	struct conn *c = w->conns, *next;
+	for (; c; c = next) {
+		next = c->next;
+		if (now >= c->deadline)
+			expire(w, c);
+	}
+}
+
+/* ---- accepting, stopping, the loop --------------------------------------------------- */
+
+static void accept_some(struct worker *w)
+{
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return; /* EAGAIN, or a transient error (EMFILE, ECONNABORTED): next time */
+		w->accepted++;
+		if (w->nconns >= w->o->max_connections) {
+			w->refused++;
+			close(fd);
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct conn *c = calloc(1, sizeof(*c));
+		if (!c || !(c->s = ktls_session_new(w->cfg, fd))) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->file_fd = -1;
+		c->peer = ss;
+		c->id = ++w->next_id;
+		c->st = C_HANDSHAKE;
+		c->deadline = now_ms() + (int64_t)(w->o->handshake_timeout * 1000);
+		struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e)) {
+			ktls_session_free(c->s);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->events = EPOLLIN;
+		c->next = w->conns;
+		if (w->conns)
+			w->conns->prev = c;
+		w->conns = c;
+		w->nconns++;
+		run(w, c);
+	}
+}
+
+static void begin_stop(struct worker *w)
+{
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
+	close(w->lfd);
+	w->lfd = -1;
+	struct conn *c = w->conns, *next;
+	for (; c; c = next) {
+		next = c->next;
+		switch (c->st) {
+		case C_HANDSHAKE: /* let it finish (within --handshake-timeout), then close_notify */
+			break;
+		case C_READ: /* between requests (or in the middle of one): close_notify now */
+			c->keep_alive = false;
+			start_close(w, c);
+			run(w, c);
+			break;
+		case C_SEND_HEAD:
+		case C_SEND_BODY:
+		case C_FLUSH:
+			c->keep_alive = false; /* finish this response, then close */
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int worker_loop(struct worker *w)
+{
+	struct epoll_event ev[256];
+	int64_t next_sweep = now_ms() + SWEEP_MS;
+	while (!w->stopping || w->conns) {
+		int n = epoll_wait(w->ep, ev, 256, SWEEP_MS);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "%s: epoll_wait: %s\n", w->prog, strerror(errno));
+			return EXIT_NETWORK;
+		}
+		for (int i = 0; i < n; i++) {
+			void *p = ev[i].data.ptr;
+			if (p == &w->lfd) {
+				if (!w->stopping)
+					accept_some(w);
+			} else if (p == &w->sigfd) {
+				struct signalfd_siginfo si;
+				while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				}
+				begin_stop(w);
+				/* connections may have been freed: the rest of ev[] may dangle */
+				break;
+			} else {
+				run(w, p);
+			}
+		}
+		log_flush(w);
+		int64_t now = now_ms();
+		if (now >= next_sweep) {
+			sweep(w);
+			next_sweep = now + SWEEP_MS;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* ---- listening sockets, workers ------------------------------------------------------ */
+
+static int listen_on(const char *prog, const char *bind_addr, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
+	int one = 1;
+	int rc = getaddrinfo(bind_addr, port, &hints, &res);
+	if (rc) {
+		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, bind_addr ? bind_addr : "*",
+			gai_strerror(rc));
+		return -1;
+	}
+	int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			res->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", prog,
+			bind_addr ? bind_addr : "*", port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static unsigned bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return 0;
+	return ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+					: ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static int run_worker(const char *prog, const struct ktls_config *cfg, const struct www_opts *o,
+		      int lfd, int rootfd, const char *root_real, int log_fd)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return EXIT_USAGE;
+	w->prog = prog;
+	w->cfg = cfg;
+	w->o = o;
+	w->lfd = lfd;
+	w->rootfd = rootfd;
+	w->log_fd = log_fd;
+	snprintf(w->root_real, sizeof(w->root_real), "%s", root_real);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	w->ep = epoll_create1(EPOLL_CLOEXEC);
+	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	struct epoll_event el = { .events = EPOLLIN, .data.ptr = &w->lfd };
+	struct epoll_event es = { .events = EPOLLIN, .data.ptr = &w->sigfd };
+	if (w->ep < 0 || w->sigfd < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &el) ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->sigfd, &es)) {
+		fprintf(stderr, "%s: cannot set up the event loop: %s\n", prog, strerror(errno));
+		free(w);
+		return EXIT_NETWORK;
+	}
+	int rc = worker_loop(w);
+	log_flush(w);
+	fprintf(stderr, "%s: worker %d stopped: %llu connections accepted (%llu refused over "
+		"--max-connections), %llu requests\n", prog, (int)getpid(),
+		(unsigned long long)w->accepted, (unsigned long long)w->refused,
+		(unsigned long long)w->requests);
+	close(w->ep);
+	close(w->sigfd);
+	free(w);
+	return rc;
+}
+
+int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_opts *o)
+{
+	/* many connections: take every descriptor the hard limit allows */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	int rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char root_real[4096];
+	if (rootfd < 0 || !realpath(o->root, root_real)) {
+		fprintf(stderr, "%s: --www %s: %s\n", prog, o->root, strerror(errno));
+		if (rootfd >= 0)
+			close(rootfd);
+		return EXIT_USAGE;
+	}
+	int log = -1;
+	if (o->access_log && !strcmp(o->access_log, "-")) {
+		log = STDOUT_FILENO;
+	} else if (o->access_log) {
+		log = open(o->access_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log < 0) {
+			fprintf(stderr, "%s: cannot open access log %s: %s\n", prog, o->access_log,
+				strerror(errno));
+			close(rootfd);
+			return EXIT_USAGE;
+		}
+	}
+
+	/* every worker gets its own SO_REUSEPORT socket on the same port (the first socket's,
+	 * when --port 0 asked the kernel to pick) */
+	int n = o->workers, *lfds = calloc((size_t)n, sizeof(int));
+	char portbuf[16];
+	const char *port = o->port;
+	for (int i = 0; lfds && i < n; i++) {
+		lfds[i] = listen_on(prog, o->bind_addr, port);
+		if (lfds[i] < 0) {
+			while (i--)
+				close(lfds[i]);
+			free(lfds);
+			close(rootfd);
+			if (log > STDOUT_FILENO)
+				close(log);
+			return EXIT_NETWORK;
+		}
+		if (i == 0) {
+			snprintf(portbuf, sizeof(portbuf), "%u", bound_port(lfds[0]));
+			port = portbuf;
+		}
+	}
+	if (!lfds) {
+		close(rootfd);
+		if (log > STDOUT_FILENO)
+			close(log);
+		return EXIT_USAGE;
+	}
+	/* SIGTERM / SIGINT arrive through a signalfd in each worker (and sigwait in the parent) */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fprintf(stderr, "%s: serving %s on %s port %s (%d worker%s, http/1.1)\n", prog, root_real,
+		o->bind_addr ? o->bind_addr : "*", port, n, n == 1 ? "" : "s");
+	fprintf(stderr, "%s: listening on %s port %s\n", prog, o->bind_addr ? o->bind_addr : "*",
+		port);
+
+	int rc = EXIT_OK;
+	if (n == 1) {
+		rc = run_worker(prog, cfg, o, lfds[0], rootfd, root_real, log);
+	} else {
+		pid_t *pids = calloc((size_t)n, sizeof(pid_t));
+		int alive = 0;
+		for (int i = 0; pids && i < n; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				for (int j = 0; j < n; j++)
+					if (j != i)
+						close(lfds[j]);
+				_exit(run_worker(prog, cfg, o, lfds[i], rootfd, root_real, log));
+			}
+			if (pid > 0) {
+				pids[i] = pid;
+				alive++;
+			} else {
+				fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+				rc = EXIT_NETWORK;
+			}
+		}
+		for (int i = 0; i < n; i++)
+			close(lfds[i]);
+		bool stopping = rc != EXIT_OK;
+		if (stopping)
+			for (int i = 0; pids && i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+		while (alive > 0) {
+			int sig;
+			if (sigwait(&set, &sig))
+				continue;
+			if (sig != SIGCHLD) { /* pass the stop on to every worker */
+				stopping = true;
+				for (int i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGTERM);
+				continue;
+			}
+			int st;
+			pid_t pid;
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				alive--;
+				for (int i = 0; i < n; i++)
+					if (pids[i] == pid)
+						pids[i] = 0;
+				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !stopping) {
+					fprintf(stderr, "%s: worker %d ended unexpectedly (%s %d)\n", prog,
+						(int)pid, WIFEXITED(st) ? "exit" : "signal",
+						WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+					if (rc == EXIT_OK)
+						rc = EXIT_NETWORK;
+				}
+			}
+		}
+		free(pids);
+	}
+	free(lfds);
+	if (log > STDOUT_FILENO)
+		close(log);
+	close(rootfd);
+	if (rc == EXIT_OK)
+		fprintf(stderr, "%s: stopped cleanly\n", prog);
+	return rc;
+}

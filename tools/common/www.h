@@ -1,0 +1,25 @@
+/*
+ * www.h — ktls-server --www: a static-file HTTPS server, one epoll loop per worker process.
+ */
+#ifndef KTLS_TOOLS_WWW_H
+#define KTLS_TOOLS_WWW_H
+
+#include "ktls.h"
+
+struct www_opts {
+	const char *root;         /* document root */
+	const char *bind_addr;    /* NULL: all addresses */
+	const char *port;         /* "0": any free port (the one chosen is printed) */
+	int workers;              /* processes, each with its own SO_REUSEPORT socket */
+	int max_connections;      /* per worker; beyond it accept and close at once */
+	double handshake_timeout; /* seconds from accept to the end of the handshake */
+	double idle_timeout;      /* seconds for a whole request to arrive, or without progress */
+	const char *access_log;   /* NULL: none, "-": stdout, else a file (appended) */
+};
+
+/* Serves until SIGTERM or SIGINT, then stops accepting, finishes the responses in flight,
+ * sends close_notify on every open connection and returns. Returns an exit status (cli.h):
+ * EXIT_OK after a clean stop, EXIT_USAGE / EXIT_NETWORK when it cannot start. */
+int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_opts *o);
+
+#endif
