@@ -57,7 +57,8 @@ KERNEL_TEST_SRCS := $(wildcard tests/kernel/*.c)
 KERNEL_TEST_BINS := $(KERNEL_TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 # Scripts that boot the microVM (kernel tests): run by `make check`, not by check-asan.
-VM_TEST_SCRIPTS := $(filter tests/kernel_test.sh tests/kernel_fallback_test.sh tests/vm_test.sh,$(TEST_SCRIPTS))
+VM_TEST_SCRIPTS := $(filter tests/kernel_test.sh tests/kernel_fallback_test.sh tests/vm_test.sh \
+	tests/www_kernel_test.sh,$(TEST_SCRIPTS))
 RUN_SCRIPTS ?= $(TEST_SCRIPTS)
 CERTS ?= $(BUILD)/certs
 
@@ -188,5 +189,66 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# ==== fuzz and valgrind (owned by tests/fuzz/; see tests/fuzz/README.md) ==================
+# tests/fuzz/NAME.c is a libFuzzer target, build/fuzz/fuzz-NAME, seeded from
+# tests/fuzz/corpus/NAME/; tests/fuzz/support/*.c is linked into each. They and a copy of
+# lib/ are built with clang, -fsanitize=fuzzer (libclang-rt-14-dev), ASan and UBSan.
+#   make fuzz          each target FUZZ_SECONDS (default 60) on a copy of its corpus; fails on
+#                      any finding (crash, leak, timeout), which is kept in build/fuzz/findings/
+#   make fuzz-smoke    the same for 10 s per target (CI)
+#   make fuzz-corpus   re-record the seeds from real handshakes (needs openssl)
+#   make valgrind      handshake_test and interop_test (no sanitizers) under valgrind memcheck
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O1 -g $(FUZZ_FLAGS) \
+	-fsanitize=fuzzer-no-link -MMD -MP -Ilib/include -Ilib -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c,$(wildcard tests/fuzz/*.c)))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+VALGRIND_TESTS ?= handshake_test interop_test
+VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	--trace-children=no --child-silent-after-fork=no --track-fds=no
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-corpus valgrind
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(PKG_LIBS)
+
+$(FUZZ_BUILD)/gen_corpus: $(FUZZ_BUILD)/obj/tests/fuzz/gen_corpus.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $^ -o $@ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) 10 $(FUZZ_TARGETS)
+
+fuzz-corpus: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/gen_corpus
+	$(FUZZ_BUILD)/gen_corpus tests/fuzz/corpus
+
+valgrind: deps
+	@bash certs/gen.sh $(CERTS)
+	@$(MAKE) --no-print-directory $(VALGRIND_TESTS:%=$(BUILD)/tests/%)
+	@rc=0; for t in $(VALGRIND_TESTS); do \
+		echo "== valgrind $(BUILD)/tests/$$t"; \
+		KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
+		KTLS_TEST_TIMEOUT_SCALE=20 $(VALGRIND) $(BUILD)/tests/$$t || rc=1; \
+	done; exit $$rc
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+# ==== end fuzz and valgrind ==================================================================
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 # What each package is for:
-#   build-essential make gcc clang pkg-config  the build, with gcc and with clang
+#   build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind  the build, with gcc and with clang
 #   libsodium-dev     X25519, ChaCha20-Poly1305, constant-time helpers, memzero
 #   libssl-dev        libcrypto: X.509, signatures, SHA-2, HMAC/HKDF, AES-GCM, P-256
 #   libmnl-dev        netlink sock_diag for ktls-diag
@@ -20,7 +20,7 @@ set -euo pipefail
 #   qemu-system-x86 busybox-static cpio  the microVM that runs Debian's kernel with kTLS
 #   ca-certificates   the system trust store, the client's default CA set
 PACKAGES=(
-  build-essential make gcc clang pkg-config
+  build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind
   libsodium-dev libssl-dev libmnl-dev
   perl
   openssl gnutls-bin curl ca-certificates
