@@ -72,6 +72,10 @@ static const char usage[] =
 	"                      offload only): the file must not change while sent\n"
 	"  --rx-no-pad         expect unpadded records (TLS_RX_EXPECT_NO_PAD): faster RX\n"
 	"  --keylog FILE       append NSS key log lines (also: SSLKEYLOGFILE)\n"
+	"  --sess-out FILE     save the server's latest session ticket to FILE at the end (it\n"
+	"                      holds the resumption key: created mode 0600)\n"
+	"  --sess-in FILE      resume the session saved in FILE (a full handshake if the\n"
+	"                      server declines); the summary then says (resumed)\n"
 	"  --trace             print every handshake message decoded and the key schedule\n"
 	"  -h, --help          this text\n"
 	"\n"
@@ -95,6 +99,8 @@ int main(int argc, char **argv)
 		{ "zerocopy", no_argument, NULL, 'Z' },
 		{ "rx-no-pad", no_argument, NULL, 'P' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "sess-out", required_argument, NULL, 'W' },
+		{ "sess-in", required_argument, NULL, 'R' },
 		{ "get", required_argument, NULL, 'G' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "head", no_argument, NULL, 'I' },
@@ -108,6 +114,7 @@ int main(int argc, char **argv)
 	};
 	const char *prog = "ktls-client";
 	struct cli_tls_opts o = { 0 };
+	const char *sess_out = NULL, *sess_in = NULL;
 	struct get_opts g = { .timeout = 60, .requests = -1 };
 	int c;
 	char *end;
@@ -128,6 +135,8 @@ int main(int argc, char **argv)
 		case 'Z': o.zerocopy = true; break;
 		case 'P': o.rx_no_pad = true; break;
 		case 't': o.trace = true; break;
+		case 'W': sess_out = optarg; break;
+		case 'R': sess_in = optarg; break;
 		case 'G': g.path = optarg; break;
 		case 'o': g.out_file = optarg; break;
 		case 'I': g.head = true; break;
@@ -235,14 +244,29 @@ int main(int argc, char **argv)
 		ktls_config_free(cfg);
 		return EXIT_NETWORK;
 	}
-	struct ktls_session *s;
-	int err = ktls_handshake(fd, cfg, &s), rc;
+	struct ktls_session *s = ktls_session_new(cfg, fd);
+	int err, rc;
+	if (!s) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		close(fd);
+		ktls_config_free(cfg);
+		return EXIT_TLS;
+	}
+	if (sess_in && !cli_session_load(prog, s, sess_in)) {
+		ktls_session_free(s);
+		close(fd);
+		ktls_config_free(cfg);
+		return EXIT_USAGE;
+	}
+	err = ktls_session_handshake(s); /* a blocking socket: runs to the end */
 	if (err) {
 		cli_print_error(prog, "handshake failed", s, err);
 		rc = EXIT_TLS;
 	} else {
 		cli_print_summary(prog, s);
 		rc = cli_relay(prog, s, fd);
+		if (sess_out && !cli_session_store(prog, s, sess_out) && rc == EXIT_OK)
+			rc = EXIT_TLS;
 	}
 	ktls_session_free(s);
 	close(fd);

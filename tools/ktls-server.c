@@ -77,6 +77,12 @@ static const char usage[] =
 	"  --zerocopy           sendfile without a copy (TLS_TX_ZEROCOPY_RO; with NIC\n"
 	"                       offload only): the file must not change while sent\n"
 	"  --rx-no-pad          expect unpadded records (TLS_RX_EXPECT_NO_PAD): faster RX\n"
+	"  --tickets N          session tickets after each handshake, for resumption (default\n"
+	"                       2; 0: none)\n"
+	"  --ticket-lifetime SECS  how long a ticket is good (default 7200, at most 604800)\n"
+	"  --ticket-key-file FILE  share ticket keys between workers and servers: 32 bytes\n"
+	"                       (current key) or 64 (current, then previous), e.g.\n"
+	"                       head -c 64 /dev/urandom; default: a random key per process\n"
 	"  --keylog FILE        append NSS key log lines (also: SSLKEYLOGFILE)\n"
 	"  --trace              print every handshake message decoded and the key schedule\n"
 	"  -h, --help           this text\n"
@@ -178,6 +184,9 @@ int main(int argc, char **argv)
 		{ "send-file", required_argument, NULL, 'f' },
 		{ "once", no_argument, NULL, '1' },
 		{ "keylog", required_argument, NULL, 'L' },
+		{ "tickets", required_argument, NULL, 1000 },
+		{ "ticket-lifetime", required_argument, NULL, 1001 },
+		{ "ticket-key-file", required_argument, NULL, 1002 },
 		{ "offload", required_argument, NULL, 'O' },
 		{ "require-offload", no_argument, NULL, 'Q' },
 		{ "zerocopy", no_argument, NULL, 'Z' },
@@ -194,6 +203,7 @@ int main(int argc, char **argv)
 	};
 	const char *prog = "ktls-server", *port = "4433", *bind_addr = NULL;
 	struct cli_tls_opts o = { 0 };
+	const char *tickets = NULL, *ticket_lifetime = NULL, *ticket_key_file = NULL;
 	bool echo = false, once = false;
 	const char *file = NULL;
 	struct www_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
@@ -217,6 +227,9 @@ int main(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case '1': once = true; break;
 		case 'L': o.keylog = optarg; break;
+		case 1000: tickets = optarg; break;
+		case 1001: ticket_lifetime = optarg; break;
+		case 1002: ticket_key_file = optarg; break;
 		case 'O': o.offload = optarg; break;
 		case 'Q': o.require_offload = true; break;
 		case 'Z': o.zerocopy = true; break;
@@ -270,6 +283,23 @@ int main(int argc, char **argv)
 	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
 	if (!cfg) {
 		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_USAGE;
+	}
+	if (tickets || ticket_lifetime) {
+		char *end1 = NULL, *end2 = NULL;
+		unsigned long n = tickets ? strtoul(tickets, &end1, 10) : 2;
+		unsigned long life = ticket_lifetime ? strtoul(ticket_lifetime, &end2, 10) : 7200;
+		if ((tickets && *end1) || (ticket_lifetime && *end2) ||
+		    ktls_config_set_tickets(cfg, (unsigned)n, (unsigned)life)) {
+			fprintf(stderr, "%s: bad --tickets or --ticket-lifetime: %s\n", prog,
+				ktls_config_error(cfg));
+			ktls_config_free(cfg);
+			return EXIT_USAGE;
+		}
+	}
+	if (ticket_key_file && ktls_config_set_ticket_key_file(cfg, ticket_key_file)) {
+		fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
+		ktls_config_free(cfg);
 		return EXIT_USAGE;
 	}
 	if (!cli_configure(prog, cfg, &o)) {

@@ -515,6 +515,43 @@ TEST_F(kernel, exporter_after_offload)
 	ASSERT_MEMEQ(a, b, sizeof(a));
 }
 
+/* Tickets after offload: the server's kernel sends them as handshake records (a
+ * TLS_SET_RECORD_TYPE cmsg), the client's kernel passes them up as control records, the
+ * client keeps one, and a second connection resumes with it — offloaded again. */
+TEST_F(kernel, resumption_with_tickets_through_the_kernel)
+{
+	uint8_t saved[2048], got[16];
+	struct session_pair q;
+	struct ktls_session_info ci, si;
+
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	expect_offloaded(self->p.s, variant->suite);
+	ASSERT_TRUE(pair_transfer(self->p.s, self->p.c, (const uint8_t *)"tickets?", 8, got));
+	long n = ktls_session_save(self->p.c, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+
+	ASSERT_EQ(0, pair_open(&q, true));
+	ASSERT_EQ(0, ktls_config_set_ciphers(q.ccfg, variant->ciphers));
+	ktls_config_free(q.scfg);
+	q.scfg = self->p.scfg; /* the server whose key sealed the ticket */
+	self->p.scfg = NULL;
+	q.c = ktls_session_new(q.ccfg, q.cfd);
+	ASSERT_EQ(0, ktls_session_resume(q.c, saved, (size_t)n));
+	pair_handshake(&q);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(q.s, &si));
+	EXPECT_EQ(1, ci.resumed);
+	EXPECT_EQ(1, si.resumed);
+	expect_offloaded(q.c, variant->suite);
+	expect_offloaded(q.s, variant->suite);
+	EXPECT_TRUE(pair_transfer(q.c, q.s, (const uint8_t *)"resumed", 7, got));
+	pair_close(&q);
+}
+
 TEST_F(kernel, tls_stat_counters_move)
 {
 	long tx0 = tls_stat("TlsTxSw"), rx0 = tls_stat("TlsRxSw");

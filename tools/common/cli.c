@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -149,6 +150,8 @@ void cli_print_summary(const char *prog, const struct ktls_session *s)
 		info.alpn ? info.alpn : "-", info.server_name ? info.server_name : "-",
 		info.peer_subject ? info.peer_subject : "-",
 		info.hello_retry ? " (after HelloRetryRequest)" : "");
+	if (info.resumed)
+		fprintf(stderr, "%s: session resumed from a ticket (no certificate exchanged)\n", prog);
 	fprintf(stderr, "%s: record layer: tx %s%s, rx %s%s%s%s\n", prog,
 		info.tx_offloaded ? "kernel" : "userspace", info.tx_zerocopy ? " (zero-copy)" : "",
 		info.rx_offloaded ? "kernel" : "userspace", info.rx_no_pad ? " (no-pad)" : "",
@@ -216,4 +219,43 @@ int cli_relay(const char *prog, struct ktls_session *s, int sock)
 			cli_print_error(prog, "close", s, err);
 	}
 	return EXIT_OK;
+}
+
+bool cli_session_load(const char *prog, struct ktls_session *s, const char *path)
+{
+	uint8_t buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		fprintf(stderr, "%s: cannot read session file %s: %s\n", prog, path,
+			n < 0 ? strerror(errno) : "empty");
+		return false;
+	}
+	int err = ktls_session_resume(s, buf, (size_t)n);
+	if (err) {
+		fprintf(stderr, "%s: %s is not a saved session (%s)\n", prog, path, ktls_strerror(err));
+		return false;
+	}
+	return true;
+}
+
+bool cli_session_store(const char *prog, const struct ktls_session *s, const char *path)
+{
+	uint8_t buf[4096];
+	long n = ktls_session_save(s, buf, sizeof(buf));
+	if (n <= 0) {
+		fprintf(stderr, "%s: no session ticket to save (the server sent none)\n", prog);
+		return false;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		fprintf(stderr, "%s: cannot write session file %s: %s\n", prog, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
 }

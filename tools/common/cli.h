@@ -35,6 +35,12 @@ bool cli_split_host_port(char *arg, char **host, char **port);
 void cli_print_summary(const char *prog, const struct ktls_session *s);
 /* Prints "<prog>: handshake failed: <reason>" on stderr. */
 void cli_print_error(const char *prog, const char *what, const struct ktls_session *s, int err);
+/* Offers the session saved in path for resumption; false (after saying why) when it cannot
+ * be read. */
+bool cli_session_load(const char *prog, struct ktls_session *s, const char *path);
+/* Saves the latest ticket to path (mode 0600); false (after saying why) when there is none
+ * or it cannot be written. */
+bool cli_session_store(const char *prog, const struct ktls_session *s, const char *path);
 /* Copies stdin to the session and the session to stdout until both directions end: stdin
  * EOF sends close_notify, the peer's close_notify or EOF ends reading. Returns an exit code. */
 int cli_relay(const char *prog, struct ktls_session *s, int sock);
