@@ -671,6 +671,24 @@ TEST_F(pair, resumption_after_hello_retry_request)
 	pair_close(&q);
 }
 
+TEST_F(pair, expired_ticket_means_a_full_handshake)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_set_tickets(self->p.scfg, 1, 1)); /* one ticket, one second */
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	usleep(1200000);
+	second_session(&self->p, &q, saved, (size_t)n);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	EXPECT_EQ(0, ci.resumed);
+	EXPECT_STREQ("CN=localhost", ci.peer_subject);
+	pair_close(&q);
+}
+
 TEST_F(pair, tickets_off)
 {
 	uint8_t saved[2048];

@@ -1291,4 +1291,29 @@ TEST_F(resume, client_openssl_server)
 	exchange_with_rev_server(c);
 }
 
+/* §4.2.10: we never take 0-RTT, so our tickets carry no early_data extension (no
+ * max_early_data_size) and a correct client sends none even when asked to: s_client with
+ * -early_data resumes as plain 1-RTT and says it sent nothing early. */
+TEST_F(resume, tickets_do_not_invite_early_data)
+{
+	struct ctx *c = &self->c;
+	make_tmp(c, 0);
+	make_tmp(c, 1);
+	FILE *f = fopen(c->tmp[1], "w");
+	ASSERT_NONNULL(f);
+	fputs("early data that must not arrive\n", f);
+	fclose(f);
+	server_config(c, "server-ecdsa");
+	start_s_client(c, "-tls1_3", "-sess_out", c->tmp[0], NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	exchange_with_client(c, "first visit\n");
+	next_connection(c);
+
+	start_s_client(c, "-tls1_3", "-sess_in", c->tmp[0], "-early_data", c->tmp[1], NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	EXPECT_EQ(1, c->info.resumed);
+	ASSERT_PEER_SAID(c, "Early data was not sent");
+	exchange_with_client(c, "after the handshake\n"); /* the first line we get is this */
+}
+
 TEST_HARNESS_MAIN
