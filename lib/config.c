@@ -350,6 +350,7 @@ void ktls_limits_default(struct ktls_limits *l)
 	l->max_handshake_message = 64 * 1024;
 	l->max_chain_length = 10;
 	l->max_chain_bytes = 64 * 1024;
+	l->max_extensions = 64;
 	l->handshake_timeout_ms = 10000;
 }
 
@@ -362,6 +363,8 @@ int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
 		return config_fail(cfg, KTLS_EINVAL, "max_chain_length must be 1..%d", KTLS_MAX_CHAIN);
 	if (!l->max_chain_bytes)
 		return config_fail(cfg, KTLS_EINVAL, "max_chain_bytes must not be 0");
+	if (!l->max_extensions || l->max_extensions > KTLS_MAX_EXTENSIONS)
+		return config_fail(cfg, KTLS_EINVAL, "max_extensions must be 1..%d", KTLS_MAX_EXTENSIONS);
 	cfg->limits = *l;
 	return 0;
 }

@@ -237,6 +237,9 @@ int ktls_client_on_server_hello(struct ktls_session *s, const uint8_t *msg, size
 					   len - TLS_HANDSHAKE_HEADER_LEN, &sh);
 	if (err)
 		return ktls_hs_fail(s, err, "malformed ServerHello");
+	err = ktls_hs_check_extensions(s, "ServerHello", sh.n_extensions);
+	if (err)
+		return err;
 	/* §4.1.3, §4.2.1: without supported_versions the server speaks TLS 1.2 or older */
 	if (!(sh.ext_seen & KTLS_EXT_BIT_SUPPORTED_VERSIONS))
 		return ktls_hs_fail(s, KTLS_EVERSION, "server does not support TLS 1.3 (it chose 0x%04x)",
@@ -308,6 +311,9 @@ int ktls_client_on_encrypted_extensions(struct ktls_session *s, const uint8_t *m
 						   len - TLS_HANDSHAKE_HEADER_LEN, &ee);
 	if (err)
 		return ktls_hs_fail(s, err, "malformed EncryptedExtensions");
+	err = ktls_hs_check_extensions(s, "EncryptedExtensions", ee.n_extensions);
+	if (err)
+		return err;
 	/* supported_groups is informational and may come unasked (§4.2.7) */
 	err = check_extensions(s, "EncryptedExtensions", ee.ext_seen, EE_ALLOWED,
 			       offered_extensions(s) | KTLS_EXT_BIT_SUPPORTED_GROUPS);
@@ -339,6 +345,9 @@ int ktls_client_on_certificate_request(struct ktls_session *s, const uint8_t *ms
 						  len - TLS_HANDSHAKE_HEADER_LEN, &cr);
 	if (err)
 		return ktls_hs_fail(s, err, "malformed CertificateRequest");
+	err = ktls_hs_check_extensions(s, "CertificateRequest", cr.n_extensions);
+	if (err)
+		return err;
 	if (cr.ext_seen & ~(CR_ALLOWED | KTLS_EXT_BIT_UNKNOWN)) /* unknown ones are ignored (§4.3.2) */
 		return ktls_hs_fail(s, KTLS_EILLEGAL, "CertificateRequest carries an extension not allowed there");
 	if (!(cr.ext_seen & KTLS_EXT_BIT_SIGNATURE_ALGORITHMS))

@@ -249,3 +249,11 @@ int ktls_hs_derive_application_secrets(struct ktls_session *s)
 	ktls_trace(s, "--- master secret; c/s application traffic and exporter secrets derived");
 	return 0;
 }
+
+int ktls_hs_check_extensions(struct ktls_session *s, const char *msg, size_t n)
+{
+	if (n <= s->cfg->limits.max_extensions)
+		return 0;
+	return ktls_hs_fail(s, KTLS_EDECODE, "%s carries %zu extensions, over the limit of %zu", msg, n,
+			    s->cfg->limits.max_extensions);
+}

@@ -248,6 +248,9 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 					   len - TLS_HANDSHAKE_HEADER_LEN, &ch);
 	if (err)
 		return ktls_hs_fail(s, err, "malformed ClientHello");
+	err = ktls_hs_check_extensions(s, "ClientHello", ch.n_extensions);
+	if (err)
+		return err;
 	/* §4.2.1: TLS 1.3 is negotiated only through supported_versions */
 	if (!ktls_u16_list_has(&ch.supported_versions, TLS_VERSION_1_3))
 		return ktls_hs_fail(s, KTLS_EVERSION, "client does not offer TLS 1.3");

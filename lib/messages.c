@@ -92,6 +92,7 @@ struct ext_ctx {
 	enum ext_msg msg;
 	const uint8_t *body; /* the message body, to express binders_offset */
 	uint32_t seen;
+	size_t count; /* extensions walked */
 	union {
 		struct ktls_client_hello *ch;
 		struct ktls_server_hello *sh; /* ServerHello and HelloRetryRequest */
@@ -360,9 +361,8 @@ static const struct ext_handler *ext_handler_find(uint16_t type)
  * ExtensionType extension_type; opaque extension_data<0..2^16-1>; } Extension (§4.2). */
 static int walk_extensions(struct wire_reader *exts, struct ext_ctx *ctx)
 {
-	size_t count = 0;
 	while (wire_remaining(exts)) {
-		if (++count > KTLS_MAX_EXTENSIONS)
+		if (++ctx->count > KTLS_MAX_EXTENSIONS)
 			return KTLS_EDECODE;
 		struct wire_reader data;
 		uint16_t type;
@@ -441,6 +441,7 @@ int ktls_decode_client_hello(const uint8_t *body, size_t len, struct ktls_client
 		return 0;
 	TRY(read_extensions(&r, 8, 0xffff, &ctx));
 	out->ext_seen = ctx.seen;
+	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
 }
 
@@ -474,6 +475,7 @@ int ktls_decode_server_hello(const uint8_t *body, size_t len, struct ktls_server
 	TRY(wire_get_u8(&r, &out->compression_method));
 	TRY(read_extensions(&r, 6, 0xffff, &ctx));
 	out->ext_seen = ctx.seen;
+	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
 }
 
@@ -488,6 +490,7 @@ int ktls_decode_encrypted_extensions(const uint8_t *body, size_t len,
 	memset(out, 0, sizeof(*out));
 	TRY(read_extensions(&r, 0, 0xffff, &ctx));
 	out->ext_seen = ctx.seen;
+	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
 }
 
@@ -508,6 +511,7 @@ int ktls_decode_certificate_request(const uint8_t *body, size_t len,
 	TRY(wire_get_opaque(&r, 1, 0, 255, &out->context, &out->context_len));
 	TRY(read_extensions(&r, 2, 0xffff, &ctx));
 	out->ext_seen = ctx.seen;
+	out->n_extensions = ctx.count;
 	TRY(wire_expect_end(&r));
 	if (!(ctx.seen & KTLS_EXT_BIT_SIGNATURE_ALGORITHMS))
 		return KTLS_EMISSINGEXT;
@@ -594,6 +598,7 @@ int ktls_decode_new_session_ticket(const uint8_t *body, size_t len,
 	TRY(wire_get_opaque(&r, 2, 1, 0xffff, &out->ticket, &out->ticket_len));
 	TRY(read_extensions(&r, 0, 0xfffe, &ctx));
 	out->ext_seen = ctx.seen;
+	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
 }
 

@@ -134,6 +134,7 @@ struct ktls_client_hello {
 	const uint8_t *compression_methods;
 	size_t compression_methods_len; /* <1..2^8-1> */
 	uint32_t ext_seen;
+	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
 	struct ktls_u16_list supported_versions;  /* §4.2.1 */
 	struct ktls_u16_list supported_groups;    /* §4.2.7 */
 	struct ktls_u16_list signature_algorithms;      /* §4.2.3 */
@@ -167,6 +168,7 @@ struct ktls_server_hello {
 	uint16_t cipher_suite;
 	uint8_t compression_method;
 	uint32_t ext_seen;
+	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
 	uint16_t selected_version;            /* supported_versions */
 	struct ktls_key_share_entry key_share; /* ServerHello: the server's share */
 	uint16_t selected_group;              /* HelloRetryRequest: key_share selected_group */
@@ -181,6 +183,7 @@ extern const uint8_t ktls_hello_retry_request_random[32];
 /* §4.3.1 */
 struct ktls_encrypted_extensions {
 	uint32_t ext_seen;
+	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
 	const uint8_t *alpn; /* the one selected protocol name (ProtocolNameList of exactly one) */
 	size_t alpn_len;
 	struct ktls_u16_list supported_groups;
@@ -192,6 +195,7 @@ struct ktls_certificate_request {
 	const uint8_t *context;
 	size_t context_len; /* <0..2^8-1> */
 	uint32_t ext_seen;
+	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
 	struct ktls_u16_list signature_algorithms; /* required: missing_extension if absent */
 	struct ktls_u16_list signature_algorithms_cert;
 };
@@ -224,6 +228,7 @@ struct ktls_new_session_ticket {
 	const uint8_t *ticket; /* <1..2^16-1> */
 	size_t ticket_len;
 	uint32_t ext_seen;
+	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
 	uint32_t max_early_data_size; /* early_data extension, 0 when absent */
 };
 

@@ -233,6 +233,8 @@ KTLS_MUST_CHECK int ktls_hs_derive_handshake_secrets(struct ktls_session *s, con
 /* §7.1 Master Secret and the application traffic and exporter secrets, over the transcript
  * through the server's Finished; key log and trace. */
 KTLS_MUST_CHECK int ktls_hs_derive_application_secrets(struct ktls_session *s);
+/* decode_error when a message of the peer's carries more extensions than the limit. */
+KTLS_MUST_CHECK int ktls_hs_check_extensions(struct ktls_session *s, const char *msg, size_t n);
 /* Checks the peer's Finished (constant-time), then adds it. */
 KTLS_MUST_CHECK int ktls_hs_recv_finished(struct ktls_session *s, const uint8_t *msg,
 					  size_t len);

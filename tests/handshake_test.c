@@ -491,6 +491,20 @@ TEST_F(pair, certificate_chain_over_the_limits)
 	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "exceeds the limit of 100"));
 }
 
+TEST_F(pair, extensions_over_the_limit)
+{
+	struct ktls_limits l;
+	struct ktls_session_info si;
+	ktls_limits_default(&l);
+	l.max_extensions = 4; /* our ClientHello carries 7 */
+	ASSERT_EQ(0, ktls_config_set_limits(self->p.scfg, &l));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EDECODE, self->p.src);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.s), "over the limit of 4"));
+	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+	EXPECT_EQ(50, si.alert_sent);
+}
+
 TEST(limits_are_validated)
 {
 	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
@@ -500,6 +514,10 @@ TEST(limits_are_validated)
 	EXPECT_EQ(65536u, l.max_handshake_message);
 	EXPECT_EQ(10000u, l.handshake_timeout_ms);
 	l.max_chain_length = 17;
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
+	ktls_limits_default(&l);
+	EXPECT_EQ(64u, l.max_extensions);
+	l.max_extensions = 129;
 	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
 	ktls_limits_default(&l);
 	l.max_handshake_message = 0;

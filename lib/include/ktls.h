@@ -143,6 +143,8 @@ struct ktls_limits {
 				       * 1 MiB); larger is decode_error, refused before buffering */
 	size_t max_chain_length;      /* certificates in the peer's chain (default 10, at most 16) */
 	size_t max_chain_bytes;       /* their total DER size (default 65536) */
+	size_t max_extensions;        /* extensions in one message (default 64, at most 128);
+				       * more is decode_error */
 	unsigned handshake_timeout_ms; /* the whole handshake (default 10000; 0: no limit).
 					* Enforced by ktls_handshake() and whenever a session
 					* is stepped; on a blocking socket reads wait no longer */
