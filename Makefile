@@ -165,13 +165,14 @@ check-clang:
 run-tests:
 	$(PROVE_ENV) prove --timer $(TEST_BINS) $(RUN_SCRIPTS)
 
-# The host test suite under ASan + UBSan (the kernel tests in the VM stay in `make check`).
+# The host test suite, tools included, under ASan + UBSan (the kernel tests in the VM stay in
+# `make check`).
 check-asan: deps
 	@bash certs/gen.sh $(CERTS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CERTS=$(CERTS) \
 		RUN_SCRIPTS="$(filter-out $(VM_TEST_SCRIPTS),$(TEST_SCRIPTS))" \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" tests run-tests
+		LDFLAGS="-fsanitize=address,undefined" all tests run-tests
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

@@ -180,8 +180,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: expected one HOST:PORT argument\n\n%s", prog, usage);
 		return EXIT_USAGE;
 	}
-	char *target = strdup(argv[optind]), *host, *port;
-	if (!target || !cli_split_host_port(target, &host, &port)) {
+	static char target[1024]; /* HOST:PORT, split in place; static: returns need not free */
+	char *host, *port;
+	if (strlen(argv[optind]) >= sizeof(target) ||
+	    !cli_split_host_port(strcpy(target, argv[optind]), &host, &port)) {
 		fprintf(stderr, "%s: '%s' is not HOST:PORT\n", prog, argv[optind]);
 		return EXIT_USAGE;
 	}
@@ -236,7 +238,6 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		int rc = g.concurrency ? get_load(prog, cfg, &g) : get_one(prog, cfg, &g);
 		ktls_config_free(cfg);
-		free(target);
 		return rc;
 	}
 	int fd = cli_connect(prog, host, port);
@@ -271,6 +272,5 @@ int main(int argc, char **argv)
 	ktls_session_free(s);
 	close(fd);
 	ktls_config_free(cfg);
-	free(target);
 	return rc;
 }
