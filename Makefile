@@ -6,6 +6,10 @@
 #                        under prove (the kernel tests in the microVM)
 #   make check-asan      the test suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make certs           the test PKI in build/certs (certs/gen.sh)
+#   make bench           kTLS against userspace, side by side: build/bench/ (see bench/README.md)
+#   make bench-smoke     every benchmark program briefly (CI)
+#   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI
+#   make valgrind        handshake and interop tests under valgrind memcheck
 #   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools
 #   make clean
 #
@@ -68,6 +72,7 @@ PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
 	HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
 
 .PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps demo \
+	bench bench-smoke \
 	install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -190,6 +195,37 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# ==== bench (owned by bench/; see bench/README.md) =======================================
+# bench/NAME.c is a program, build/bench/ktls-bench-NAME; bench/common.c is linked into each.
+# They link libktls (static) and, for the OpenSSL baselines, libssl.
+#   make bench        the whole benchmark (kernel parts in the microVM unless this kernel
+#                     has kTLS and we are root): CSV, Markdown and SVG under build/bench/
+#   make bench-smoke  every program with tiny sizes, seconds long; fails if anything fails
+BENCH_SRCS := $(filter-out bench/common.c,$(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/ktls-bench-%)
+BENCH_COMMON_OBJS := $(BUILD)/obj/bench/common.o
+BENCH_CFLAGS = $(BASE_CFLAGS) -Ilib/include -Ibench $(PKG_CFLAGS) $(shell pkg-config --cflags libssl)
+BENCH_LIBS = $(shell pkg-config --libs libssl) $(PKG_LIBS)
+
+$(BUILD)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/ktls-bench-%: $(BUILD)/obj/bench/%.o $(BENCH_COMMON_OBJS) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(BENCH_LIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@bash certs/gen.sh $(CERTS)
+	@KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) bash bench/run.sh $(BENCH_ARGS)
+
+bench-smoke: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@bash certs/gen.sh $(CERTS)
+	@KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) bash bench/run.sh --smoke $(BENCH_ARGS)
+# ==== end bench ============================================================================
 
 # ==== fuzz and valgrind (owned by tests/fuzz/; see tests/fuzz/README.md) ==================
 # tests/fuzz/NAME.c is a libFuzzer target, build/fuzz/fuzz-NAME, seeded from

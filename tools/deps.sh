@@ -25,6 +25,7 @@ PACKAGES=(
   perl
   openssl gnutls-bin curl ca-certificates
   qemu-system-x86 busybox-static cpio
+  gnuplot-nox
 )
 
 mode=install

@@ -1,0 +1,382 @@
+/*
+ * handshake.c — ktls-bench-handshake: full TLS 1.3 handshakes per second and CPU per
+ * handshake, our library against OpenSSL libssl, with the same server certificate (RSA-2048,
+ * ECDSA P-256 or Ed25519) and group X25519, over loopback TCP.
+ *
+ * A server process and a client process (pinned apart when there are two CPUs) do N
+ * handshakes one after the other: connect, full handshake (the client verifies the chain to
+ * the test CA and the name "localhost"), then the server closes and the client waits for
+ * that EOF before its next connect — so one handshake is finished on both sides before the
+ * next starts, and the rate is that of one connection at a time. No resumption, no tickets,
+ * no session cache; our sessions keep the record layer in userspace (no kTLS needed, the
+ * handshake is the same). Each process's getrusage() over the loop gives its CPU.
+ *
+ * Output on stdout: "hsraw,..." per repetition, "hssum,..." per (library, certificate).
+ */
+#include "common.h"
+
+#include "ktls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <openssl/err.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct hs_result {
+	int role; /* 0 server, 1 client */
+	int ok;
+	double secs;
+	struct bench_cpu cpu;
+	int done;
+	char note[200];
+};
+
+struct hs_opts {
+	int n, reps;
+	double timeout;
+	const char *where;
+};
+
+static void send_result(int fd, const struct hs_result *r)
+{
+	if (bench_write_full(fd, r, sizeof(*r)))
+		_exit(3);
+}
+
+static void __attribute__((noreturn)) fail(int res_fd, int role, int done, const char *what)
+{
+	struct hs_result r = { .role = role, .ok = 0, .done = done };
+	snprintf(r.note, sizeof(r.note), "%s (after %d handshakes)", what, done);
+	send_result(res_fd, &r);
+	_exit(1);
+}
+
+static const char *ossl_err(void)
+{
+	static char buf[200];
+	unsigned long e = ERR_get_error();
+	if (!e)
+		return "no OpenSSL error queued";
+	ERR_error_string_n(e, buf, sizeof(buf));
+	return buf;
+}
+
+static void server(int l, bool ours, const char *cert, const struct hs_opts *o, int ready,
+		   int go, int res)
+{
+	struct ktls_config *cfg = NULL;
+	SSL_CTX *ctx = NULL;
+	char b = 'r', msg[300];
+	if (ours) {
+		cfg = bench_ktls_server_config(cert, "chacha20");
+		ktls_config_set_offload(cfg, KTLS_OFFLOAD_NONE, 0);
+	} else {
+		ctx = bench_ossl_server_ctx(cert, "chacha20", 0);
+	}
+	if (bench_write_full(ready, &b, 1) || bench_read_full(go, &b, 1))
+		_exit(4);
+	struct hs_result r = { .role = 0, .ok = 1 };
+	struct bench_cpu c0, c1;
+	bench_cpu_now(&c0);
+	double t0 = bench_now();
+	for (int i = 0; i < o->n; i++) {
+		int fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			snprintf(msg, sizeof(msg), "accept: %s", strerror(errno));
+			fail(res, 0, i, msg);
+		}
+		if (ours) {
+			struct ktls_session *s = NULL;
+			int err = ktls_handshake(fd, cfg, &s);
+			if (err) {
+				snprintf(msg, sizeof(msg), "our server handshake: %s",
+					 s ? ktls_session_error(s) : ktls_strerror(err));
+				fail(res, 0, i, msg);
+			}
+			ktls_session_free(s);
+		} else {
+			SSL *ssl = SSL_new(ctx);
+			if (!ssl || !SSL_set_fd(ssl, fd) || SSL_accept(ssl) != 1) {
+				snprintf(msg, sizeof(msg), "SSL_accept: %s", ossl_err());
+				fail(res, 0, i, msg);
+			}
+			SSL_free(ssl);
+		}
+		close(fd);
+	}
+	r.secs = bench_now() - t0;
+	bench_cpu_now(&c1);
+	r.cpu.user = c1.user - c0.user;
+	r.cpu.sys = c1.sys - c0.sys;
+	r.done = o->n;
+	send_result(res, &r);
+	ktls_config_free(cfg);
+	SSL_CTX_free(ctx);
+	_exit(0);
+}
+
+static void client(uint16_t port, bool ours, const struct hs_opts *o, int ready, int go, int res)
+{
+	struct ktls_config *cfg = NULL;
+	SSL_CTX *ctx = NULL;
+	char b = 'r', msg[300], sink[512];
+	if (ours) {
+		cfg = bench_ktls_client_config("chacha20");
+		ktls_config_set_offload(cfg, KTLS_OFFLOAD_NONE, 0);
+	} else {
+		ctx = bench_ossl_client_ctx("chacha20", 0);
+	}
+	if (bench_write_full(ready, &b, 1) || bench_read_full(go, &b, 1))
+		_exit(4);
+	struct hs_result r = { .role = 1, .ok = 1 };
+	struct bench_cpu c0, c1;
+	bench_cpu_now(&c0);
+	double t0 = bench_now();
+	for (int i = 0; i < o->n; i++) {
+		int fd = bench_connect(port);
+		if (ours) {
+			struct ktls_session *s = NULL;
+			int err = ktls_handshake(fd, cfg, &s);
+			if (err) {
+				snprintf(msg, sizeof(msg), "our client handshake: %s",
+					 s ? ktls_session_error(s) : ktls_strerror(err));
+				fail(res, 1, i, msg);
+			}
+			ktls_session_free(s);
+		} else {
+			SSL *ssl = SSL_new(ctx);
+			if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set1_host(ssl, "localhost") ||
+			    !SSL_set_tlsext_host_name(ssl, "localhost") || SSL_connect(ssl) != 1) {
+				snprintf(msg, sizeof(msg), "SSL_connect: %s", ossl_err());
+				fail(res, 1, i, msg);
+			}
+			SSL_free(ssl);
+		}
+		/* the server closes once its side is done: wait for that (bounded by alarm) */
+		for (int k = 0; k < 1000; k++) {
+			ssize_t n = read(fd, sink, sizeof(sink));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+		}
+		close(fd);
+	}
+	r.secs = bench_now() - t0;
+	bench_cpu_now(&c1);
+	r.cpu.user = c1.user - c0.user;
+	r.cpu.sys = c1.sys - c0.sys;
+	r.done = o->n;
+	send_result(res, &r);
+	ktls_config_free(cfg);
+	SSL_CTX_free(ctx);
+	_exit(0);
+}
+
+/* One repetition; returns 1 ok, 0 failed (note set). */
+static int run_rep(bool ours, const char *cert, const struct hs_opts *o, struct hs_result rs[2],
+		   char *note, size_t note_len)
+{
+	uint16_t port;
+	int l = bench_listen(128, &port);
+	int ready[2], go[2], res[2];
+	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		bench_die("pipe: %s", strerror(errno));
+	pid_t pid[2];
+	for (int role = 0; role < 2; role++) {
+		pid[role] = fork();
+		if (pid[role] < 0)
+			bench_die("fork: %s", strerror(errno));
+		if (!pid[role]) {
+			signal(SIGPIPE, SIG_IGN);
+			alarm((unsigned)o->timeout + 1);
+			close(ready[0]);
+			close(go[1]);
+			close(res[0]);
+			if (bench_ncpus() >= 2)
+				bench_pin(role);
+			if (role == 0)
+				server(l, ours, cert, o, ready[1], go[0], res[1]);
+			close(l);
+			client(port, ours, o, ready[1], go[0], res[1]);
+		}
+	}
+	close(l);
+	close(ready[1]);
+	close(go[0]);
+	close(res[1]);
+	double deadline = bench_now() + o->timeout;
+	char b[2];
+	bool have[2] = { false, false };
+	int ok = 0;
+	int readies = 0;
+	while (readies < 2) { /* both ready, unless one died or is late */
+		struct pollfd pf = { .fd = ready[0], .events = POLLIN };
+		if (bench_wait_fds(&pf, 1, deadline, pid, 2) <= 0 || read(ready[0], b, 1) != 1)
+			break;
+		readies++;
+	}
+	if (readies == 2 && !bench_write_full(go[1], "gg", 2)) {
+		while (!(have[0] && have[1])) {
+			struct pollfd pf = { .fd = res[0], .events = POLLIN };
+			pid_t owing[2] = { have[0] ? 0 : pid[0], have[1] ? 0 : pid[1] };
+			if (bench_wait_fds(&pf, 1, deadline, owing, 2) <= 0)
+				break;
+			struct hs_result r;
+			if (bench_read_full(res[0], &r, sizeof(r)))
+				break;
+			if (r.role == 0 || r.role == 1) {
+				rs[r.role] = r;
+				have[r.role] = true;
+			}
+			if (!r.ok)
+				break;
+		}
+		ok = have[0] && have[1] && rs[0].ok && rs[1].ok;
+	}
+	if (!ok) {
+		kill(pid[0], SIGKILL);
+		kill(pid[1], SIGKILL);
+	}
+	int st0 = bench_reap(pid[0], deadline + 5), st1 = bench_reap(pid[1], deadline + 5);
+	close(ready[0]);
+	close(go[1]);
+	close(res[0]);
+	if (!ok)
+		snprintf(note, note_len, "server: %s; client: %s",
+			 have[0] ? (rs[0].ok ? "ok" : rs[0].note) : st0 == -1 ? "timed out" : "no result",
+			 have[1] ? (rs[1].ok ? "ok" : rs[1].note) : st1 == -1 ? "timed out" : "no result");
+	return ok;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n, double *mn, double *mx)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	*mn = v[0];
+	*mx = v[n - 1];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct hs_opts o = { .n = 500, .reps = 5, .timeout = 300, .where = "native" };
+	const char *libs = "ours,openssl", *certs = "rsa,ecdsa,ed25519";
+	static const struct option lo[] = {
+		{ "n", 1, 0, 'n' }, { "reps", 1, 0, 'R' }, { "libs", 1, 0, 'L' },
+		{ "certs", 1, 0, 'C' }, { "where", 1, 0, 'W' }, { "timeout", 1, 0, 't' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	bench_prog = "ktls-bench-handshake";
+	for (int ch; (ch = getopt_long(argc, argv, "h", lo, NULL)) != -1;) {
+		switch (ch) {
+		case 'n': o.n = atoi(optarg); break;
+		case 'R': o.reps = atoi(optarg); break;
+		case 'L': libs = optarg; break;
+		case 'C': certs = optarg; break;
+		case 'W': o.where = optarg; break;
+		case 't': o.timeout = atof(optarg); break;
+		case 'h':
+			printf("Usage: ktls-bench-handshake [--n N (500)] [--reps R (5)] [--libs ours,openssl]\n"
+			       "       [--certs rsa,ecdsa,ed25519] [--where LABEL] [--timeout S (300)]\n"
+			       "Full TLS 1.3 handshakes (X25519), one connection at a time, client and server\n"
+			       "in separate processes; prints hsraw,... and hssum,... CSV lines.\n");
+			return 0;
+		default: return 2;
+		}
+	}
+	if (optind != argc || o.n < 1 || o.n > 1000000 || o.reps < 1 || o.reps > 64 || o.timeout <= 0)
+		bench_die("bad arguments (try --help)");
+	signal(SIGPIPE, SIG_IGN);
+	printf("# hsraw,where,lib,cert,n,rep,seconds,srv_user_s,srv_sys_s,cli_user_s,cli_sys_s\n");
+	printf("# hssum,where,lib,cert,n,reps,status,hs_per_s_med,hs_per_s_min,hs_per_s_max,"
+	       "srv_cpu_ms_med,srv_user_ms,srv_sys_ms,cli_cpu_ms_med,cli_user_ms,cli_sys_ms,note\n");
+	/* cells (library x certificate), repetitions round-robin over them so a drifting host
+	 * shifts all alike */
+	struct cell {
+		char lib[16], cert[16];
+		int k, ok;
+		double rate[64], scpu[64], su[64], ssy[64], ccpu[64], cu[64], csy[64];
+		char note[520];
+	} *cells = calloc(64, sizeof(struct cell));
+	int ncells = 0, failed = 0;
+	if (!cells)
+		bench_die("out of memory");
+	char *ldup = strdup(libs), *lsave = NULL;
+	for (char *lib = strtok_r(ldup, ",", &lsave); lib; lib = strtok_r(NULL, ",", &lsave)) {
+		if (strcmp(lib, "ours") && strcmp(lib, "openssl"))
+			bench_die("unknown library '%s' (ours, openssl)", lib);
+		char *cdup = strdup(certs), *csave = NULL;
+		for (char *cert = strtok_r(cdup, ",", &csave); cert; cert = strtok_r(NULL, ",", &csave)) {
+			if (ncells == 64)
+				bench_die("too many combinations");
+			snprintf(cells[ncells].lib, sizeof(cells[0].lib), "%s", lib);
+			snprintf(cells[ncells].cert, sizeof(cells[0].cert), "%s", cert);
+			cells[ncells++].ok = 1;
+		}
+		free(cdup);
+	}
+	free(ldup);
+	for (int rep = 0; rep < o.reps; rep++) {
+		for (int i = 0; i < ncells; i++) {
+			struct cell *c = &cells[i];
+			struct hs_result rs[2];
+			if (!c->ok)
+				continue;
+			if (!run_rep(!strcmp(c->lib, "ours"), c->cert, &o, rs, c->note, sizeof(c->note))) {
+				c->ok = 0;
+				for (char *p = c->note; *p; p++)
+					if (*p == ',')
+						*p = ';';
+				fprintf(stderr, "handshake: %-8s %-8s FAILED: %s\n", c->lib, c->cert, c->note);
+				continue;
+			}
+			int k = c->k++;
+			/* the client's loop spans every handshake end to end */
+			c->rate[k] = o.n / rs[1].secs;
+			c->su[k] = rs[0].cpu.user * 1e3 / o.n;
+			c->ssy[k] = rs[0].cpu.sys * 1e3 / o.n;
+			c->scpu[k] = c->su[k] + c->ssy[k];
+			c->cu[k] = rs[1].cpu.user * 1e3 / o.n;
+			c->csy[k] = rs[1].cpu.sys * 1e3 / o.n;
+			c->ccpu[k] = c->cu[k] + c->csy[k];
+			printf("hsraw,%s,%s,%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f\n", o.where, c->lib, c->cert, o.n,
+			       rep + 1, rs[1].secs, rs[0].cpu.user, rs[0].cpu.sys, rs[1].cpu.user, rs[1].cpu.sys);
+			fflush(stdout);
+		}
+	}
+	for (int i = 0; i < ncells; i++) {
+		struct cell *c = &cells[i];
+		double mn, mx, d0, d1;
+		int k = c->k;
+		if (!c->ok) {
+			printf("hssum,%s,%s,%s,%d,%d,FAILED,,,,,,,,,,%s\n", o.where, c->lib, c->cert, o.n, k, c->note);
+			failed = 1;
+			continue;
+		}
+		double r = median(c->rate, k, &mn, &mx);
+		double s = median(c->scpu, k, &d0, &d1), cc = median(c->ccpu, k, &d0, &d1);
+		double a1 = median(c->su, k, &d0, &d1), a2 = median(c->ssy, k, &d0, &d1);
+		double b1 = median(c->cu, k, &d0, &d1), b2 = median(c->csy, k, &d0, &d1);
+		printf("hssum,%s,%s,%s,%d,%d,ok,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,\n", o.where,
+		       c->lib, c->cert, o.n, k, r, mn, mx, s, a1, a2, cc, b1, b2);
+		fprintf(stderr, "handshake: %-8s %-8s %8.1f/s  server %.3f ms  client %.3f ms CPU each\n",
+			c->lib, c->cert, r, s, cc);
+	}
+	fflush(stdout);
+	free(cells);
+	return failed;
+}

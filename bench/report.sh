@@ -1,0 +1,151 @@
+#!/bin/bash
+# report.sh OUT WHERE SMOKE — turns the CSV that bench/run.sh collected in OUT into
+# OUT/results.md (Markdown tables) and SVG charts (gnuplot, bench/bars.gp).
+# WHERE: where the kernel TLS parts ran (native | emulated); SMOKE: 1 for a smoke run.
+set -uo pipefail
+out=$1 kwhere=$2 smoke=$3
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+md=$out/results.md
+rc=0
+
+{
+	echo "# ktls-helper benchmark results"
+	echo
+	if ((smoke)); then
+		echo "**Smoke run: tiny sizes, one repetition. These numbers mean nothing.**"
+		echo
+	fi
+	if [[ $kwhere == emulated ]]; then
+		echo "Rows marked **emulated** ran inside the microVM under QEMU TCG (no KVM): crypto runs"
+		echo "about 20x slower than native and CPU accounting is the guest's. Compare only ratios"
+		echo "between emulated rows of this run. Rows marked **native** ran on the host."
+		echo
+	fi
+	echo '```'
+	cat "$out/machine.txt"
+	grep -h '^xfer: payload' "$out/run.log" | sed 's/^xfer: /transfer run: /' | sort -u
+	echo '```'
+	echo
+	echo "## Transfers: the same payload, sender process -> receiver process over loopback TCP"
+	echo
+	echo "MiB/s over the whole transfer (median of the repetitions, [min-max]); CPU seconds per"
+	echo "GiB moved, user + system, each process measured apart with getrusage(). \"record B\" = mean TLS"
+	echo "record plaintext size on the wire (from the receiver's TCP_INFO bytes received). \"x user\" ="
+	echo "ratio to our userspace record layer (user-send) with the same cipher in the same place,"
+	echo "\"x ossl\" = ratio to OpenSSL SSL_write (ossl-write). CPU below 1.00x is cheaper."
+	echo
+} >"$md"
+
+# The transfer tables, one per place (emulated first: it has every scenario).
+for where in emulated native; do
+	grep -q "^sum,$where," "$out/xfer.csv" 2>/dev/null || continue
+	{
+		echo "### $where$([[ $where == emulated ]] && echo ' (QEMU TCG: ratios only)')"
+		echo
+		echo "| scenario | cipher | sender | receiver | MiB/s | x user | x ossl | sender CPU s/GiB usr+sys [min-max] | x user | x ossl | receiver CPU s/GiB usr+sys [min-max] | x user | record B | where |"
+		echo "| --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- |"
+		awk -F, -v W="$where" '
+		$1 == "sum" && $2 == W { n++; row[n] = $0
+			if ($10 == "ok") { tp[$3, $4] = $11; sc[$3, $4] = $16; rc[$3, $4] = $21 } }
+		function ratio(v, b) { return (b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", v / b) }
+		END {
+			for (i = 1; i <= n; i++) {
+				split(row[i], f, ",")
+				note = f[25]
+				for (k = 26; k in f; k++) note = note ";" f[k]
+				if (f[10] != "ok") {
+					printf "| %s | %s | %s | %s | **%s**: %s | | | | | | | | | %s |\n",
+					       f[3], f[4], f[5], f[6], f[10], note, W
+					continue
+				}
+				c = f[4]; plain = (c == "-")
+				tu = plain ? "-" : ratio(f[11], tp["user-send", c])
+				to = plain ? "-" : ratio(f[11], tp["ossl-write", c])
+				su = plain ? "-" : ratio(f[16], sc["user-send", c])
+				so = plain ? "-" : ratio(f[16], sc["ossl-write", c])
+				ru = plain ? "-" : ratio(f[21], rc["user-send", c])
+				recv = f[6]
+				if (f[3] ~ /^ossl-ktls/ && note ~ /ktls_recv=0/) recv = recv " (kTLS RX not enabled by OpenSSL)"
+				printf "| %s | %s | %s | %s | %.1f [%.1f-%.1f] | %s | %s | %.3f+%.3f [%.3f-%.3f] | %s | %s | %.3f+%.3f [%.3f-%.3f] | %s | %s | %s |\n",
+				       f[3], c, f[5], recv, f[11], f[12], f[13], tu, to, f[14], f[15], f[17], f[18],
+				       su, so, f[19], f[20], f[22], f[23], ru, plain ? "-" : f[24], W
+			}
+		}' "$out/xfer.csv"
+		echo
+	} >>"$md"
+
+	# chart data: one bar group per scenario; series none / chacha20 / aes128
+	for metric in tp:11 snd:16 rcv:21; do
+		name=${metric%%:*} col=${metric##*:}
+		awk -F, -v W="$where" -v C="$col" '
+		$1 == "sum" && $2 == W {
+			if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+			if ($10 == "ok") v[$3, $4] = $C
+		}
+		function g(s, c) { return ((s, c) in v) ? v[s, c] : "-" }
+		END {
+			print "scenario \"no TLS\" ChaCha20-Poly1305 AES-128-GCM"
+			for (i = 1; i <= n; i++)
+				printf "\"%s\" %s %s %s\n", order[i], g(order[i], "-"), g(order[i], "chacha20"), g(order[i], "aes128")
+		}' "$out/xfer.csv" >"$out/$name-$where.dat"
+	done
+	tag=$([[ $where == emulated ]] && echo ' - EMULATED (QEMU TCG): compare ratios only' || echo ' - native')
+	gnuplot -e "data='$out/tp-$where.dat'; out='$out/throughput-$where.svg'; title='Throughput per scenario$tag'; ylab='MiB/s (median)'" "$here/bars.gp" || rc=1
+	gnuplot -e "data='$out/snd-$where.dat'; out='$out/sender-cpu-$where.svg'; title='Sender CPU per GiB (user+system)$tag'; ylab='CPU seconds per GiB (median)'" "$here/bars.gp" || rc=1
+	gnuplot -e "data='$out/rcv-$where.dat'; out='$out/receiver-cpu-$where.svg'; title='Receiver CPU per GiB (user+system)$tag'; ylab='CPU seconds per GiB (median)'" "$here/bars.gp" || rc=1
+done
+
+{
+	echo "## Handshakes (native): full TLS 1.3 handshakes, X25519, one connection at a time"
+	echo
+	echo "Client and server in separate processes; the client verifies the chain and the name."
+	echo "Rate: median [min-max]; CPU per handshake in ms (user+system), medians."
+	echo
+	echo "| library | server certificate | handshakes/s | server CPU ms | client CPU ms | rate ours/OpenSSL | server CPU ours/OpenSSL |"
+	echo "| --- | --- | ---: | --- | --- | ---: | ---: |"
+	awk -F, '$1 == "hssum" { n++; row[n] = $0; if ($7 == "ok") { r[$3, $4] = $8; s[$3, $4] = $11 } }
+	END {
+		for (i = 1; i <= n; i++) {
+			split(row[i], f, ",")
+			if (f[7] != "ok") { printf "| %s | %s | **FAILED**: %s | | | | |\n", f[3], f[4], f[17]; continue }
+			rr = (f[3] == "ours" && r["openssl", f[4]] > 0) ? sprintf("%.2f", f[8] / r["openssl", f[4]]) : ""
+			sr = (f[3] == "ours" && s["openssl", f[4]] > 0) ? sprintf("%.2f", f[11] / s["openssl", f[4]]) : ""
+			printf "| %s | %s | %.0f [%.0f-%.0f] | %.3f (%.3f+%.3f) | %.3f (%.3f+%.3f) | %s | %s |\n",
+			       f[3], f[4], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16], rr, sr
+		}
+	}' "$out/handshake.csv"
+	echo
+	echo "## Memory: userspace memory per established idle connection (server RSS delta / N)"
+	echo
+	echo "Kernel memory (socket buffers, the kernel's TLS context) is not in RSS and not counted."
+	echo
+	echo "| server | connections | bytes per connection | RSS before -> after (KiB) | where | note |"
+	echo "| --- | ---: | ---: | --- | --- | --- |"
+	awk -F, '$1 == "mem" {
+		d["ours-ktls"] = "ours, keys in the kernel (kTLS TX+RX)"
+		d["ours-user"] = "ours, userspace record layer"
+		d["openssl"] = "OpenSSL, defaults"
+		d["openssl-release"] = "OpenSSL, SSL_MODE_RELEASE_BUFFERS"
+		d["openssl-ktls"] = "OpenSSL, SSL_OP_ENABLE_KTLS"
+		if ($5 != "ok") { printf "| %s | %s | **FAILED**: %s | | %s | |\n", d[$3], $4, $9, $2; next }
+		printf "| %s | %s | %d | %d -> %d | %s | %s |\n", d[$3], $4, $8, $6 / 1024, $7 / 1024, $2, $9
+	}' "$out/memory.csv"
+	echo
+	echo "## Raw AEAD cost: sealing 16 KiB TLS records, no I/O (CPU s/GiB, median)"
+	echo
+	echo "| implementation | cipher | native | emulated |"
+	echo "| --- | --- | ---: | ---: |"
+	awk -F, '$1 == "aead" { if (!(($3 "," $4) in seen)) { seen[$3 "," $4] = 1; o[++n] = $3 "," $4 } v[$3 "," $4, $2] = $6 }
+	END { for (i = 1; i <= n; i++) { split(o[i], k, ","); printf "| %s | %s | %s | %s |\n", k[1], k[2],
+		((o[i], "native") in v) ? v[o[i], "native"] : "-", ((o[i], "emulated") in v) ? v[o[i], "emulated"] : "-" } }' "$out/aead.csv"
+	echo
+	echo "Charts: throughput-*.svg, sender-cpu-*.svg, receiver-cpu-*.svg, handshakes.svg."
+} >>"$md"
+
+awk -F, '$1 == "hssum" && $7 == "ok" { if (!($4 in seen)) { seen[$4] = 1; o[++n] = $4 } v[$3, $4] = $8 }
+END { print "cert ours OpenSSL"; for (i = 1; i <= n; i++) printf "\"%s\" %s %s\n", o[i], v["ours", o[i]], v["openssl", o[i]] }' \
+	"$out/handshake.csv" >"$out/handshakes.dat"
+gnuplot -e "data='$out/handshakes.dat'; out='$out/handshakes.svg'; title='Full TLS 1.3 handshakes per second (X25519), native'; ylab='handshakes/s (median)'" "$here/bars.gp" || rc=1
+
+cat "$md"
+exit $rc

@@ -1,0 +1,158 @@
+#!/bin/bash
+# run.sh — the whole benchmark (`make bench`), or a seconds-long run of every program
+# (`make bench-smoke`, for CI). See bench/README.md.
+#
+#   bench/run.sh [--smoke] [--size N] [--native-size N] [--write N] [--reps R] [--hs-n N] [--hs-reps R]
+#                [--mem-n N] [--out DIR]
+#
+# Where each part runs, printed as it goes and written into every table row:
+#   - the kTLS transfer scenarios and the memory test: on this host when its kernel has kTLS
+#     and we are root, otherwise in the microVM (tools/ktls-vm: emulated, TCG — there only
+#     ratios measured in the same run mean anything);
+#   - the transfer scenarios that need no kernel TLS: natively too (real absolute numbers);
+#   - handshakes: natively (the handshake needs no kernel TLS).
+# Output in $OUT (default build/bench; build/bench/smoke for --smoke, so a smoke run never
+# overwrites a real one): xfer.csv, handshake.csv, memory.csv (raw and
+# summary lines), results.md (the tables), *.svg (the charts), machine.txt, run.log.
+# Exit status 0 only when every program and every scenario succeeded.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+B=${KTLS_BUILD:-build}
+export KTLS_CERTS=${KTLS_CERTS:-$B/certs}
+
+smoke=0 size=64M native_size=256M write=16K reps=5 hs_n=500 hs_reps=5 mem_n=500 aead_size=1G out=$B/bench
+while (($#)); do
+	case $1 in
+	--smoke) smoke=1 size=1M native_size=1M reps=1 hs_n=5 hs_reps=1 mem_n=5 aead_size=1M out=$B/bench/smoke ;;
+	--size) size=$2; shift ;;
+	--native-size) native_size=$2; shift ;;
+	--write) write=$2; shift ;;
+	--reps) reps=$2; shift ;;
+	--hs-n) hs_n=$2; shift ;;
+	--hs-reps) hs_reps=$2; shift ;;
+	--mem-n) mem_n=$2; shift ;;
+	--out) out=$2; shift ;;
+	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+for p in xfer handshake memory aead; do
+	[[ -x $B/bench/ktls-bench-$p ]] || { echo "run.sh: $B/bench/ktls-bench-$p is not built (make bench)" >&2; exit 1; }
+done
+[[ -f $KTLS_CERTS/ca.pem ]] || { echo "run.sh: no certificates in $KTLS_CERTS (make certs)" >&2; exit 1; }
+command -v gnuplot >/dev/null || { echo "run.sh: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 1; }
+mkdir -p "$out"
+rm -f "$out"/*.csv "$out"/*.svg "$out"/*.dat "$out"/results.md "$out"/vm.out
+log=$out/run.log
+: >"$log"
+say() { printf '%s\n' "$*" | tee -a "$log" >&2; }
+failed=()
+t_start=$(date +%s)
+
+verify=()
+((smoke)) && verify=(--verify)
+# CI may set it; a smoke run must finish well inside a minute
+vm_timeout=$((smoke ? 90 : 5400))
+
+if ((EUID == 0)) && "$B/bin/ktls-check" >/dev/null 2>&1; then
+	kwhere=native
+	say "bench: kernel TLS parts run NATIVELY: this kernel ($(uname -r)) has kTLS"
+else
+	kwhere=emulated
+	say "bench: kernel TLS parts run EMULATED in the microVM (tools/ktls-vm, QEMU TCG): this"
+	say "bench: kernel ($(uname -r)) has no kTLS here. Emulated times are NOT real: compare ratios"
+	say "bench: within the emulated rows only. Userspace-only scenarios also run natively."
+fi
+
+# ---- machine --------------------------------------------------------------------------
+{
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- lib 2>/dev/null || echo ' (lib/ modified)')"
+	echo "host CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) x $(nproc)"
+	echo "host kernel: $(uname -r)"
+	echo "OpenSSL: $(openssl version 2>/dev/null)"
+	echo "libsodium: $(pkg-config --modversion libsodium 2>/dev/null)"
+	echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -1)"
+	echo "parameters: payload $size ($native_size for the native rows when kTLS runs emulated), writes $write, $reps repetition(s); handshakes $hs_n x $hs_reps; memory $mem_n connections"
+} >"$out/machine.txt"
+
+# ---- handshakes, natively -------------------------------------------------------------
+say "bench: handshakes, NATIVE: $hs_n full handshakes x $hs_reps, ours vs OpenSSL, RSA/ECDSA/Ed25519, X25519"
+if ! "$B/bench/ktls-bench-handshake" --n "$hs_n" --reps "$hs_reps" --where native \
+	>"$out/handshake.csv" 2> >(tee -a "$log" >&2); then
+	failed+=(handshake)
+fi
+
+# ---- raw AEAD cost, natively ----------------------------------------------------------------
+say "bench: AEAD seal cost per GiB in 16 KiB records, NATIVE (libsodium vs OpenSSL EVP)"
+"$B/bench/ktls-bench-aead" --size "$aead_size" --reps "$hs_reps" --where native >"$out/aead.csv" \
+	2> >(tee -a "$log" >&2) || failed+=(aead)
+
+# ---- transfers and memory ---------------------------------------------------------------
+xfer_args=(--size "$size" --write "$write" --reps "$reps" "${verify[@]}")
+if [[ $kwhere == native ]]; then
+	say "bench: transfers, NATIVE: payload $size, writes $write, $reps repetition(s)"
+	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" --where native >"$out/xfer.csv" \
+		2> >(tee -a "$log" >&2) || failed+=(xfer)
+	say "bench: memory per idle connection, NATIVE: $mem_n connections"
+	"$B/bench/ktls-bench-memory" --n "$mem_n" --where native >"$out/memory.csv" \
+		2> >(tee -a "$log" >&2) || failed+=(memory)
+else
+	say "bench: transfers without kernel TLS, NATIVE: payload $native_size, writes $write, $reps repetition(s)"
+	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" --size "$native_size" --native-only --where native >"$out/xfer.csv" \
+		2> >(tee -a "$log" >&2) || failed+=(xfer-native)
+	say "bench: every transfer scenario and the memory test, EMULATED (microVM, TCG)"
+	# stdout collected in the guest and printed at the end, so it never interleaves with
+	# the progress on stderr
+	guest="$B/bench/ktls-bench-xfer ${xfer_args[*]} --where emulated >/tmp/xfer.csv; x=\$?
+$B/bench/ktls-bench-memory --n $mem_n --where emulated >/tmp/memory.csv; m=\$?
+$B/bench/ktls-bench-aead --size $((smoke ? 1 : 64))M --reps $hs_reps --where emulated >/tmp/aead.csv || m=1
+cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv; echo \"guest-status,\$x,\$m\"; [ \$x = 0 ] && [ \$m = 0 ]"
+	tools/ktls-vm --timeout "$vm_timeout" -- sh -c "$guest" >"$out/vm.out" 2> >(tee -a "$log" >&2)
+	vm_rc=$?
+	grep -E '^(raw|sum),' "$out/vm.out" >>"$out/xfer.csv"
+	grep -E '^mem,' "$out/vm.out" >"$out/memory.csv"
+	grep -E '^aead,' "$out/vm.out" >>"$out/aead.csv"
+	status=$(grep '^guest-status,' "$out/vm.out" || true)
+	if ((vm_rc != 0)); then
+		say "bench: the microVM run failed (exit $vm_rc; ${status:-no status from the guest})"
+		failed+=(vm)
+	fi
+fi
+
+# ---- a scenario that failed fails the run -----------------------------------------------
+bad=$(awk -F, '$1=="sum" && $10=="FAILED" {print $2" "$3" "$4}
+	$1=="hssum" && $7=="FAILED" {print "handshake "$3" "$4}
+	$1=="mem" && $5=="FAILED" {print "memory "$3}' "$out"/xfer.csv "$out"/handshake.csv "$out"/memory.csv)
+[[ -n $bad ]] && failed+=("scenarios: $(echo "$bad" | tr '\n' ';')")
+unsup=$(awk -F, '$1=="sum" && $10=="unsupported" {print $2" "$3" "$4": "$NF}' "$out/xfer.csv")
+[[ -n $unsup ]] && say "bench: UNSUPPORTED (measured, reported in the table): $unsup"
+# every expected row must be there: a program that died early leaves rows missing
+nsum=$(grep -c '^sum,' "$out/xfer.csv")
+nexp=$(( $("$B/bench/ktls-bench-xfer" --list | wc -l) * 2 - 2 ))
+[[ $kwhere == emulated ]] && nexp=$((nexp + $("$B/bench/ktls-bench-xfer" --list | grep -vc '(kTLS)') * 2 - 2))
+((nsum == nexp)) || failed+=("xfer rows: $nsum of $nexp")
+nhs=$(grep -c '^hssum,.*,ok,' "$out/handshake.csv")
+((nhs == 6)) || failed+=("handshake rows: $nhs of 6")
+nmem=$(grep -c '^mem,' "$out/memory.csv")
+((nmem == 5)) || failed+=("memory rows: $nmem of 5")
+naead=$(grep -c '^aead,' "$out/aead.csv")
+want_aead=3
+[[ $kwhere == emulated ]] && want_aead=6
+((naead == want_aead)) || failed+=("aead rows: $naead of $want_aead")
+
+# ---- tables and charts ------------------------------------------------------------------
+bash bench/report.sh "$out" "$kwhere" "$smoke" 2> >(tee -a "$log" >&2) || failed+=(report)
+
+elapsed=$(($(date +%s) - t_start))
+say "bench: wall time ${elapsed}s; results in $out/results.md, charts $out/*.svg"
+if ((${#failed[@]})); then
+	say "bench: FAILED: ${failed[*]}"
+	exit 1
+fi
+((smoke)) && say "bench-smoke: every program and scenario ran (sizes are tiny: these numbers mean nothing)"
+[[ $kwhere == emulated ]] && say "bench: reminder: rows marked emulated ran under QEMU TCG; compare ratios, not times"
+exit 0
