@@ -43,6 +43,7 @@ struct hs_opts {
 	int n, reps;
 	double timeout;
 	const char *where;
+	bool resume; /* the client resumes with a ticket (one full handshake first to get it) */
 };
 
 static void send_result(int fd, const struct hs_result *r)
@@ -78,8 +79,14 @@ static void server(int l, bool ours, const char *cert, const struct hs_opts *o, 
 	if (ours) {
 		cfg = bench_ktls_server_config(cert, "chacha20");
 		ktls_config_set_offload(cfg, KTLS_OFFLOAD_NONE, 0);
+		if (o->resume && ktls_config_set_tickets(cfg, 1, 7200))
+			_exit(4);
 	} else {
 		ctx = bench_ossl_server_ctx(cert, "chacha20", 0);
+		if (o->resume) {
+			SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+			SSL_CTX_set_num_tickets(ctx, 1);
+		}
 	}
 	if (bench_write_full(ready, &b, 1) || bench_read_full(go, &b, 1))
 		_exit(4);
@@ -87,8 +94,13 @@ static void server(int l, bool ours, const char *cert, const struct hs_opts *o, 
 	struct bench_cpu c0, c1;
 	bench_cpu_now(&c0);
 	double t0 = bench_now();
-	for (int i = 0; i < o->n; i++) {
+	/* resuming: one more connection, the client's full handshake that gets the ticket */
+	for (int i = 0; i < o->n + (o->resume ? 1 : 0); i++) {
 		int fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (o->resume && i == 1) { /* the priming full handshake is not counted */
+			bench_cpu_now(&c0);
+			t0 = bench_now();
+		}
 		if (fd < 0) {
 			snprintf(msg, sizeof(msg), "accept: %s", strerror(errno));
 			fail(res, 0, i, msg);
@@ -108,6 +120,8 @@ static void server(int l, bool ours, const char *cert, const struct hs_opts *o, 
 				snprintf(msg, sizeof(msg), "SSL_accept: %s", ossl_err());
 				fail(res, 0, i, msg);
 			}
+			if (o->resume) /* close_notify: OpenSSL's client drops sessions on a bare EOF */
+				SSL_shutdown(ssl);
 			SSL_free(ssl);
 		}
 		close(fd);
@@ -133,6 +147,10 @@ static void client(uint16_t port, bool ours, const struct hs_opts *o, int ready,
 		ktls_config_set_offload(cfg, KTLS_OFFLOAD_NONE, 0);
 	} else {
 		ctx = bench_ossl_client_ctx("chacha20", 0);
+		if (o->resume) { /* keep the session the ticket makes */
+			SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+			SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		}
 	}
 	if (bench_write_full(ready, &b, 1) || bench_read_full(go, &b, 1))
 		_exit(4);
@@ -140,23 +158,57 @@ static void client(uint16_t port, bool ours, const struct hs_opts *o, int ready,
 	struct bench_cpu c0, c1;
 	bench_cpu_now(&c0);
 	double t0 = bench_now();
-	for (int i = 0; i < o->n; i++) {
+	uint8_t saved[4096];
+	long saved_len = 0;
+	SSL_SESSION *sess = NULL;
+	for (int i = 0; i < o->n + (o->resume ? 1 : 0); i++) {
 		int fd = bench_connect(port);
+		if (o->resume && i == 1) { /* the priming full handshake is not counted */
+			bench_cpu_now(&c0);
+			t0 = bench_now();
+		}
 		if (ours) {
-			struct ktls_session *s = NULL;
-			int err = ktls_handshake(fd, cfg, &s);
+			struct ktls_session *s = ktls_session_new(cfg, fd);
+			int err = !s ? KTLS_ENOMEM : saved_len ? ktls_session_resume(s, saved, (size_t)saved_len) : 0;
+			if (!err)
+				err = ktls_session_handshake(s);
 			if (err) {
 				snprintf(msg, sizeof(msg), "our client handshake: %s",
 					 s ? ktls_session_error(s) : ktls_strerror(err));
 				fail(res, 1, i, msg);
 			}
+			if (o->resume) {
+				/* the ticket arrives after the handshake; the server then closes */
+				while (ktls_recv(s, sink, sizeof(sink)) > 0)
+					;
+				struct ktls_session_info info;
+				ktls_session_get_info(s, &info);
+				if (i > 0 && !info.resumed)
+					fail(res, 1, i, "our client: the server did not resume the session");
+				/* like OpenSSL's client, take the fresh ticket each time */
+				if ((saved_len = ktls_session_save(s, saved, sizeof(saved))) <= 0)
+					fail(res, 1, i, "our client: no ticket from our server");
+			}
 			ktls_session_free(s);
 		} else {
 			SSL *ssl = SSL_new(ctx);
 			if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set1_host(ssl, "localhost") ||
-			    !SSL_set_tlsext_host_name(ssl, "localhost") || SSL_connect(ssl) != 1) {
+			    !SSL_set_tlsext_host_name(ssl, "localhost") ||
+			    (sess && !SSL_set_session(ssl, sess)) || SSL_connect(ssl) != 1) {
 				snprintf(msg, sizeof(msg), "SSL_connect: %s", ossl_err());
 				fail(res, 1, i, msg);
+			}
+			if (o->resume) {
+				while (SSL_read(ssl, sink, sizeof(sink)) > 0)
+					;
+				if (i > 0 && !SSL_session_reused(ssl))
+					fail(res, 1, i, "OpenSSL client: the server did not resume the session");
+				/* OpenSSL's client uses a TLS 1.3 ticket once: take the new one */
+				SSL_SESSION_free(sess);
+				if (!(sess = SSL_get1_session(ssl)))
+					fail(res, 1, i, "OpenSSL client: no ticket from OpenSSL's server");
+				/* an SSL freed without a shutdown marks its session unresumable */
+				SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 			}
 			SSL_free(ssl);
 		}
@@ -176,6 +228,7 @@ static void client(uint16_t port, bool ours, const struct hs_opts *o, int ready,
 	r.cpu.sys = c1.sys - c0.sys;
 	r.done = o->n;
 	send_result(res, &r);
+	SSL_SESSION_free(sess);
 	ktls_config_free(cfg);
 	SSL_CTX_free(ctx);
 	_exit(0);
@@ -274,7 +327,7 @@ static double median(double *v, int n, double *mn, double *mx)
 int main(int argc, char **argv)
 {
 	struct hs_opts o = { .n = 500, .reps = 5, .timeout = 300, .where = "native" };
-	const char *libs = "ours,openssl", *certs = "rsa,ecdsa,ed25519";
+	const char *libs = "ours,openssl,ours-resumed,openssl-resumed", *certs = "rsa,ecdsa,ed25519";
 	static const struct option lo[] = {
 		{ "n", 1, 0, 'n' }, { "reps", 1, 0, 'R' }, { "libs", 1, 0, 'L' },
 		{ "certs", 1, 0, 'C' }, { "where", 1, 0, 'W' }, { "timeout", 1, 0, 't' },
@@ -290,10 +343,13 @@ int main(int argc, char **argv)
 		case 'W': o.where = optarg; break;
 		case 't': o.timeout = atof(optarg); break;
 		case 'h':
-			printf("Usage: ktls-bench-handshake [--n N (500)] [--reps R (5)] [--libs ours,openssl]\n"
+			printf("Usage: ktls-bench-handshake [--n N (500)] [--reps R (5)]\n"
+			       "       [--libs ours,openssl,ours-resumed,openssl-resumed]\n"
 			       "       [--certs rsa,ecdsa,ed25519] [--where LABEL] [--timeout S (300)]\n"
-			       "Full TLS 1.3 handshakes (X25519), one connection at a time, client and server\n"
-			       "in separate processes; prints hsraw,... and hssum,... CSV lines.\n");
+			       "TLS 1.3 handshakes (X25519), one connection at a time, client and server in\n"
+			       "separate processes: full ones, and (-resumed) ones resuming with a ticket from\n"
+			       "a first full handshake that is not counted; prints hsraw,... and hssum,...\n"
+			       "CSV lines.\n");
 			return 0;
 		default: return 2;
 		}
@@ -317,8 +373,9 @@ int main(int argc, char **argv)
 		bench_die("out of memory");
 	char *ldup = strdup(libs), *lsave = NULL;
 	for (char *lib = strtok_r(ldup, ",", &lsave); lib; lib = strtok_r(NULL, ",", &lsave)) {
-		if (strcmp(lib, "ours") && strcmp(lib, "openssl"))
-			bench_die("unknown library '%s' (ours, openssl)", lib);
+		if (strcmp(lib, "ours") && strcmp(lib, "openssl") && strcmp(lib, "ours-resumed") &&
+		    strcmp(lib, "openssl-resumed"))
+			bench_die("unknown library '%s' (ours, openssl, ours-resumed, openssl-resumed)", lib);
 		char *cdup = strdup(certs), *csave = NULL;
 		for (char *cert = strtok_r(cdup, ",", &csave); cert; cert = strtok_r(NULL, ",", &csave)) {
 			if (ncells == 64)
@@ -336,7 +393,9 @@ int main(int argc, char **argv)
 			struct hs_result rs[2];
 			if (!c->ok)
 				continue;
-			if (!run_rep(!strcmp(c->lib, "ours"), c->cert, &o, rs, c->note, sizeof(c->note))) {
+			struct hs_opts co = o;
+			co.resume = strstr(c->lib, "-resumed") != NULL;
+			if (!run_rep(!strncmp(c->lib, "ours", 4), c->cert, &co, rs, c->note, sizeof(c->note))) {
 				c->ok = 0;
 				for (char *p = c->note; *p; p++)
 					if (*p == ',')

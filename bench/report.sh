@@ -96,7 +96,7 @@ for where in emulated native; do
 done
 
 {
-	echo "## Handshakes (native): full TLS 1.3 handshakes, X25519, one connection at a time"
+	echo "## Handshakes (native): TLS 1.3, X25519, one connection at a time: full, and resumed with a ticket (-resumed)"
 	echo
 	echo "Client and server in separate processes; the client verifies the chain and the name."
 	echo "Rate: median [min-max]; CPU per handshake in ms (user+system), medians."
@@ -108,8 +108,9 @@ done
 		for (i = 1; i <= n; i++) {
 			split(row[i], f, ",")
 			if (f[7] != "ok") { printf "| %s | %s | **FAILED**: %s | | | | |\n", f[3], f[4], f[17]; continue }
-			rr = (f[3] == "ours" && r["openssl", f[4]] > 0) ? sprintf("%.2f", f[8] / r["openssl", f[4]]) : ""
-			sr = (f[3] == "ours" && s["openssl", f[4]] > 0) ? sprintf("%.2f", f[11] / s["openssl", f[4]]) : ""
+			oss = f[3]; sub(/^ours/, "openssl", oss)  # ours -> openssl, ours-resumed -> openssl-resumed
+			rr = (f[3] ~ /^ours/ && r[oss, f[4]] > 0) ? sprintf("%.2f", f[8] / r[oss, f[4]]) : ""
+			sr = (f[3] ~ /^ours/ && s[oss, f[4]] > 0) ? sprintf("%.2f", f[11] / s[oss, f[4]]) : ""
 			printf "| %s | %s | %.0f [%.0f-%.0f] | %.3f (%.3f+%.3f) | %.3f (%.3f+%.3f) | %s | %s |\n",
 			       f[3], f[4], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16], rr, sr
 		}
