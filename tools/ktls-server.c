@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 		ktls_config_free(cfg);
 		return rc;
 	}
-	int lfd = cli_listen(prog, bind_addr, port);
+	int lfd = cli_listen(prog, bind_addr, port, 0);
 	if (lfd < 0) {
 		ktls_config_free(cfg);
 		return EXIT_NETWORK;

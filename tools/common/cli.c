@@ -115,7 +115,7 @@ int cli_connect(const char *prog, const char *host, const char *port)
 	return fd;
 }
 
-int cli_listen(const char *prog, const char *bind_addr, const char *port)
+int cli_listen(const char *prog, const char *bind_addr, const char *port, unsigned flags)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
 	int one = 1;
@@ -125,9 +125,13 @@ int cli_listen(const char *prog, const char *bind_addr, const char *port)
 			gai_strerror(rc));
 		return -1;
 	}
-	int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	int type = res->ai_socktype | SOCK_CLOEXEC | (flags & CLI_LISTEN_NONBLOCK ? SOCK_NONBLOCK : 0);
+	int fd = socket(res->ai_family, type, res->ai_protocol);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+	    (flags & CLI_LISTEN_REUSEPORT &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
+	    listen(fd, flags & CLI_LISTEN_REUSEPORT ? SOMAXCONN : 128) < 0) {
 		fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", prog,
 			bind_addr ? bind_addr : "*", port, strerror(errno));
 		if (fd >= 0)

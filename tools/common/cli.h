@@ -27,8 +27,11 @@ struct cli_tls_opts {
 bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o);
 /* Connects to host:port (numeric or by name); returns the fd or -1 after printing why. */
 int cli_connect(const char *prog, const char *host, const char *port);
-/* Listens on bind:port; returns the fd or -1 after printing why. */
-int cli_listen(const char *prog, const char *bind_addr, const char *port);
+/* Listens on bind:port; returns the fd or -1 after printing why. Flags: a non-blocking
+ * socket, and SO_REUSEPORT with a SOMAXCONN backlog for a worker of several. */
+#define CLI_LISTEN_NONBLOCK 0x1
+#define CLI_LISTEN_REUSEPORT 0x2
+int cli_listen(const char *prog, const char *bind_addr, const char *port, unsigned flags);
 /* Splits "host:port" or "[v6]:port"; returns false when malformed. */
 bool cli_split_host_port(char *arg, char **host, char **port);
 /* "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 x25519 ed25519 alpn=h2 peer=CN=localhost" on stderr. */

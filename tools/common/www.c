@@ -680,31 +680,6 @@ static int worker_loop(struct worker *w)
 
 /* ---- listening sockets, workers ------------------------------------------------------ */
 
-static int listen_on(const char *prog, const char *bind_addr, const char *port)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
-	int one = 1;
-	int rc = getaddrinfo(bind_addr, port, &hints, &res);
-	if (rc) {
-		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, bind_addr ? bind_addr : "*",
-			gai_strerror(rc));
-		return -1;
-	}
-	int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			res->ai_protocol);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
-		fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", prog,
-			bind_addr ? bind_addr : "*", port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
 static unsigned bound_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -789,7 +764,8 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 	char portbuf[16];
 	const char *port = o->port;
 	for (int i = 0; lfds && i < n; i++) {
-		lfds[i] = listen_on(prog, o->bind_addr, port);
+		lfds[i] = cli_listen(prog, o->bind_addr, port,
+				     CLI_LISTEN_NONBLOCK | CLI_LISTEN_REUSEPORT);
 		if (lfds[i] < 0) {
 			while (i--)
 				close(lfds[i]);
