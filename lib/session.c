@@ -292,11 +292,9 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 	if (s->close_notify_sent)
 		return KTLS_EINVAL;
 	if (s->tx_offloaded) {
-		err = ktls_kernel_flush(s); /* queued control records go first */
-		if (err == KTLS_WANT_WRITE)
-			return err;
+		err = ktls_session_flush(s); /* queued control records go first */
 		if (err)
-			return ktls_hs_fail(s, err, "%s", s->error);
+			return err;
 		ssize_t n;
 		do
 			n = send(s->fd, buf, len, MSG_NOSIGNAL);
@@ -335,7 +333,7 @@ int ktls_session_flush(struct ktls_session *s)
 {
 	if (s->err)
 		return s->err;
-	int err = s->tx_offloaded ? ktls_kernel_flush(s) : ktls_flush(s);
+	int err = ktls_flush(s); /* the kernel's queue or ours */
 	if (err && err != KTLS_WANT_WRITE)
 		return ktls_hs_fail(s, err, "%s", s->error);
 	return err;
@@ -347,11 +345,9 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	if (err)
 		return err;
 	if (s->tx_offloaded) {
-		err = ktls_kernel_flush(s); /* queued control records go first */
-		if (err == KTLS_WANT_WRITE)
-			return err;
+		err = ktls_session_flush(s); /* queued control records go first */
 		if (err)
-			return ktls_hs_fail(s, err, "%s", s->error);
+			return err;
 		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy */
 		off_t off = offset ? (off_t)*offset : 0;
 		size_t done = 0;
@@ -563,12 +559,21 @@ static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, siz
 	}
 }
 
+/* §5.1: while a handshake message is split across records, the next record must be a
+ * handshake record too. Returns 0 or the failure. */
+static int not_interleaved(struct ktls_session *s, uint8_t type)
+{
+	if (type == TLS_CONTENT_HANDSHAKE || s->hs_in.len == s->hs_in.pos)
+		return 0;
+	return ktls_hs_fail(s, KTLS_EUNEXPECTED, "record interleaved with a split handshake message");
+}
+
 /* A decrypted non-data record. Returns 0 to keep reading, 1 at close_notify, or an error. */
 static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p, size_t len)
 {
-	/* §5.1: no other record between the fragments of a handshake message */
-	if (type != TLS_CONTENT_HANDSHAKE && s->hs_in.len != s->hs_in.pos)
-		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "record interleaved with a split handshake message");
+	int err = not_interleaved(s, type);
+	if (err)
+		return err;
 	switch (type) {
 	case TLS_CONTENT_ALERT: {
 		uint8_t level, desc;
@@ -613,8 +618,9 @@ static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
 		err = control_record(s, type, plain, plain_len);
 		return err < 0 ? err : 0;
 	}
-	if (s->hs_in.len != s->hs_in.pos)
-		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "record interleaved with a split handshake message");
+	err = not_interleaved(s, type);
+	if (err)
+		return err;
 	if (plain_len <= len) {
 		if (plain_len)
 			memcpy(buf, plain, plain_len);
@@ -639,18 +645,15 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 		}
 		if (s->close_notify_received)
 			return 0;
-		if (!s->tx_offloaded) {
-			err = ktls_flush(s); /* e.g. our answer to a KeyUpdate */
-			if (err && err != KTLS_WANT_WRITE)
-				return ktls_hs_fail(s, err, "%s", s->error);
-		}
+		err = ktls_flush(s); /* e.g. our answer to a KeyUpdate */
+		if (err && err != KTLS_WANT_WRITE)
+			return ktls_hs_fail(s, err, "%s", s->error);
 		long n;
 		if (s->rx_offloaded) {
 			uint8_t ctl_type;
 			n = kernel_recv(s, buf, len, &ctl_type);
-			if (n > 0 && s->hs_in.len != s->hs_in.pos)
-				return ktls_hs_fail(s, KTLS_EUNEXPECTED,
-						    "record interleaved with a split handshake message");
+			if (n > 0 && (err = not_interleaved(s, TLS_CONTENT_APPLICATION_DATA)))
+				return err;
 			if (n == 0 && ctl_type) {
 				err = control_record(s, ctl_type, s->ctl, s->ctl_len);
 				if (err < 0)
@@ -681,7 +684,7 @@ int ktls_close(struct ktls_session *s)
 		s->close_notify_sent = true;
 		s->alert_sent = TLS_ALERT_CLOSE_NOTIFY;
 	}
-	int err = s->tx_offloaded ? ktls_kernel_flush(s) : ktls_flush(s);
+	int err = ktls_flush(s); /* the kernel's queue or ours */
 	return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
 }
 
