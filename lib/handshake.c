@@ -332,8 +332,7 @@ int ktls_set_rx_secret(struct ktls_session *s, const uint8_t *secret)
 	return err;
 }
 
-/* The peer's alert: close_notify ends the stream, anything else is fatal (§6). */
-static int on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
+int ktls_on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
 {
 	uint8_t level, desc;
 	if (ktls_decode_alert(body, len, &level, &desc))
@@ -350,6 +349,15 @@ static int on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
 	if (name)
 		return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: %s", name);
 	return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: unknown (%u)", desc);
+}
+
+/* An alert during the handshake: even close_notify ends it as a failure. */
+static int handshake_alert(struct ktls_session *s, const uint8_t *body, size_t len)
+{
+	int err = ktls_on_alert(s, body, len);
+	if (err == KTLS_ECLOSED)
+		return ktls_hs_fail(s, err, "peer closed the connection during the handshake");
+	return err;
 }
 
 /* One record during the handshake: plaintext or protected, of whatever type. */
@@ -373,9 +381,7 @@ static int handshake_record(struct ktls_session *s)
 	}
 	if (type == TLS_CONTENT_ALERT && (!s->rx_protected || len == 2)) {
 		/* a peer that failed may not have had our keys: report its alert by name */
-		err = on_alert(s, body, len);
-		return err == KTLS_ECLOSED ? ktls_hs_fail(s, KTLS_ECLOSED,
-				"peer closed the connection during the handshake") : err;
+		return handshake_alert(s, body, len);
 	}
 	if (s->rx_protected) {
 		uint8_t *plain;
@@ -397,9 +403,7 @@ static int handshake_record(struct ktls_session *s)
 		body = plain;
 		len = plain_len;
 		if (type == TLS_CONTENT_ALERT) {
-			err = on_alert(s, body, len);
-			return err == KTLS_ECLOSED ? ktls_hs_fail(s, KTLS_ECLOSED,
-					"peer closed the connection during the handshake") : err;
+			return handshake_alert(s, body, len);
 		}
 	} else if (len > TLS_MAX_PLAINTEXT) {
 		return ktls_hs_fail(s, KTLS_EOVERFLOW, "plaintext record over 2^14 bytes");

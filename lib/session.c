@@ -575,20 +575,9 @@ static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p
 	if (err)
 		return err;
 	switch (type) {
-	case TLS_CONTENT_ALERT: {
-		uint8_t level, desc;
-		if (ktls_decode_alert(p, len, &level, &desc))
-			return ktls_hs_fail(s, KTLS_EDECODE, "malformed alert");
-		s->alert_received = desc;
-		if (desc == TLS_ALERT_CLOSE_NOTIFY) {
-			s->close_notify_received = true;
-			return 1;
-		}
-		if (desc == TLS_ALERT_USER_CANCELED)
-			return 0;
-		const char *name = ktls_alert_name(desc);
-		return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: %s", name ? name : "unknown");
-	}
+	case TLS_CONTENT_ALERT:
+		err = ktls_on_alert(s, p, len);
+		return err == KTLS_ECLOSED ? 1 : err;
 	case TLS_CONTENT_HANDSHAKE:
 		return post_handshake_messages(s, p, len);
 	default:

@@ -163,6 +163,9 @@ KTLS_MUST_CHECK int ktls_queue_record(struct ktls_session *s, uint8_t type, cons
 				      size_t len);
 /* Writes queued output. Returns 0 when all is written, KTLS_WANT_WRITE, or KTLS_EIO. */
 KTLS_MUST_CHECK int ktls_flush(struct ktls_session *s);
+/* The peer's alert (§6), in the handshake or after it: records it, and returns KTLS_ECLOSED
+ * for close_notify, 0 for user_canceled (close_notify follows), else the failure naming it. */
+KTLS_MUST_CHECK int ktls_on_alert(struct ktls_session *s, const uint8_t *body, size_t len);
 /* Reads one whole record into s->rec (header + body, exactly). Returns 0, KTLS_WANT_READ,
  * KTLS_ECLOSED at EOF, KTLS_EIO, or the header's error. */
 KTLS_MUST_CHECK int ktls_read_record(struct ktls_session *s);
