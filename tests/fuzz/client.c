@@ -21,8 +21,6 @@
  */
 #include "support/fuzz.h"
 
-#include <stdlib.h>
-#include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,21 +36,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t len;
-	bool owned;
-	int variant, fd[2];
-	const uint8_t *in = fuzz_flight_bytes(data, size, &len, &owned, &variant);
-
-	fuzz_rng_reset();
-	fuzz_socketpair(fd);
-	struct ktls_session *s = ktls_session_new(fuzz_client_config(variant), fd[0]);
-	if (!s)
-		abort();
-	fuzz_feed_handshake(s, fd, in, len);
-	ktls_session_free(s);
-	close(fd[0]);
-	close(fd[1]);
-	if (owned)
-		free((void *)in);
+	fuzz_one_flight(fuzz_client_config, data, size);
 	return 0;
 }

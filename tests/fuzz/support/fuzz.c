@@ -262,3 +262,24 @@ const uint8_t *fuzz_flight_bytes(const uint8_t *data, size_t size, size_t *out_l
 	*owned = true;
 	return fuzz_wrap_records(data + 2, size - 2, frag, out_len);
 }
+
+void fuzz_one_flight(const struct ktls_config *(*config)(int variant), const uint8_t *data,
+		     size_t size)
+{
+	size_t len;
+	bool owned;
+	int variant, fd[2];
+	const uint8_t *in = fuzz_flight_bytes(data, size, &len, &owned, &variant);
+
+	fuzz_rng_reset();
+	fuzz_socketpair(fd);
+	struct ktls_session *s = ktls_session_new(config(variant), fd[0]);
+	if (!s)
+		abort();
+	fuzz_feed_handshake(s, fd, in, len);
+	ktls_session_free(s);
+	close(fd[0]);
+	close(fd[1]);
+	if (owned)
+		free((void *)in);
+}

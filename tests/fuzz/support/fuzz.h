@@ -73,5 +73,9 @@ uint8_t *fuzz_wrap_records(const uint8_t *hs, size_t n, size_t frag, size_t *out
  * Returns the bytes to write (malloc'd, or pointing into data: *owned says which). */
 const uint8_t *fuzz_flight_bytes(const uint8_t *data, size_t size, size_t *out_len, bool *owned,
 				 int *variant);
+/* One input for the client and server targets: the flight bytes of `data` fed to a fresh
+ * session made with config(variant) on one end of a socketpair. */
+void fuzz_one_flight(const struct ktls_config *(*config)(int variant), const uint8_t *data,
+		     size_t size);
 
 #endif
