@@ -37,6 +37,16 @@ void bench_die(const char *fmt, ...)
 	exit(1);
 }
 
+const char *bench_ossl_err(void)
+{
+	static char buf[200];
+	unsigned long e = ERR_get_error();
+	if (!e)
+		return "no OpenSSL error queued";
+	ERR_error_string_n(e, buf, sizeof(buf));
+	return buf;
+}
+
 void bench_die_ssl(const char *what)
 {
 	char buf[256] = "";

@@ -25,6 +25,8 @@ struct ktls_config;
 void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Like bench_die, with OpenSSL's error queue appended. */
 void bench_die_ssl(const char *what) __attribute__((noreturn));
+/* The oldest queued OpenSSL error as text (a static buffer), for failure notes. */
+const char *bench_ossl_err(void);
 extern const char *bench_prog;
 
 double bench_now(void); /* CLOCK_MONOTONIC, seconds */

@@ -60,16 +60,6 @@ static void __attribute__((noreturn)) fail(int res_fd, int role, int done, const
 	_exit(1);
 }
 
-static const char *ossl_err(void)
-{
-	static char buf[200];
-	unsigned long e = ERR_get_error();
-	if (!e)
-		return "no OpenSSL error queued";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	return buf;
-}
-
 static void server(int l, bool ours, const char *cert, const struct hs_opts *o, int ready,
 		   int go, int res)
 {
@@ -117,7 +107,7 @@ static void server(int l, bool ours, const char *cert, const struct hs_opts *o, 
 		} else {
 			SSL *ssl = SSL_new(ctx);
 			if (!ssl || !SSL_set_fd(ssl, fd) || SSL_accept(ssl) != 1) {
-				snprintf(msg, sizeof(msg), "SSL_accept: %s", ossl_err());
+				snprintf(msg, sizeof(msg), "SSL_accept: %s", bench_ossl_err());
 				fail(res, 0, i, msg);
 			}
 			if (o->resume) /* close_notify: OpenSSL's client drops sessions on a bare EOF */
@@ -195,7 +185,7 @@ static void client(uint16_t port, bool ours, const struct hs_opts *o, int ready,
 			if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set1_host(ssl, "localhost") ||
 			    !SSL_set_tlsext_host_name(ssl, "localhost") ||
 			    (sess && !SSL_set_session(ssl, sess)) || SSL_connect(ssl) != 1) {
-				snprintf(msg, sizeof(msg), "SSL_connect: %s", ossl_err());
+				snprintf(msg, sizeof(msg), "SSL_connect: %s", bench_ossl_err());
 				fail(res, 1, i, msg);
 			}
 			if (o->resume) {

@@ -54,16 +54,6 @@ static void __attribute__((noreturn)) fail(int res, const char *fmt, ...)
 	_exit(1);
 }
 
-static const char *ossl_err(void)
-{
-	static char buf[200];
-	unsigned long e = ERR_get_error();
-	if (!e)
-		return "no OpenSSL error queued";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	return buf;
-}
-
 static bool is_ours(enum variant v)
 {
 	return v == V_OURS_KTLS || v == V_OURS_USER;
@@ -109,7 +99,7 @@ static void server(int l, enum variant v, int n, int res, int fin)
 		} else {
 			SSL *ssl = SSL_new(ctx);
 			if (!ssl || !SSL_set_fd(ssl, fd) || SSL_accept(ssl) != 1)
-				fail(res, "SSL_accept: %s", ossl_err());
+				fail(res, "SSL_accept: %s", bench_ossl_err());
 			ktx = (int)BIO_get_ktls_send(SSL_get_wbio(ssl));
 			krx = (int)BIO_get_ktls_recv(SSL_get_rbio(ssl));
 			conns[i] = ssl;
@@ -158,7 +148,7 @@ static void client(uint16_t port, enum variant v, int n, int res, int fin)
 			SSL *ssl = SSL_new(ctx);
 			if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set1_host(ssl, "localhost") ||
 			    SSL_connect(ssl) != 1)
-				fail(res, "SSL_connect: %s", ossl_err());
+				fail(res, "SSL_connect: %s", bench_ossl_err());
 			SSL_free(ssl);
 		}
 	}

@@ -140,16 +140,6 @@ static void barrier(const struct child_ctx *c, int ready_fd)
 		_exit(4);
 }
 
-static const char *ossl_err(void)
-{
-	static char buf[200];
-	unsigned long e = ERR_get_error();
-	if (!e)
-		return "no OpenSSL error queued";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	return buf;
-}
-
 /* ---- the sender ------------------------------------------------------------------------ */
 
 static void sender(const struct child_ctx *c, int ready_fd)
@@ -192,9 +182,9 @@ static void sender(const struct child_ctx *c, int ready_fd)
 		int ktls = sc->snd == SND_OSSL_KTLS_SENDFILE;
 		ctx = bench_ossl_server_ctx(o->cert, c->cipher, ktls);
 		if (!(ssl = SSL_new(ctx)) || !SSL_set_fd(ssl, c->fd))
-			child_fail(c, 0, "SSL_new: %s", ossl_err());
+			child_fail(c, 0, "SSL_new: %s", bench_ossl_err());
 		if (SSL_accept(ssl) != 1)
-			child_fail(c, 0, "SSL_accept: %s", ossl_err());
+			child_fail(c, 0, "SSL_accept: %s", bench_ossl_err());
 		int ktx = (int)BIO_get_ktls_send(SSL_get_wbio(ssl));
 		snprintf(note, sizeof(note), "%s ktls_send=%d", SSL_get_cipher_name(ssl), ktx);
 		if (ktls && !ktx) {
@@ -280,14 +270,14 @@ static void sender(const struct child_ctx *c, int ready_fd)
 		case SND_OSSL_WRITE: {
 			int m = SSL_write(ssl, buf + off, (int)want);
 			if (m <= 0)
-				child_fail(c, 0, "SSL_write: %s", ossl_err());
+				child_fail(c, 0, "SSL_write: %s", bench_ossl_err());
 			n = m;
 			break;
 		}
 		case SND_OSSL_KTLS_SENDFILE: {
 			ossl_ssize_t m = SSL_sendfile(ssl, file, (off_t)off, want, 0);
 			if (m <= 0)
-				child_fail(c, 0, "SSL_sendfile: %s", ossl_err());
+				child_fail(c, 0, "SSL_sendfile: %s", bench_ossl_err());
 			n = (long)m;
 			break;
 		}
@@ -361,9 +351,9 @@ static void receiver(const struct child_ctx *c, int ready_fd)
 		ctx = bench_ossl_client_ctx(c->cipher, sc->rcv == RCV_OSSL_KTLS);
 		if (!(ssl = SSL_new(ctx)) || !SSL_set_fd(ssl, c->fd) || !SSL_set1_host(ssl, "localhost") ||
 		    !SSL_set_tlsext_host_name(ssl, "localhost"))
-			child_fail(c, 1, "SSL_new: %s", ossl_err());
+			child_fail(c, 1, "SSL_new: %s", bench_ossl_err());
 		if (SSL_connect(ssl) != 1)
-			child_fail(c, 1, "SSL_connect: %s", ossl_err());
+			child_fail(c, 1, "SSL_connect: %s", bench_ossl_err());
 		snprintf(note, sizeof(note), "ktls_recv=%d", (int)BIO_get_ktls_recv(SSL_get_rbio(ssl)));
 		break;
 	default:
@@ -396,7 +386,7 @@ static void receiver(const struct child_ctx *c, int ready_fd)
 		} else {
 			int m = SSL_read(ssl, buf, (int)o->rsize);
 			if (m <= 0)
-				child_fail(c, 1, "SSL_read after %llu bytes: %s", (unsigned long long)got, ossl_err());
+				child_fail(c, 1, "SSL_read after %llu bytes: %s", (unsigned long long)got, bench_ossl_err());
 			n = m;
 		}
 		if (o->verify)
