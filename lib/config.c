@@ -52,6 +52,7 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->groups[1] = TLS_GROUP_SECP256R1;
 	cfg->n_groups = 2;
 	cfg->trace_fd = -1;
+	cfg->middlebox_compat = true;
 	cfg->offload = KTLS_OFFLOAD_BOTH;
 	ktls_limits_default(&cfg->limits);
 	cfg->ticket_count = role == KTLS_ROLE_SERVER ? 2 : 0;
@@ -122,6 +123,18 @@ int ktls_config_set_ca(struct ktls_config *cfg, const char *ca_file, const char 
 int ktls_config_set_insecure(struct ktls_config *cfg, int insecure)
 {
 	cfg->insecure = insecure != 0;
+	return 0;
+}
+
+int ktls_config_set_middlebox_compat(struct ktls_config *cfg, int on)
+{
+	cfg->middlebox_compat = on != 0;
+	return 0;
+}
+
+int ktls_config_set_hrr_cookie(struct ktls_config *cfg, int on)
+{
+	cfg->hrr_cookie = on != 0;
 	return 0;
 }
 
@@ -347,10 +360,10 @@ int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags)
 
 void ktls_limits_default(struct ktls_limits *l)
 {
-	l->max_handshake_message = 64 * 1024;
+	l->max_handshake_message = KTLS_MAX_CLIENT_HELLO;
 	l->max_chain_length = 10;
 	l->max_chain_bytes = 64 * 1024;
-	l->max_extensions = 64;
+	l->max_extensions = KTLS_MAX_EXTENSIONS;
 	l->handshake_timeout_ms = 10000;
 }
 

@@ -242,6 +242,13 @@ int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data,
 	return 0;
 }
 
+int ktls_send_ccs(struct ktls_session *s)
+{
+	static const uint8_t ccs = 1;
+	ktls_trace(s, "<<< change_cipher_spec (middlebox compatibility, RFC 8446 Appendix D.4)");
+	return ktls_queue_record(s, TLS_CONTENT_CHANGE_CIPHER_SPEC, &ccs, 1);
+}
+
 int ktls_hs_send(struct ktls_session *s, const uint8_t *msg, size_t len)
 {
 	ktls_trace_message(s, true, msg, len);
@@ -335,6 +342,10 @@ int ktls_set_rx_secret(struct ktls_session *s, const uint8_t *secret)
 int ktls_on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
 {
 	uint8_t level, desc;
+	/* §5.4: an Alert record with no content "MUST" end the connection with
+	 * unexpected_message (a short or long one is merely malformed: decode_error) */
+	if (len == 0)
+		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "empty alert record");
 	if (ktls_decode_alert(body, len, &level, &desc))
 		return ktls_hs_fail(s, KTLS_EDECODE, "malformed alert record");
 	s->alert_received = desc;
@@ -360,6 +371,16 @@ static int handshake_alert(struct ktls_session *s, const uint8_t *body, size_t l
 	return err;
 }
 
+/* §4.2.10: a server that declines 0-RTT skips the client's early records "up to the
+ * configured max_early_data_size"; we take none, so the bound is ours: 16 full records. */
+static int skip_early_record(struct ktls_session *s, size_t len)
+{
+	s->early_data_skipped += len;
+	if (s->early_data_skipped > 16 * TLS_MAX_CIPHERTEXT)
+		return ktls_hs_fail(s, KTLS_EBADMAC, "too much unreadable early data");
+	return 0;
+}
+
 /* One record during the handshake: plaintext or protected, of whatever type. */
 static int handshake_record(struct ktls_session *s)
 {
@@ -374,9 +395,15 @@ static int handshake_record(struct ktls_session *s)
 	if (type == TLS_CONTENT_CHANGE_CIPHER_SPEC) {
 		/* §5: a single 0x01 byte between ClientHello and the peer's Finished is a
 		 * middlebox-compatibility no-op (§D.4); anything else is unexpected, and so is
-		 * any record between the fragments of a handshake message (§5.1). */
+		 * any record between the fragments of a handshake message (§5.1). A peer sends
+		 * one per handshake (§D.4): a second is refused, so a stream of them cannot keep
+		 * the handshake busy (the lesson of CVE-2020-25648). */
 		if (!s->ccs_allowed || len != 1 || body[0] != 1 || s->hs_in.len != s->hs_in.pos)
 			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected change_cipher_spec record");
+		if (s->ccs_received)
+			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "a second change_cipher_spec record "
+					    "(one per handshake, RFC 8446 Appendix D.4)");
+		s->ccs_received = true;
 		return 0;
 	}
 	if (type == TLS_CONTENT_ALERT && (!s->rx_protected || len == 2)) {
@@ -391,10 +418,7 @@ static int handshake_record(struct ktls_session *s)
 		if (err == KTLS_EBADMAC && s->skip_early_data) {
 			/* §4.2.10: 0-RTT records under the early keys we declined: skip them, up
 			 * to a bound, until the first record our handshake key opens */
-			s->early_data_skipped += len;
-			if (s->early_data_skipped > 16 * TLS_MAX_CIPHERTEXT)
-				return ktls_hs_fail(s, KTLS_EBADMAC, "too much unreadable early data");
-			return 0;
+			return skip_early_record(s, len);
 		}
 		if (err)
 			return ktls_hs_fail(s, err, "cannot decrypt handshake record: %s",
@@ -405,6 +429,10 @@ static int handshake_record(struct ktls_session *s)
 		if (type == TLS_CONTENT_ALERT) {
 			return handshake_alert(s, body, len);
 		}
+	} else if (type == TLS_CONTENT_APPLICATION_DATA && s->skip_early_data) {
+		/* §4.2.10: after our HelloRetryRequest, the 0-RTT records a client sent behind its
+		 * first ClientHello arrive before its second: skipped, within the same bound */
+		return skip_early_record(s, len);
 	} else if (len > TLS_MAX_PLAINTEXT) {
 		return ktls_hs_fail(s, KTLS_EOVERFLOW, "plaintext record over 2^14 bytes");
 	}

@@ -83,6 +83,17 @@ static bool offered_group(const struct ktls_session *s, uint16_t group)
 	return false;
 }
 
+/* Appendix D.4: in compatibility mode the client "sends a dummy change_cipher_spec record
+ * immediately before its second flight": before the second ClientHello after a
+ * HelloRetryRequest, else before its encrypted flight; one per handshake. */
+static int middlebox_ccs(struct ktls_session *s)
+{
+	if (!s->cfg->middlebox_compat || s->ccs_sent)
+		return 0;
+	s->ccs_sent = true;
+	return ktls_send_ccs(s);
+}
+
 /* ClientHello (§4.1.2), first or — after a HelloRetryRequest — second. */
 static int send_client_hello(struct ktls_session *s)
 {
@@ -167,7 +178,7 @@ int ktls_client_start(struct ktls_session *s)
 	}
 	randombytes_buf(s->client_random, sizeof(s->client_random));
 	/* §D.4: a non-empty legacy_session_id puts the server in middlebox compatibility mode */
-	s->session_id_len = sizeof(s->session_id);
+	s->session_id_len = cfg->middlebox_compat ? sizeof(s->session_id) : 0;
 	randombytes_buf(s->session_id, s->session_id_len);
 	int err = ktls_kex_generate(&s->kex, cfg->groups[0]);
 	if (err)
@@ -224,6 +235,9 @@ static int on_hello_retry_request(struct ktls_session *s, const struct ktls_serv
 	}
 	ktls_trace(s, "--- HelloRetryRequest: retrying with key share %s%s",
 		   ktls_group_name(s->kex.group), s->cookie_len ? " and the server's cookie" : "");
+	err = middlebox_ccs(s);
+	if (err)
+		return ktls_hs_fail(s, err, "cannot send change_cipher_spec: %s", ktls_strerror(err));
 	return send_client_hello(s);
 }
 
@@ -240,6 +254,10 @@ int ktls_client_on_server_hello(struct ktls_session *s, const uint8_t *msg, size
 	err = ktls_hs_check_extensions(s, "ServerHello", sh.n_extensions);
 	if (err)
 		return err;
+	/* Appendix D.5: legacy_version 0x0300 or less "MUST" get protocol_version */
+	if (sh.legacy_version <= 0x0300)
+		return ktls_hs_fail(s, KTLS_EVERSION, "ServerHello legacy_version 0x%04x is SSL 3.0 or older",
+				    sh.legacy_version);
 	/* §4.1.3, §4.2.1: without supported_versions the server speaks TLS 1.2 or older */
 	if (!(sh.ext_seen & KTLS_EXT_BIT_SUPPORTED_VERSIONS))
 		return ktls_hs_fail(s, KTLS_EVERSION, "server does not support TLS 1.3 (it chose 0x%04x)",
@@ -404,6 +422,9 @@ int ktls_client_on_finished(struct ktls_session *s, const uint8_t *msg, size_t l
 		return err;
 
 	/* our second flight, under the client handshake traffic key */
+	err = middlebox_ccs(s);
+	if (err)
+		return ktls_hs_fail(s, err, "cannot send change_cipher_spec: %s", ktls_strerror(err));
 	err = ktls_set_tx_secret(s, s->ks.client_handshake_traffic);
 	if (err)
 		return ktls_hs_fail(s, err, "cannot set handshake keys");

@@ -42,6 +42,37 @@ static int choose_alpn(struct ktls_session *s, const struct ktls_client_hello *c
 	return ktls_hs_fail(s, KTLS_ENOALPN, "client offers no ALPN protocol we serve");
 }
 
+/* Appendix D.4: a client in middlebox compatibility mode (a non-empty legacy_session_id)
+ * gets a dummy change_cipher_spec "immediately after [our] first handshake message", the
+ * ServerHello or the HelloRetryRequest, and only one per handshake. */
+static int middlebox_ccs(struct ktls_session *s, const struct ktls_client_hello *ch)
+{
+	if (!ch->session_id_len || s->ccs_sent)
+		return 0;
+	s->ccs_sent = true;
+	return ktls_send_ccs(s);
+}
+
+/* §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in the
+ * client's "supported_groups" extension. Servers MAY check for violations of these rules
+ * and abort the handshake with an "illegal_parameter" alert". A bitmap of the listed groups
+ * keeps this one pass over each list, whatever their lengths. */
+static int check_shares_listed(struct ktls_session *s, const struct ktls_client_hello *ch)
+{
+	uint8_t listed[65536 / 8] = { 0 };
+	struct ktls_key_share_entry e;
+	size_t pos = 0;
+
+	for (size_t i = 0; i < ch->supported_groups.n; i++) {
+		uint16_t g = ktls_u16_list_at(&ch->supported_groups, i);
+		listed[g >> 3] |= (uint8_t)(1u << (g & 7));
+	}
+	while (ktls_client_hello_next_share(ch, &pos, &e))
+		if (!(listed[e.group >> 3] & (1u << (e.group & 7))))
+			return ktls_hs_fail(s, KTLS_EILLEGAL, "key share for a group not in supported_groups");
+	return 0;
+}
+
 static int send_hello_retry_request(struct ktls_session *s, const struct ktls_client_hello *ch,
 				    const uint8_t *msg, size_t len, uint16_t group)
 {
@@ -50,16 +81,18 @@ static int send_hello_retry_request(struct ktls_session *s, const struct ktls_cl
 
 	s->hello_retry = true;
 	s->group = group;
-	/* a stateful server's cookie: the client must echo it (§4.2.2) */
-	s->cookie_len = 32;
-	randombytes_buf(s->cookie, s->cookie_len);
+	/* §4.2.2: a cookie lets a server keep no state across the retry. Ours keeps its state
+	 * (the session), so it sends one only when configured to, and then insists on it. */
+	s->cookie_len = s->cfg->hrr_cookie ? 32 : 0;
+	if (s->cookie_len)
+		randombytes_buf(s->cookie, s->cookie_len);
 	struct ktls_server_hello_params p = {
 		.hello_retry_request = true,
 		.session_id_echo = ch->session_id,
 		.session_id_echo_len = ch->session_id_len,
 		.cipher_suite = s->suite->id,
 		.selected_group = group,
-		.cookie = s->cookie,
+		.cookie = s->cookie_len ? s->cookie : NULL,
 		.cookie_len = s->cookie_len,
 	};
 	/* §4.4.1: ClientHello1 is replaced by message_hash before the HRR is added */
@@ -73,6 +106,8 @@ static int send_hello_retry_request(struct ktls_session *s, const struct ktls_cl
 		err = ktls_encode_server_hello(&w, &p);
 	if (!err)
 		err = ktls_hs_send(s, out, w.len);
+	if (!err)
+		err = middlebox_ccs(s, ch);
 	if (err)
 		return ktls_hs_fail(s, err, "cannot send HelloRetryRequest: %s", ktls_strerror(err));
 	ktls_trace(s, "--- no usable key share: HelloRetryRequest for %s", ktls_group_name(group));
@@ -111,6 +146,8 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 	err = ktls_encode_server_hello(&w, &p);
 	if (!err)
 		err = ktls_hs_send(s, out, w.len);
+	if (!err)
+		err = middlebox_ccs(s, ch);
 	ktls_kex_free(&s->kex);
 
 	if (err) {
@@ -248,12 +285,21 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 					   len - TLS_HANDSHAKE_HEADER_LEN, &ch);
 	if (err)
 		return ktls_hs_fail(s, err, "malformed ClientHello");
+	/* Appendix D.5: "Any endpoint receiving a Hello message with ClientHello.legacy_version
+	 * ... set to 0x0300 [or less] MUST abort the handshake with a "protocol_version" alert." */
+	if (ch.legacy_version <= 0x0300)
+		return ktls_hs_fail(s, KTLS_EVERSION, "ClientHello legacy_version 0x%04x is SSL 3.0 or older",
+				    ch.legacy_version);
+	/* §4.2.1, Appendix D.2: TLS 1.3 is negotiated only through supported_versions; a hello
+	 * without it (TLS 1.2 or older, whatever its extensions look like) gets protocol_version */
+	if (!ktls_u16_list_has(&ch.supported_versions, TLS_VERSION_1_3))
+		return ktls_hs_fail(s, KTLS_EVERSION, "client does not offer TLS 1.3");
+	/* only now is it a TLS 1.3 hello, held to TLS 1.3's syntax: extensions<8..2^16-1> */
+	if (ch.extensions_len < 8)
+		return ktls_hs_fail(s, KTLS_EDECODE, "malformed ClientHello (extensions under 8 bytes)");
 	err = ktls_hs_check_extensions(s, "ClientHello", ch.n_extensions);
 	if (err)
 		return err;
-	/* §4.2.1: TLS 1.3 is negotiated only through supported_versions */
-	if (!ktls_u16_list_has(&ch.supported_versions, TLS_VERSION_1_3))
-		return ktls_hs_fail(s, KTLS_EVERSION, "client does not offer TLS 1.3");
 	/* §4.1.2: exactly one compression method, null */
 	if (ch.compression_methods_len != 1 || ch.compression_methods[0] != 0)
 		return ktls_hs_fail(s, KTLS_EILLEGAL, "ClientHello offers compression");
@@ -287,18 +333,18 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 			    &s->our_sig_scheme))
 		return ktls_hs_fail(s, KTLS_EHANDSHAKE,
 				    "client accepts no signature scheme our certificate can make");
-	/* §4.2.8: each share is for a group the client lists */
-	for (size_t i = 0; i < ch.n_key_shares; i++)
-		if (!ktls_u16_list_has(&ch.supported_groups, ch.key_shares[i].group))
-			return ktls_hs_fail(s, KTLS_EILLEGAL, "key share for a group not in supported_groups");
+	/* §4.2.8: each share is for a group the client lists (a server MAY check, with
+	 * illegal_parameter). Any number of shares and groups may come: one pass over each. */
+	err = check_shares_listed(s, &ch);
+	if (err)
+		return err;
 
 	/* group: ours first among the client's shares; else HelloRetryRequest for one it lists */
-	const struct ktls_key_share_entry *share = NULL;
+	struct ktls_key_share_entry share_buf, *share = NULL;
 	uint16_t retry_group = 0;
 	for (size_t i = 0; i < cfg->n_groups && !share; i++)
-		for (size_t j = 0; j < ch.n_key_shares && !share; j++)
-			if (ch.key_shares[j].group == cfg->groups[i])
-				share = &ch.key_shares[j];
+		if (ktls_client_hello_share_for_group(&ch, cfg->groups[i], &share_buf))
+			share = &share_buf;
 	for (size_t i = 0; i < cfg->n_groups && !share && !retry_group; i++)
 		if (ktls_u16_list_has(&ch.supported_groups, cfg->groups[i]))
 			retry_group = cfg->groups[i];
@@ -308,8 +354,15 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 		if (ch.n_key_shares != 1 || !share || share->group != s->group)
 			return ktls_hs_fail(s, KTLS_EILLEGAL,
 					    "second ClientHello lacks the key share we asked for");
-		if (ch.cookie_len != s->cookie_len || sodium_memcmp(ch.cookie, s->cookie, s->cookie_len))
-			return ktls_hs_fail(s, KTLS_EILLEGAL, "second ClientHello does not echo our cookie");
+		if (ch.cookie_len != s->cookie_len ||
+		    (s->cookie_len && sodium_memcmp(ch.cookie, s->cookie, s->cookie_len)))
+			return ktls_hs_fail(s, KTLS_EILLEGAL, s->cookie_len
+					    ? "second ClientHello does not echo our cookie"
+					    : "second ClientHello carries a cookie we never sent");
+		/* §4.2.10: "A client MUST NOT include the "early_data" extension in its
+		 * followup ClientHello." */
+		if (ch.early_data)
+			return ktls_hs_fail(s, KTLS_EILLEGAL, "second ClientHello offers early data again");
 	}
 	if (ch.ext_seen & KTLS_EXT_BIT_SERVER_NAME && ch.server_name_len < sizeof(s->server_name)) {
 		memcpy(s->server_name, ch.server_name, ch.server_name_len);
@@ -321,6 +374,9 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 	err = choose_alpn(s, &ch);
 	if (err)
 		return err;
+	/* §4.2.10: we never take 0-RTT; the records of a client that offered it (under keys
+	 * we do not have) are skipped, up to a bound, after a HelloRetryRequest too */
+	s->skip_early_data = ch.early_data;
 	if (!share)
 		return send_hello_retry_request(s, &ch, msg, len, retry_group);
 
@@ -339,8 +395,6 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 		return ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err));
 	memcpy(s->client_random, ch.random, 32);
 	s->ccs_allowed = true;
-	/* §4.2.10: we never take 0-RTT; its records (under keys we do not have) are skipped */
-	s->skip_early_data = ch.early_data;
 	if (s->psk_accepted)
 		ktls_trace(s, "--- resuming: the client's ticket and binder are good");
 	err = send_server_flight(s, &ch, share, s->psk_accepted ? &psk : NULL);

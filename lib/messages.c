@@ -88,11 +88,25 @@ enum ext_msg {
 
 #define IN(m) (1u << (m))
 
+/* One bit for each of the 65536 values of a u16 code point. */
+#define U16_BITMAP_BYTES (65536 / 8)
+
+static bool bitmap_test_and_set(uint8_t *map, uint16_t v)
+{
+	bool was = map[v >> 3] & (1u << (v & 7));
+	map[v >> 3] |= (uint8_t)(1u << (v & 7));
+	return was;
+}
+
 struct ext_ctx {
 	enum ext_msg msg;
 	const uint8_t *body; /* the message body, to express binders_offset */
 	uint32_t seen;
 	size_t count; /* extensions walked */
+	/* ClientHello only, where a peer may send thousands of extensions and key shares and
+	 * we must take them all (§9.3): every type and every share group seen so far, so a
+	 * repeat is found in one linear pass. NULL elsewhere (known types only there). */
+	uint8_t *types_seen, *groups_seen;
 	union {
 		struct ktls_client_hello *ch;
 		struct ktls_server_hello *sh; /* ServerHello and HelloRetryRequest */
@@ -287,9 +301,9 @@ static int parse_post_handshake_auth(struct ext_ctx *ctx, struct wire_reader *da
 }
 
 /* §4.2.8. ClientHello: KeyShareEntry client_shares<0..2^16-1>, "Clients MUST NOT offer
- * multiple KeyShareEntry values for the same group" (illegal_parameter), and we take at most
- * KTLS_MAX_KEY_SHARES. ServerHello: KeyShareEntry server_share. HelloRetryRequest:
- * NamedGroup selected_group. */
+ * multiple KeyShareEntry values for the same group" (illegal_parameter). Nothing limits how
+ * many there are: the list stays a view, each entry checked once. ServerHello: KeyShareEntry
+ * server_share. HelloRetryRequest: NamedGroup selected_group. */
 static int parse_key_share(struct ext_ctx *ctx, struct wire_reader *data)
 {
 	struct ktls_client_hello *ch = ctx->out.ch;
@@ -300,16 +314,38 @@ static int parse_key_share(struct ext_ctx *ctx, struct wire_reader *data)
 	if (ctx->msg == EXT_IN_HRR)
 		return wire_get_u16(data, &ctx->out.sh->selected_group);
 	TRY(wire_get_vector(data, 2, 0, 0xffff, &list));
+	ch->key_shares = list.pos;
+	ch->key_shares_len = wire_remaining(&list);
 	while (wire_remaining(&list)) {
 		struct ktls_key_share_entry e;
-		if (ch->n_key_shares == KTLS_MAX_KEY_SHARES)
-			return KTLS_EILLEGAL;
 		TRY(get_key_share_entry(&list, &e));
-		for (size_t i = 0; i < ch->n_key_shares; i++)
-			if (ch->key_shares[i].group == e.group)
-				return KTLS_EILLEGAL;
-		ch->key_shares[ch->n_key_shares++] = e;
+		if (bitmap_test_and_set(ctx->groups_seen, e.group))
+			return KTLS_EILLEGAL;
+		ch->n_key_shares++;
 	}
+	return 0;
+}
+
+int ktls_client_hello_next_share(const struct ktls_client_hello *ch, size_t *pos,
+				 struct ktls_key_share_entry *e)
+{
+	struct wire_reader r;
+	if (*pos >= ch->key_shares_len)
+		return 0;
+	wire_reader_init(&r, ch->key_shares + *pos, ch->key_shares_len - *pos);
+	if (get_key_share_entry(&r, e))
+		return 0; /* (the decoder checked the syntax already) */
+	*pos = ch->key_shares_len - wire_remaining(&r);
+	return 1;
+}
+
+int ktls_client_hello_share_for_group(const struct ktls_client_hello *ch, uint16_t group,
+				      struct ktls_key_share_entry *e)
+{
+	size_t pos = 0;
+	while (ktls_client_hello_next_share(ch, &pos, e))
+		if (e->group == group)
+			return 1;
 	return 0;
 }
 
@@ -362,18 +398,20 @@ static const struct ext_handler *ext_handler_find(uint16_t type)
 static int walk_extensions(struct wire_reader *exts, struct ext_ctx *ctx)
 {
 	while (wire_remaining(exts)) {
-		if (++ctx->count > KTLS_MAX_EXTENSIONS)
-			return KTLS_EDECODE;
 		struct wire_reader data;
 		uint16_t type;
 
+		ctx->count++;
 		TRY(wire_get_u16(exts, &type));
 		TRY(wire_get_vector(exts, 2, 0, 0xffff, &data));
 		/* §4.2.11: pre_shared_key "MUST be the last extension in the ClientHello". */
 		if (ctx->msg == EXT_IN_CH && (ctx->seen & KTLS_EXT_BIT_PRE_SHARED_KEY))
 			return KTLS_EILLEGAL;
+		if (ctx->types_seen && bitmap_test_and_set(ctx->types_seen, type))
+			return KTLS_EILLEGAL;
 		const struct ext_handler *h = ext_handler_find(type);
 		if (!h) {
+			/* §9.3: "MUST ignore unrecognized ... extensions" */
 			ctx->seen |= KTLS_EXT_BIT_UNKNOWN;
 			continue;
 		}
@@ -388,12 +426,16 @@ static int walk_extensions(struct wire_reader *exts, struct ext_ctx *ctx)
 	return 0;
 }
 
-/* Reads an extensions vector with the message's declared bounds and walks it. */
-static int read_extensions(struct wire_reader *r, size_t min, size_t max, struct ext_ctx *ctx)
+/* Reads an extensions vector with the message's declared bounds and walks it; *len (when
+ * not NULL) gets the block's length. */
+static int read_extensions(struct wire_reader *r, size_t min, size_t max, struct ext_ctx *ctx,
+			   size_t *len)
 {
 	struct wire_reader exts;
 
 	TRY(wire_get_vector(r, 2, min, max, &exts));
+	if (len)
+		*len = wire_remaining(&exts);
 	return walk_extensions(&exts, ctx);
 }
 
@@ -422,12 +464,16 @@ static int reader_start(struct wire_reader *r, const uint8_t *body, size_t len, 
  *   } ClientHello;
  * "servers MUST check that the message either contains no data after
  * legacy_compression_methods or that it contains a valid extensions block": a ClientHello of
- * an earlier TLS may have no extensions at all; it decodes with ext_seen == 0 and the
- * handshake layer answers protocol_version (§4.2.1), not decode_error. */
+ * an earlier TLS may have no extensions at all, or a block shorter than TLS 1.3's 8 bytes
+ * (TLS 1.2's syntax is <0..2^16-1>). Both decode here, with has_extensions and
+ * extensions_len telling them apart, so the handshake layer can answer protocol_version
+ * (Appendix D.2, §4.2.1) before it holds a TLS 1.3 hello to TLS 1.3's syntax. */
 int ktls_decode_client_hello(const uint8_t *body, size_t len, struct ktls_client_hello *out)
 {
 	struct wire_reader r;
-	struct ext_ctx ctx = { .msg = EXT_IN_CH, .body = body, .out.ch = out };
+	uint8_t types_seen[U16_BITMAP_BYTES] = { 0 }, groups_seen[U16_BITMAP_BYTES] = { 0 };
+	struct ext_ctx ctx = { .msg = EXT_IN_CH, .body = body, .out.ch = out,
+			       .types_seen = types_seen, .groups_seen = groups_seen };
 
 	TRY(reader_start(&r, body, len, out));
 	memset(out, 0, sizeof(*out));
@@ -439,7 +485,8 @@ int ktls_decode_client_hello(const uint8_t *body, size_t len, struct ktls_client
 			    &out->compression_methods_len));
 	if (wire_remaining(&r) == 0)
 		return 0;
-	TRY(read_extensions(&r, 8, 0xffff, &ctx));
+	out->has_extensions = true;
+	TRY(read_extensions(&r, 0, 0xffff, &ctx, &out->extensions_len));
 	out->ext_seen = ctx.seen;
 	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
@@ -473,7 +520,7 @@ int ktls_decode_server_hello(const uint8_t *body, size_t len, struct ktls_server
 	TRY(wire_get_opaque(&r, 1, 0, 32, &out->session_id_echo, &out->session_id_echo_len));
 	TRY(wire_get_u16(&r, &out->cipher_suite));
 	TRY(wire_get_u8(&r, &out->compression_method));
-	TRY(read_extensions(&r, 6, 0xffff, &ctx));
+	TRY(read_extensions(&r, 6, 0xffff, &ctx, NULL));
 	out->ext_seen = ctx.seen;
 	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
@@ -488,7 +535,7 @@ int ktls_decode_encrypted_extensions(const uint8_t *body, size_t len,
 
 	TRY(reader_start(&r, body, len, out));
 	memset(out, 0, sizeof(*out));
-	TRY(read_extensions(&r, 0, 0xffff, &ctx));
+	TRY(read_extensions(&r, 0, 0xffff, &ctx, NULL));
 	out->ext_seen = ctx.seen;
 	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);
@@ -509,7 +556,7 @@ int ktls_decode_certificate_request(const uint8_t *body, size_t len,
 	TRY(reader_start(&r, body, len, out));
 	memset(out, 0, sizeof(*out));
 	TRY(wire_get_opaque(&r, 1, 0, 255, &out->context, &out->context_len));
-	TRY(read_extensions(&r, 2, 0xffff, &ctx));
+	TRY(read_extensions(&r, 2, 0xffff, &ctx, NULL));
 	out->ext_seen = ctx.seen;
 	out->n_extensions = ctx.count;
 	TRY(wire_expect_end(&r));
@@ -543,7 +590,7 @@ int ktls_decode_certificate(const uint8_t *body, size_t len, struct ktls_certifi
 			return KTLS_EBADCERT; /* the same answer as a chain over the configured limit */
 		TRY(wire_get_opaque(&list, 3, 1, 0xffffff, &out->entries[out->n_entries].cert_data,
 				    &out->entries[out->n_entries].cert_data_len));
-		TRY(read_extensions(&list, 0, 0xffff, &ctx));
+		TRY(read_extensions(&list, 0, 0xffff, &ctx, NULL));
 		out->n_entries++;
 	}
 	return wire_expect_end(&r);
@@ -596,7 +643,7 @@ int ktls_decode_new_session_ticket(const uint8_t *body, size_t len,
 	TRY(wire_get_u32(&r, &out->ticket_age_add));
 	TRY(wire_get_opaque(&r, 1, 0, 255, &out->ticket_nonce, &out->ticket_nonce_len));
 	TRY(wire_get_opaque(&r, 2, 1, 0xffff, &out->ticket, &out->ticket_len));
-	TRY(read_extensions(&r, 0, 0xfffe, &ctx));
+	TRY(read_extensions(&r, 0, 0xfffe, &ctx, NULL));
 	out->ext_seen = ctx.seen;
 	out->n_extensions = ctx.count;
 	return wire_expect_end(&r);

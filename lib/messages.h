@@ -133,13 +133,18 @@ struct ktls_client_hello {
 	struct ktls_u16_list cipher_suites;
 	const uint8_t *compression_methods;
 	size_t compression_methods_len; /* <1..2^8-1> */
+	bool has_extensions;  /* an extensions block is present (a TLS 1.2 hello may have none) */
+	size_t extensions_len; /* its length: TLS 1.3's syntax says <8..2^16-1>, TLS 1.2's <0..> */
 	uint32_t ext_seen;
-	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
+	size_t n_extensions; /* how many, known or not (a block holds at most 16383) */
 	struct ktls_u16_list supported_versions;  /* §4.2.1 */
 	struct ktls_u16_list supported_groups;    /* §4.2.7 */
 	struct ktls_u16_list signature_algorithms;      /* §4.2.3 */
 	struct ktls_u16_list signature_algorithms_cert; /* §4.2.3 */
-	struct ktls_key_share_entry key_shares[KTLS_MAX_KEY_SHARES]; /* §4.2.8, no duplicate group */
+	/* §4.2.8 client_shares: a view of the KeyShareEntry list, any number of entries, each
+	 * checked for syntax and no group twice; read it with ktls_client_hello_share(). */
+	const uint8_t *key_shares;
+	size_t key_shares_len;
 	size_t n_key_shares;
 	const uint8_t *server_name; /* host_name of server_name (RFC 6066 §3), not NUL-ended */
 	size_t server_name_len;
@@ -168,7 +173,7 @@ struct ktls_server_hello {
 	uint16_t cipher_suite;
 	uint8_t compression_method;
 	uint32_t ext_seen;
-	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
+	size_t n_extensions; /* how many, known or not */
 	uint16_t selected_version;            /* supported_versions */
 	struct ktls_key_share_entry key_share; /* ServerHello: the server's share */
 	uint16_t selected_group;              /* HelloRetryRequest: key_share selected_group */
@@ -183,7 +188,7 @@ extern const uint8_t ktls_hello_retry_request_random[32];
 /* §4.3.1 */
 struct ktls_encrypted_extensions {
 	uint32_t ext_seen;
-	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
+	size_t n_extensions; /* how many, known or not */
 	const uint8_t *alpn; /* the one selected protocol name (ProtocolNameList of exactly one) */
 	size_t alpn_len;
 	struct ktls_u16_list supported_groups;
@@ -195,7 +200,7 @@ struct ktls_certificate_request {
 	const uint8_t *context;
 	size_t context_len; /* <0..2^8-1> */
 	uint32_t ext_seen;
-	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
+	size_t n_extensions; /* how many, known or not */
 	struct ktls_u16_list signature_algorithms; /* required: missing_extension if absent */
 	struct ktls_u16_list signature_algorithms_cert;
 };
@@ -228,16 +233,23 @@ struct ktls_new_session_ticket {
 	const uint8_t *ticket; /* <1..2^16-1> */
 	size_t ticket_len;
 	uint32_t ext_seen;
-	size_t n_extensions; /* how many (at most KTLS_MAX_EXTENSIONS) */
+	size_t n_extensions; /* how many, known or not */
 	uint32_t max_early_data_size; /* early_data extension, 0 when absent */
 };
 
 /* Each decoder: body is the message body (after the 4-byte header). Returns 0,
  * KTLS_EDECODE (malformed), KTLS_EILLEGAL (well-formed but forbidden: duplicate extension,
- * psk not last, too many key shares), KTLS_EBADCERT (a chain over KTLS_MAX_CHAIN), or
- * KTLS_EINVAL. */
+ * psk not last, a key share group twice), KTLS_EBADCERT (a chain over KTLS_MAX_CHAIN), or
+ * KTLS_EINVAL. The number of extensions and key shares is bounded only by the message. */
 KTLS_MUST_CHECK int ktls_decode_client_hello(const uint8_t *body, size_t len,
 					     struct ktls_client_hello *out);
+/* Walks a decoded ClientHello's client_shares: *pos starts at 0; each call fills *e with
+ * the next entry and returns 1, or returns 0 at the end. The _for_group variant finds the
+ * entry for `group` (1) or not (0), in one pass. */
+int ktls_client_hello_next_share(const struct ktls_client_hello *ch, size_t *pos,
+				 struct ktls_key_share_entry *e);
+int ktls_client_hello_share_for_group(const struct ktls_client_hello *ch, uint16_t group,
+				      struct ktls_key_share_entry *e);
 KTLS_MUST_CHECK int ktls_decode_server_hello(const uint8_t *body, size_t len,
 					     struct ktls_server_hello *out);
 KTLS_MUST_CHECK int ktls_decode_encrypted_extensions(const uint8_t *body, size_t len,

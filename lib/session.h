@@ -40,6 +40,8 @@ struct ktls_config {
 	struct ktls_cert_chain chain; /* chain.n == 0: none */
 	X509_STORE *trust;            /* NULL only when nothing will be verified */
 	bool insecure;
+	bool middlebox_compat; /* client: Appendix D.4 compatibility mode (default on) */
+	bool hrr_cookie;       /* server: a cookie in every HelloRetryRequest (default off) */
 	char *server_name;
 	char *alpn[KTLS_MAX_ALPN];
 	size_t n_alpn;
@@ -138,6 +140,8 @@ struct ktls_session {
 	uint8_t *ctl;                    /* a control record read from kernel RX */
 	size_t ctl_len;
 	bool ccs_allowed;         /* a middlebox ChangeCipherSpec may still arrive (§D.4) */
+	bool ccs_received;        /* one came: a second is unexpected_message */
+	bool ccs_sent;            /* ours went (one per handshake, §D.4) */
 
 	/* I/O: the record being read, handshake bytes being reassembled, output queued */
 	uint8_t *rec;             /* TLS_MAX_RECORD bytes */
@@ -161,6 +165,9 @@ KTLS_MUST_CHECK int ktls_hs_send(struct ktls_session *s, const uint8_t *msg, siz
 /* Queues a record of `type` with data under the current write protection. */
 KTLS_MUST_CHECK int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data,
 				      size_t len);
+/* Queues the dummy change_cipher_spec record of middlebox compatibility mode (Appendix
+ * D.4): plaintext, one byte 0x01. The caller sends it at most once per handshake. */
+KTLS_MUST_CHECK int ktls_send_ccs(struct ktls_session *s);
 /* Writes queued output. Returns 0 when all is written, KTLS_WANT_WRITE, or KTLS_EIO. */
 KTLS_MUST_CHECK int ktls_flush(struct ktls_session *s);
 /* The peer's alert (§6), in the handshake or after it: records it, and returns KTLS_ECLOSED

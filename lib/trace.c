@@ -78,10 +78,12 @@ static void trace_decoded(const struct ktls_session *s, const uint8_t *msg, size
 		trace_u16_list(s, "cipher_suites", &ch.cipher_suites, suite_name);
 		trace_u16_list(s, "supported_versions", &ch.supported_versions, version_name);
 		trace_u16_list(s, "supported_groups", &ch.supported_groups, ktls_group_name);
-		for (size_t i = 0; i < ch.n_key_shares; i++)
+		struct ktls_key_share_entry e;
+		size_t pos = 0;
+		while (ktls_client_hello_next_share(&ch, &pos, &e))
 			ktls_trace(s, "    key_share: %s (%zu-byte public key)",
-				   ktls_group_name(ch.key_shares[i].group) ? ktls_group_name(ch.key_shares[i].group) : "?",
-				   ch.key_shares[i].key_exchange_len);
+				   ktls_group_name(e.group) ? ktls_group_name(e.group) : "?",
+				   e.key_exchange_len);
 		trace_u16_list(s, "signature_algorithms", &ch.signature_algorithms,
 			       ktls_signature_scheme_name);
 		if (ch.server_name)

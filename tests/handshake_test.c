@@ -258,6 +258,9 @@ static void inject(int fd, const uint8_t *rec, size_t len)
 TEST_F(pair, middlebox_change_cipher_spec_is_ignored)
 {
 	static const uint8_t ccs[] = { 20, 3, 3, 0, 1, 1 };
+	/* neither side sends its own (a second one would be unexpected_message: hostile_test):
+	 * the injected ones are the only ones */
+	ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->p.ccfg, 0));
 	self->p.c = ktls_session_new(self->p.ccfg, self->p.cfd);
 	self->p.s = ktls_session_new(self->p.scfg, self->p.sfd);
 	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c)); /* ClientHello sent */
@@ -511,13 +514,15 @@ TEST(limits_are_validated)
 	struct ktls_limits l;
 	ASSERT_NONNULL(cfg);
 	ktls_limits_default(&l);
-	EXPECT_EQ(65536u, l.max_handshake_message);
+	/* the largest ClientHello RFC 8446 §4.1.2's syntax allows */
+	EXPECT_EQ(131396u, l.max_handshake_message);
 	EXPECT_EQ(10000u, l.handshake_timeout_ms);
 	l.max_chain_length = 17;
 	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
 	ktls_limits_default(&l);
-	EXPECT_EQ(64u, l.max_extensions);
-	l.max_extensions = 129;
+	/* all an extensions block of 2^16-1 bytes can hold: none refused for their number */
+	EXPECT_EQ(16383u, l.max_extensions);
+	l.max_extensions = 16384;
 	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
 	ktls_limits_default(&l);
 	l.max_handshake_message = 0;

@@ -80,6 +80,15 @@ struct ch_spec {
 	bool psk_modes;                /* psk_key_exchange_modes { psk_dhe_ke } */
 	bool psk;                      /* a pre_shared_key (one identity, one binder) ... */
 	bool psk_not_last;             /* ... followed by another extension */
+	bool no_session_id;            /* an empty legacy_session_id (no compatibility mode) */
+	bool empty_shares;             /* key_share present, client_shares empty (asks for HRR) */
+	bool early_data;               /* the early_data extension (§4.2.10) */
+	size_t n_unknown;              /* this many empty extensions of types we do not know, first */
+	size_t n_extra_suites;         /* this many suites we do not know, before ours */
+	size_t n_extra_shares;         /* shares (1-byte keys) for this many groups we do not
+					* know, listed in supported_groups too, before the others */
+	const uint8_t *raw_extensions; /* not NULL: the extensions block is exactly these bytes */
+	size_t raw_extensions_len;
 };
 
 /* Appends the ClientHello message (header included) to b; *ext_len_at (if not NULL) gets
@@ -99,9 +108,11 @@ static void build_client_hello(struct rp_buf *b, const struct ch_spec *sp, size_
 	rp_u16(b, sp->legacy_version ? sp->legacy_version : 0x0303);
 	rp_fill(b, 0x11, 32); /* random */
 	rp_open(b, 1);
-	rp_fill(b, 0x22, 32); /* legacy_session_id */
+	rp_fill(b, 0x22, sp->no_session_id ? 0 : 32); /* legacy_session_id */
 	rp_close(b);
 	rp_open(b, 2);
+	for (size_t i = 0; i < sp->n_extra_suites; i++)
+		rp_u16(b, (uint16_t)(0xa000 + i));
 	rp_u16(b, 0x1303);
 	rp_u16(b, 0x1301);
 	rp_close(b);
@@ -118,6 +129,20 @@ static void build_client_hello(struct rp_buf *b, const struct ch_spec *sp, size_
 	if (ext_len_at)
 		*ext_len_at = b->len;
 	rp_open(b, 2);
+	if (sp->raw_extensions) {
+		rp_put(b, sp->raw_extensions, sp->raw_extensions_len);
+		rp_close(b);
+		rp_close(b);
+		return;
+	}
+	for (size_t i = 0; i < sp->n_unknown; i++) {
+		rp_u16(b, (uint16_t)(0x4000 + i)); /* unassigned types, empty */
+		rp_u16(b, 0);
+	}
+	if (sp->early_data) {
+		rp_u16(b, 42); /* early_data, empty in ClientHello */
+		rp_u16(b, 0);
+	}
 	for (int i = 0; i < (sp->versions == V_DUPLICATE ? 2 : 1) && sp->versions != V_NONE; i++) {
 		rp_u16(b, 43); /* supported_versions */
 		rp_open(b, 2);
@@ -130,6 +155,8 @@ static void build_client_hello(struct rp_buf *b, const struct ch_spec *sp, size_
 		rp_u16(b, 10); /* supported_groups */
 		rp_open(b, 2);
 		rp_open(b, 2);
+		for (size_t i = 0; i < sp->n_extra_shares; i++)
+			rp_u16(b, (uint16_t)(0x0200 + i));
 		for (size_t i = 0; i < n_groups; i++)
 			rp_u16(b, groups[i]);
 		rp_close(b);
@@ -148,7 +175,12 @@ static void build_client_hello(struct rp_buf *b, const struct ch_spec *sp, size_
 		rp_u16(b, 51); /* key_share */
 		rp_open(b, 2);
 		rp_open(b, 2);
-		for (int i = 0; i < (sp->share_twice ? 2 : 1); i++) {
+		for (size_t i = 0; i < sp->n_extra_shares; i++) {
+			rp_u16(b, (uint16_t)(0x0200 + i));
+			rp_u16(b, 1);
+			rp_u8(b, 0x42);
+		}
+		for (int i = 0; i < (sp->share_twice ? 2 : 1) && !sp->empty_shares; i++) {
 			rp_u16(b, sp->share_group ? sp->share_group : 0x001d);
 			rp_open(b, 2);
 			if (sp->share)
@@ -194,6 +226,7 @@ static void build_client_hello(struct rp_buf *b, const struct ch_spec *sp, size_
 
 /* A ServerHello answering our client c; the zero spec is valid (x25519 share, chacha20). */
 struct sh_spec {
+	uint16_t legacy_version; /* 0: 0x0303 */
 	uint16_t suite;          /* 0: TLS_CHACHA20_POLY1305_SHA256 */
 	enum versions versions;  /* V_TLS12_ONLY puts 0x0303 in supported_versions */
 	uint16_t hrr_group;      /* not 0: a HelloRetryRequest selecting this group */
@@ -209,7 +242,7 @@ static void build_server_hello(struct rp_buf *b, const struct ktls_session *c, c
 {
 	rp_u8(b, HS_SH);
 	rp_open(b, 3);
-	rp_u16(b, 0x0303);
+	rp_u16(b, sp->legacy_version ? sp->legacy_version : 0x0303);
 	if (sp->hrr_group)
 		rp_put(b, hrr_random, 32);
 	else
@@ -526,7 +559,9 @@ static void server_after_first_flight(FIXTURE_DATA(hostile) *self)
 	send_client_hello(self, &sp);
 	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
 	ASSERT_EQ(-1, self->m.d[RP_S2C].alert);
-	ASSERT_EQ(5, self->m.d[RP_S2C].records); /* SH, EE, Certificate, CV, Finished */
+	/* SH, the middlebox-compatibility CCS (the hello has a session id), EE, Certificate,
+	 * CV, Finished */
+	ASSERT_EQ(6, self->m.d[RP_S2C].records);
 }
 
 /* ---- sanity: the tools work on a good handshake --------------------------------------- */
@@ -540,9 +575,10 @@ TEST_F(hostile, relay_passes_a_clean_handshake)
 	ASSERT_EQ(0, self->m.src);
 	EXPECT_EQ(0, self->m.d[RP_C2S].opaque);
 	EXPECT_EQ(0, self->m.d[RP_S2C].opaque);
-	/* SH EE Cert CV Fin, then the two NewSessionTickets of the default config, all opened */
-	EXPECT_EQ(7, self->m.d[RP_S2C].records);
-	EXPECT_EQ(2, self->m.d[RP_C2S].records); /* CH Fin */
+	/* SH CCS EE Cert CV Fin, then the two NewSessionTickets of the default config, all
+	 * opened: both sides in middlebox compatibility mode (Appendix D.4) */
+	EXPECT_EQ(8, self->m.d[RP_S2C].records);
+	EXPECT_EQ(3, self->m.d[RP_C2S].records); /* CH CCS Fin */
 	ASSERT_EQ(5, ktls_send(self->m.c, "hello", 5));
 	rp_pump(&self->m, RP_C2S);
 	ASSERT_EQ(5, ktls_recv(self->m.s, got, sizeof(got)));
@@ -558,7 +594,7 @@ TEST_F(hostile, client_hello_legacy_version_is_ignored)
 	send_client_hello(self, &sp);
 	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
 	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
-	EXPECT_EQ(5, self->m.d[RP_S2C].records);
+	EXPECT_EQ(6, self->m.d[RP_S2C].records); /* SH CCS EE Cert CV Fin */
 }
 
 /* ---- truncated and overlong lengths: decode_error (§6.2: "the length of the message was
@@ -1155,11 +1191,12 @@ static void oversized_message(FIXTURE_DATA(hostile) *self, uint32_t announced)
 	EXPECT_LE(3 * 16384, unread);
 }
 
-TEST_F(hostile, handshake_message_over_64k)
+/* One byte over the default limit, which is the largest ClientHello §4.1.2 allows. */
+TEST_F(hostile, handshake_message_over_the_largest_client_hello)
 {
 	struct ktls_limits l;
 	ktls_limits_default(&l);
-	ASSERT_EQ(65536, l.max_handshake_message);
+	ASSERT_EQ(131396, l.max_handshake_message);
 	oversized_message(self, (uint32_t)l.max_handshake_message + 1);
 }
 
@@ -1252,7 +1289,7 @@ TEST_F(hostile, second_hello_retry_request)
 	open_client(self);
 	send_server_hello(self, &(struct sh_spec){ .hrr_group = 0x0017 });
 	ASSERT_EQ(KTLS_WANT_READ, self->m.crc);
-	ASSERT_EQ(2, self->m.d[RP_C2S].records); /* the second ClientHello */
+	ASSERT_EQ(3, self->m.d[RP_C2S].records); /* CCS (Appendix D.4), the second ClientHello */
 	send_server_hello(self, &(struct sh_spec){ .hrr_group = 0x001d });
 	expect_client_failed(self, KTLS_EUNEXPECTED, UNEXPECTED_MESSAGE);
 }
@@ -1295,7 +1332,7 @@ TEST_F(hostile, record_version_is_ignored)
 	client_sends_raw(self, self->e.extra.p, self->e.extra.len);
 	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
 	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
-	EXPECT_EQ(5, self->m.d[RP_S2C].records);
+	EXPECT_EQ(6, self->m.d[RP_S2C].records); /* SH CCS EE Cert CV Fin */
 }
 
 /* §5.1: "if a handshake message is split over two or more records, there MUST NOT be any
@@ -1472,6 +1509,357 @@ TEST_F(hostile, data_after_server_finished_client_sends_no_finished)
 	EXPECT_EQ(KTLS_EUNEXPECTED, self->m.crc);
 	EXPECT_EQ(2, self->m.d[RP_C2S].records); /* ClientHello, alert: no Finished */
 	EXPECT_NE(0, self->m.src);               /* the server never saw a complete handshake */
+}
+
+
+/* ---- RFC 8446 conformance: what an independent conformance client checks (issue 11) -------- */
+
+enum { CCS = 20, ALERT = 21, HANDSHAKE = 22, APP_DATA = 23 };
+
+/* Record i that direction dir carried: content type, first byte, key. */
+static void expect_record(FIXTURE_DATA(hostile) *self, int dir, int i, uint8_t type,
+			  uint8_t first, int key)
+{
+	ASSERT_LT(i, self->m.d[dir].records);
+	EXPECT_EQ(type, self->m.d[dir].log[i].type);
+	EXPECT_EQ(first, self->m.d[dir].log[i].first);
+	EXPECT_EQ(key, self->m.d[dir].log[i].key);
+}
+
+/* How many change_cipher_spec records direction dir carried. */
+static int ccs_count(FIXTURE_DATA(hostile) *self, int dir)
+{
+	int n = 0;
+	for (int i = 0; i < self->m.d[dir].records && i < RP_LOG; i++)
+		n += self->m.d[dir].log[i].type == CCS;
+	return n;
+}
+
+/* Appendix D.4: "The server sends a dummy change_cipher_spec record immediately after its
+ * first handshake message", when the client is in compatibility mode (a non-empty
+ * legacy_session_id, as our hand-built hello has): ServerHello, CCS 0x01 in the clear, then
+ * the encrypted flight. */
+TEST_F(hostile, server_sends_ccs_after_server_hello_in_compatibility_mode)
+{
+	server_after_first_flight(self);
+	expect_record(self, RP_S2C, 0, HANDSHAKE, HS_SH, RP_PLAIN);
+	expect_record(self, RP_S2C, 1, CCS, 1, RP_PLAIN);
+	expect_record(self, RP_S2C, 2, HANDSHAKE, HS_EE, RP_KEY_HS);
+	EXPECT_EQ(1, ccs_count(self, RP_S2C));
+}
+
+/* ... and none to a client that is not in compatibility mode (empty session id). */
+TEST_F(hostile, server_sends_no_ccs_without_session_id)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .no_session_id = true });
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(5, self->m.d[RP_S2C].records); /* SH EE Cert CV Fin */
+	EXPECT_EQ(0, ccs_count(self, RP_S2C));
+}
+
+/* ... after a HelloRetryRequest when that is the first message, and only once: the
+ * ServerHello after the second ClientHello has no CCS behind it. */
+TEST_F(hostile, server_sends_one_ccs_after_hello_retry_request)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .empty_shares = true });
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	ASSERT_EQ(2, self->m.d[RP_S2C].records);
+	expect_record(self, RP_S2C, 0, HANDSHAKE, HS_SH, RP_PLAIN); /* the HRR */
+	expect_record(self, RP_S2C, 1, CCS, 1, RP_PLAIN);
+	/* the client's own CCS, then its second hello: the server goes on */
+	static const uint8_t ccs[] = { CCS, 3, 3, 0, 1, 1 };
+	rp_clear(&self->b);
+	rp_put(&self->b, ccs, sizeof(ccs));
+	ASSERT_EQ(0, rp_inject(&self->m, RP_C2S, self->b.p, self->b.len));
+	send_client_hello(self, &(struct ch_spec){ 0 });
+	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
+	ASSERT_EQ(7, self->m.d[RP_S2C].records); /* HRR CCS SH EE Cert CV Fin */
+	expect_record(self, RP_S2C, 2, HANDSHAKE, HS_SH, RP_PLAIN);
+	expect_record(self, RP_S2C, 3, HANDSHAKE, HS_EE, RP_KEY_HS);
+	EXPECT_EQ(1, ccs_count(self, RP_S2C));
+}
+
+/* Appendix D.4, our client: a 32-byte session id, and one CCS "immediately before its second
+ * flight" — here its encrypted Finished. Our server answers in kind. */
+TEST_F(hostile, client_sends_ccs_before_its_second_flight)
+{
+	open_relay(self, RP_S2C, 0, ED_NONE);
+	rp_run(&self->m);
+	ASSERT_EQ(0, self->m.crc);
+	ASSERT_EQ(0, self->m.src);
+	EXPECT_EQ(32u, self->m.c->session_id_len);
+	ASSERT_EQ(3, self->m.d[RP_C2S].records);
+	expect_record(self, RP_C2S, 0, HANDSHAKE, HS_CH, RP_PLAIN);
+	expect_record(self, RP_C2S, 1, CCS, 1, RP_PLAIN);
+	expect_record(self, RP_C2S, 2, HANDSHAKE, HS_FIN, RP_KEY_HS);
+	expect_record(self, RP_S2C, 1, CCS, 1, RP_PLAIN);
+}
+
+/* ... before the second ClientHello after a HelloRetryRequest, and not again before Finished. */
+TEST_F(hostile, client_sends_one_ccs_before_its_second_client_hello)
+{
+	ASSERT_EQ(0, ktls_config_set_groups(self->ccfg, "x25519,secp256r1"));
+	ASSERT_EQ(0, ktls_config_set_groups(self->scfg, "secp256r1"));
+	open_relay(self, RP_S2C, 0, ED_NONE);
+	rp_run(&self->m);
+	ASSERT_EQ(0, self->m.crc);
+	ASSERT_EQ(0, self->m.src);
+	ASSERT_EQ(4, self->m.d[RP_C2S].records); /* CH1 CCS CH2 Fin */
+	expect_record(self, RP_C2S, 1, CCS, 1, RP_PLAIN);
+	expect_record(self, RP_C2S, 2, HANDSHAKE, HS_CH, RP_PLAIN);
+	expect_record(self, RP_C2S, 3, HANDSHAKE, HS_FIN, RP_KEY_HS);
+	EXPECT_EQ(1, ccs_count(self, RP_C2S));
+	EXPECT_EQ(1, ccs_count(self, RP_S2C)); /* after the HRR only */
+}
+
+/* Compatibility mode off: an empty session id, no CCS either way. */
+TEST_F(hostile, client_without_compatibility_mode_sends_no_ccs)
+{
+	ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->ccfg, 0));
+	open_relay(self, RP_S2C, 0, ED_NONE);
+	rp_run(&self->m);
+	ASSERT_EQ(0, self->m.crc);
+	ASSERT_EQ(0, self->m.src);
+	EXPECT_EQ(0u, self->m.c->session_id_len);
+	EXPECT_EQ(2, self->m.d[RP_C2S].records); /* CH Fin */
+	EXPECT_EQ(0, ccs_count(self, RP_C2S));
+	EXPECT_EQ(0, ccs_count(self, RP_S2C));
+}
+
+/* §5 lets a peer's CCS be dropped, Appendix D.4 has each side send one: a second one is
+ * unexpected_message (the lesson of CVE-2020-25648, where a stream of them kept NSS busy). */
+TEST_F(hostile, second_change_cipher_spec_is_unexpected)
+{
+	static const uint8_t ccs[] = { CCS, 3, 3, 0, 1, 1 };
+	server_after_first_flight(self);
+	client_sends_raw(self, ccs, sizeof(ccs));
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	ASSERT_EQ(-1, self->m.d[RP_S2C].alert);
+	client_sends_raw(self, ccs, sizeof(ccs));
+	expect_server_failed(self, KTLS_EUNEXPECTED, UNEXPECTED_MESSAGE);
+	EXPECT_STREQ("a second change_cipher_spec record (one per handshake, RFC 8446 Appendix D.4)",
+		     ktls_session_error(self->m.s));
+}
+
+/* The same for our client: the server's CCS, then another. */
+TEST_F(hostile, second_change_cipher_spec_to_client_is_unexpected)
+{
+	static const uint8_t two_ccs[] = { CCS, 3, 3, 0, 1, 1, CCS, 3, 3, 0, 1, 1 };
+	open_relay(self, RP_S2C, HS_EE, ED_BEFORE);
+	rp_put(&self->e.extra, two_ccs, sizeof(two_ccs));
+	rp_run(&self->m);
+	ASSERT_EQ(1, self->e.done);
+	expect_client_failed(self, KTLS_EUNEXPECTED, UNEXPECTED_MESSAGE);
+}
+
+/* Appendix D.5: "Any endpoint receiving a Hello message with ClientHello.legacy_version or
+ * ServerHello.legacy_version set to 0x0300 MUST abort the handshake with a "protocol_version"
+ * alert" — and so below it (SSL 2 framing aside). */
+TEST_F(hostile, client_hello_legacy_version_ssl3)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .legacy_version = 0x0300 });
+	expect_server_failed(self, KTLS_EVERSION, PROTOCOL_VERSION);
+}
+
+TEST_F(hostile, client_hello_legacy_version_below_ssl3)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .legacy_version = 0x0002 });
+	expect_server_failed(self, KTLS_EVERSION, PROTOCOL_VERSION);
+}
+
+TEST_F(hostile, server_hello_legacy_version_ssl3)
+{
+	open_client(self);
+	send_server_hello(self, &(struct sh_spec){ .legacy_version = 0x0300 });
+	expect_client_failed(self, KTLS_EVERSION, PROTOCOL_VERSION);
+}
+
+/* Appendix D.2: a TLS 1.2 ClientHello (no supported_versions) whose extensions block is
+ * shorter than TLS 1.3's minimum of 8 bytes — here renegotiation_info alone, 5 bytes — is
+ * an older client, not a malformed message: protocol_version. */
+TEST_F(hostile, tls12_client_hello_with_a_short_extension_block)
+{
+	static const uint8_t reneg_info[] = { 0xff, 0x01, 0x00, 0x01, 0x00 };
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .raw_extensions = reneg_info,
+						  .raw_extensions_len = sizeof(reneg_info) });
+	expect_server_failed(self, KTLS_EVERSION, PROTOCOL_VERSION);
+}
+
+/* ... and an empty block: the same. */
+TEST_F(hostile, tls12_client_hello_with_an_empty_extension_block)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .raw_extensions = (const uint8_t *)"",
+						  .raw_extensions_len = 0 });
+	expect_server_failed(self, KTLS_EVERSION, PROTOCOL_VERSION);
+}
+
+/* A hello that does offer TLS 1.3 is held to §4.1.2's extensions<8..2^16-1>: supported_versions
+ * alone is 7 bytes, decode_error. */
+TEST_F(hostile, tls13_client_hello_with_a_7_byte_extension_block)
+{
+	static const uint8_t versions_only[] = { 0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04 };
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .raw_extensions = versions_only,
+						  .raw_extensions_len = sizeof(versions_only) });
+	expect_server_failed(self, KTLS_EDECODE, DECODE_ERROR);
+}
+
+/* §5.4: "Implementations MUST NOT send Handshake and Alert records that have a zero-length
+ * TLSInnerPlaintext.content; if such a message is received, the receiving implementation MUST
+ * terminate the connection with an "unexpected_message" alert." In the clear: */
+TEST_F(hostile, empty_alert_record)
+{
+	static const uint8_t empty_alert[] = { ALERT, 3, 3, 0, 0 };
+	server_after_first_flight(self);
+	client_sends_raw(self, empty_alert, sizeof(empty_alert));
+	expect_server_failed(self, KTLS_EUNEXPECTED, UNEXPECTED_MESSAGE);
+}
+
+/* ... and protected, after the handshake. */
+TEST_F(hostile, empty_protected_alert_after_handshake)
+{
+	uint8_t buf[16];
+	open_relay(self, RP_S2C, 0, ED_NONE);
+	rp_run(&self->m);
+	ASSERT_EQ(0, self->m.crc);
+	ASSERT_EQ(0, self->m.src);
+	ASSERT_EQ(0, rp_emit(&self->m, RP_C2S, RP_KEY_APP, ALERT, NULL, 0));
+	EXPECT_EQ(KTLS_EUNEXPECTED, ktls_recv(self->m.s, buf, sizeof(buf)));
+	EXPECT_STREQ("empty alert record", ktls_session_error(self->m.s));
+	rp_pump(&self->m, RP_S2C);
+	EXPECT_EQ(UNEXPECTED_MESSAGE, self->m.d[RP_S2C].alert);
+}
+
+/* §9.3: "MUST ignore unrecognized cipher suites, extensions, ... named groups": a hello with
+ * 16000 unknown extensions and 32000 unknown suites — 128 KB, near the largest §4.1.2
+ * allows, and over 64 KiB — is answered like any other. */
+TEST_F(hostile, client_hello_of_128k_with_16000_unknown_extensions)
+{
+	open_server(self);
+	rp_clear(&self->b);
+	build_client_hello(&self->b, &(struct ch_spec){ .n_unknown = 16000, .n_extra_suites = 32000 },
+			   NULL);
+	TH_LOG("ClientHello of %zu bytes", self->b.len);
+	ASSERT_LT(120000, self->b.len);
+	client_sends(self, self->b.p, self->b.len);
+	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
+	EXPECT_EQ(6, self->m.d[RP_S2C].records);
+}
+
+/* §4.2.8 limits neither the number of key shares nor says anything against unknown groups:
+ * 2000 of them (listed in supported_groups) before the x25519 share, answered normally. */
+TEST_F(hostile, client_hello_with_2000_key_shares)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .n_extra_shares = 2000 });
+	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
+	EXPECT_EQ(6, self->m.d[RP_S2C].records);
+	struct ktls_session_info info;
+	ASSERT_EQ(0, ktls_session_get_info(self->m.s, &info));
+	EXPECT_EQ(KTLS_GROUP_X25519, info.group);
+}
+
+/* ... and when none of them is a group we take (no x25519 share, no group of ours listed),
+ * §4.1.1: handshake_failure, not illegal_parameter. */
+TEST_F(hostile, client_hello_with_2000_key_shares_none_usable)
+{
+	static const uint16_t x448[] = { 0x001e };
+	static const uint8_t share[56] = { 5 };
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .n_extra_shares = 2000, .groups = x448,
+						  .n_groups = 1, .share_group = 0x001e,
+						  .share = share, .share_len = sizeof(share) });
+	expect_server_failed(self, KTLS_EHANDSHAKE, HANDSHAKE_FAILURE);
+}
+
+/* §4.2.10: a client that offered 0-RTT and gets a HelloRetryRequest may already have sent
+ * early data; the server skips "all records with an external content type of
+ * application_data" until the second ClientHello. */
+static void early_data_after_hrr(FIXTURE_DATA(hostile) *self, int records)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .empty_shares = true, .early_data = true });
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	ASSERT_EQ(2, self->m.d[RP_S2C].records); /* HRR CCS */
+	for (int i = 0; i < records && self->m.src == KTLS_WANT_READ; i++) {
+		rp_clear(&self->e.extra); /* one full-size record of "early data" at a time */
+		rp_u8(&self->e.extra, APP_DATA);
+		rp_u16(&self->e.extra, 0x0303);
+		rp_u16(&self->e.extra, 16384 + 256);
+		rp_fill(&self->e.extra, (uint8_t)i, 16384 + 256);
+		client_sends_raw(self, self->e.extra.p, self->e.extra.len);
+	}
+}
+
+TEST_F(hostile, early_data_after_hello_retry_request_is_skipped)
+{
+	early_data_after_hrr(self, 3);
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	ASSERT_EQ(-1, self->m.d[RP_S2C].alert);
+	send_client_hello(self, &(struct ch_spec){ 0 });
+	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
+	EXPECT_EQ(7, self->m.d[RP_S2C].records); /* HRR CCS SH EE Cert CV Fin */
+}
+
+/* ... within a bound: 16 full records is more than we skip. */
+TEST_F(hostile, early_data_after_hello_retry_request_is_bounded)
+{
+	early_data_after_hrr(self, 17);
+	expect_server_failed(self, KTLS_EBADMAC, BAD_RECORD_MAC);
+}
+
+/* §4.2.10: "A client MUST NOT include the "early_data" extension in its followup
+ * ClientHello." */
+TEST_F(hostile, second_client_hello_offers_early_data_again)
+{
+	early_data_after_hrr(self, 0);
+	send_client_hello(self, &(struct ch_spec){ .early_data = true });
+	expect_server_failed(self, KTLS_EILLEGAL, ILLEGAL_PARAMETER);
+}
+
+/* §4.2.2: our server keeps its state across a HelloRetryRequest, so by default it sends no
+ * cookie (and a second hello may carry none); configured to, it sends one and insists. */
+TEST_F(hostile, hello_retry_request_has_no_cookie_by_default)
+{
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .empty_shares = true });
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(0u, self->m.s->cookie_len);
+}
+
+TEST_F(hostile, hello_retry_request_cookie_when_configured_must_be_echoed)
+{
+	ASSERT_EQ(0, ktls_config_set_hrr_cookie(self->scfg, 1));
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .empty_shares = true });
+	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(32u, self->m.s->cookie_len);
+	send_client_hello(self, &(struct ch_spec){ 0 }); /* without the cookie */
+	expect_server_failed(self, KTLS_EILLEGAL, ILLEGAL_PARAMETER);
+	EXPECT_STREQ("second ClientHello does not echo our cookie", ktls_session_error(self->m.s));
+}
+
+/* A relay run with the cookie on: our client echoes it and the handshake completes. */
+TEST_F(hostile, hello_retry_request_cookie_round_trip)
+{
+	ASSERT_EQ(0, ktls_config_set_hrr_cookie(self->scfg, 1));
+	ASSERT_EQ(0, ktls_config_set_groups(self->ccfg, "x25519,secp256r1"));
+	ASSERT_EQ(0, ktls_config_set_groups(self->scfg, "secp256r1"));
+	open_relay(self, RP_S2C, 0, ED_NONE);
+	rp_run(&self->m);
+	EXPECT_EQ(0, self->m.crc);
+	EXPECT_EQ(0, self->m.src);
+	EXPECT_EQ(32u, self->m.c->cookie_len);
 }
 
 TEST_HARNESS_MAIN

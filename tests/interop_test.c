@@ -1316,4 +1316,85 @@ TEST_F(resume, tickets_do_not_invite_early_data)
 	exchange_with_client(c, "after the handshake\n"); /* the first line we get is this */
 }
 
+/* ==== middlebox compatibility mode (RFC 8446 Appendix D.4) ================================== */
+
+INTEROP_FIXTURE(compat)
+
+/* In an `openssl s_client -msg` transcript, the 5-byte header of the first record received
+ * after the ServerHello (s_client prints every record header it reads, then its hex). */
+static const char *header_after_server_hello(const struct ctx *c)
+{
+	const char *buf = c->peer.buf ? c->peer.buf : "";
+	const char *sh = strstr(buf, "<<< TLS 1.3, Handshake");
+	sh = sh ? strstr(sh, "], ServerHello\n") : NULL;
+	const char *hdr = sh ? strstr(sh, "<<< TLS 1.2, RecordHeader [length 0005]\n    ") : NULL;
+	return hdr ? hdr + strlen("<<< TLS 1.2, RecordHeader [length 0005]\n    ") : "(none)";
+}
+
+/* s_client uses compatibility mode (a 32-byte session id): our server sends ServerHello,
+ * then a change_cipher_spec record (14 03 03 00 01), then the encrypted flight (17 03 03);
+ * s_client's own CCS arrives and is dropped; data flows. */
+TEST_F(compat, server_openssl_s_client_msg_shows_our_ccs)
+{
+	struct ctx *c = &self->c;
+	server_config(c, "server-ecdsa");
+	start_s_client(c, "-tls1_3", "-msg", NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	ASSERT_PEER_SAID(c, "], EncryptedExtensions\n");
+	ASSERT_PEER_SAID(c, ">>> TLS 1.3, ChangeCipherSpec [length 0001]\n");
+	const char *hdr = header_after_server_hello(c);
+	if (strncmp(hdr, "14 03 03 00 01\n<<< TLS 1.2, RecordHeader [length 0005]\n    17 03 03", 66))
+		show_peer(c);
+	ASSERT_EQ(0, strncmp(hdr, "14 03 03 00 01\n<<< TLS 1.2, RecordHeader [length 0005]\n    17 03 03", 66));
+	exchange_with_client(c, "middlebox compatible\n");
+}
+
+/* s_client -no_middlebox sends an empty session id: no CCS from us, the encrypted flight
+ * follows the ServerHello at once. */
+TEST_F(compat, server_openssl_s_client_without_compat_gets_no_ccs)
+{
+	struct ctx *c = &self->c;
+	server_config(c, "server-ecdsa");
+	start_s_client(c, "-tls1_3", "-msg", "-no_middlebox", NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	ASSERT_PEER_SAID(c, "], EncryptedExtensions\n");
+	const char *hdr = header_after_server_hello(c);
+	if (strncmp(hdr, "17 03 03", 8))
+		show_peer(c);
+	ASSERT_EQ(0, strncmp(hdr, "17 03 03", 8));
+	exchange_with_client(c, "no middlebox\n");
+}
+
+/* After a HelloRetryRequest the CCS follows the HRR, and only it. */
+TEST_F(compat, server_openssl_ccs_after_hello_retry_request)
+{
+	struct ctx *c = &self->c;
+	server_config(c, "server-ecdsa");
+	CFG_OK(c, ktls_config_set_groups(c->cfg, "secp256r1"));
+	start_s_client(c, "-tls1_3", "-msg", "-groups", "X25519:P-256", NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	EXPECT_EQ(1, c->info.hello_retry);
+	ASSERT_PEER_SAID(c, "], EncryptedExtensions\n");
+	/* the first "ServerHello" s_client prints is the HRR: a CCS follows it ... */
+	ASSERT_EQ(0, strncmp(header_after_server_hello(c), "14 03 03 00 01\n", 15));
+	/* ... and none the real ServerHello: count the CCS headers received */
+	int n = 0;
+	for (const char *p = c->peer.buf; (p = strstr(p, "<<< TLS 1.2, RecordHeader [length 0005]\n    14 03 03 00 01\n")); p++)
+		n++;
+	EXPECT_EQ(1, n);
+	exchange_with_client(c, "after a retry\n");
+}
+
+/* Our client in compatibility mode (the default) against s_server -msg: s_server receives
+ * our CCS before our Finished. */
+TEST_F(compat, client_openssl_server_sees_our_ccs)
+{
+	struct ctx *c = &self->c;
+	client_config(c);
+	start_s_server(c, "server-ecdsa", "-tls1_3", "-rev", "-msg", NULL);
+	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
+	exchange_with_rev_server(c);
+	ASSERT_PEER_SAID(c, "<<< TLS 1.2, RecordHeader [length 0005]\n    14 03 03 00 01\n");
+}
+
 TEST_HARNESS_MAIN

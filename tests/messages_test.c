@@ -210,6 +210,16 @@ static size_t finish(struct builder *b)
 	return b->w.len;
 }
 
+/* The i-th entry of a decoded ClientHello's key shares (fails the test when absent). */
+static struct ktls_key_share_entry share_at(const struct ktls_client_hello *ch, size_t i)
+{
+	struct ktls_key_share_entry e = { 0 };
+	size_t pos = 0;
+	for (size_t k = 0; k <= i; k++)
+		ASSERT_EQ(1, ktls_client_hello_next_share(ch, &pos, &e));
+	return e;
+}
+
 /* Extension data used by the hostile tests. */
 #define SV_CH_13 "02 0304"         /* supported_versions in ClientHello: {TLS 1.3} */
 #define SV_SH_13 "0304"            /* supported_versions in ServerHello */
@@ -380,9 +390,9 @@ TEST_F(rfc8448, client_hello)
 	EXPECT_EQ(0u, ch.signature_algorithms_cert.n);
 	/* one x25519 key share: the client's public key */
 	ASSERT_EQ(1u, ch.n_key_shares);
-	EXPECT_EQ(TLS_GROUP_X25519, ch.key_shares[0].group);
-	ASSERT_EQ(32u, ch.key_shares[0].key_exchange_len);
-	ASSERT_MEMEQ(V("client_x25519_public")->bytes, ch.key_shares[0].key_exchange, 32);
+	EXPECT_EQ(TLS_GROUP_X25519, share_at(&ch, 0).group);
+	ASSERT_EQ(32u, share_at(&ch, 0).key_exchange_len);
+	ASSERT_MEMEQ(V("client_x25519_public")->bytes, share_at(&ch, 0).key_exchange, 32);
 	/* psk_key_exchange_modes {psk_dhe_ke} */
 	ASSERT_EQ(1u, ch.psk_modes_len);
 	EXPECT_EQ(1, ch.psk_modes[0]);
@@ -763,7 +773,7 @@ TEST(rfc8448_resumed_client_hello_binders_offset)
 	ASSERT_MEMEQ(ch_bytes + 4 + ch.binders_offset, "\x00\x21\x20", 3);
 	ASSERT_MEMEQ(binder, ch_bytes + 4 + ch.binders_offset + 3, 32);
 	ASSERT_EQ(1u, ch.n_key_shares);
-	EXPECT_EQ(TLS_GROUP_X25519, ch.key_shares[0].group);
+	EXPECT_EQ(TLS_GROUP_X25519, share_at(&ch, 0).group);
 
 	/* and every prefix of it fails, the extension-less one aside (see above) */
 	for (size_t n = 0; n < sizeof(ch_bytes) - 4; n++) {
@@ -866,10 +876,10 @@ TEST(client_hello_round_trip)
 		EXPECT_EQ(schemes[i], ktls_u16_list_at(&ch.signature_algorithms, i));
 	ASSERT_EQ(2u, ch.n_key_shares);
 	for (size_t i = 0; i < 2; i++) {
-		EXPECT_EQ(shares[i].group, ch.key_shares[i].group);
-		ASSERT_EQ(shares[i].key_exchange_len, ch.key_shares[i].key_exchange_len);
-		ASSERT_MEMEQ(shares[i].key_exchange, ch.key_shares[i].key_exchange,
-			     shares[i].key_exchange_len);
+		struct ktls_key_share_entry e = share_at(&ch, i);
+		EXPECT_EQ(shares[i].group, e.group);
+		ASSERT_EQ(shares[i].key_exchange_len, e.key_exchange_len);
+		ASSERT_MEMEQ(shares[i].key_exchange, e.key_exchange, shares[i].key_exchange_len);
 	}
 	ASSERT_EQ(11u, ch.server_name_len);
 	ASSERT_MEMEQ("example.com", ch.server_name, 11);
@@ -1429,9 +1439,11 @@ TEST(client_hello_fixed_fields)
 	EXPECT_EQ(0, decode_ch_hex("0303" RANDOM_HEX "20" RANDOM_HEX "0002 1301 0100" EXTS_HEX));
 	/* legacy_compression_methods<1..2^8-1>: empty */
 	EXPECT_EQ(KTLS_EDECODE, decode_ch_hex("0303" RANDOM_HEX "00 0002 1301 00" EXTS_HEX));
-	/* extensions<8..2^16-1>: a 7-byte block */
-	EXPECT_EQ(KTLS_EDECODE,
-		  decode_ch_hex("0303" RANDOM_HEX "00 0002 1301 0100 0007 002b 0003 020304"));
+	/* a 7-byte block decodes (TLS 1.2's syntax is extensions<0..2^16-1>, and Appendix D.2
+	 * wants protocol_version for it, not decode_error); the handshake layer holds a TLS
+	 * 1.3 hello to <8..2^16-1> (hostile_test) */
+	EXPECT_EQ(0, decode_ch_hex("0303" RANDOM_HEX "00 0002 1301 0100 0007 002b 0003 020303"));
+	EXPECT_EQ(0, decode_ch_hex("0303" RANDOM_HEX "00 0002 1301 0100 0000"));
 	/* a short random */
 	EXPECT_EQ(KTLS_EDECODE, decode_ch_hex("0303 00000000"));
 	/* an extension whose length runs past the block */
@@ -1534,40 +1546,43 @@ TEST(u16_lists_must_be_even)
 	EXPECT_EQ(KTLS_EDECODE, ktls_decode_certificate_request(b.buf, finish(&b), &cr));
 }
 
-TEST(key_share_limits)
+/* §4.2.8 sets no limit on client_shares: every entry is taken (one linear pass), only a
+ * group offered twice is illegal_parameter. */
+TEST(key_shares_any_number)
 {
-	uint16_t groups[KTLS_MAX_KEY_SHARES + 1];
-	uint8_t ks[512];
+	static uint16_t groups[1200];
+	static uint8_t ks[1200 * 5 + 2];
 	struct ktls_client_hello ch;
-	struct builder b;
+	static struct builder big;
+	struct builder *b = &big;
 
-	for (size_t i = 0; i <= KTLS_MAX_KEY_SHARES; i++)
+	for (size_t i = 0; i < 1200; i++)
 		groups[i] = (uint16_t)(0x0100 + i);
-	/* KTLS_MAX_KEY_SHARES distinct groups: accepted */
-	ch_begin(&b);
-	add_ext(&b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
-	add_ext_raw(&b, TLS_EXT_KEY_SHARE, ks,
-		    key_share_list(ks, sizeof(ks), groups, KTLS_MAX_KEY_SHARES));
-	ASSERT_EQ(0, ktls_decode_client_hello(b.buf, finish(&b), &ch));
-	EXPECT_EQ((size_t)KTLS_MAX_KEY_SHARES, ch.n_key_shares);
-	EXPECT_EQ(groups[KTLS_MAX_KEY_SHARES - 1], ch.key_shares[KTLS_MAX_KEY_SHARES - 1].group);
-	/* one more: illegal_parameter */
-	ch_begin(&b);
-	add_ext(&b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
-	add_ext_raw(&b, TLS_EXT_KEY_SHARE, ks,
-		    key_share_list(ks, sizeof(ks), groups, KTLS_MAX_KEY_SHARES + 1));
-	EXPECT_EQ(KTLS_EILLEGAL, ktls_decode_client_hello(b.buf, finish(&b), &ch));
-	/* the same group twice: illegal_parameter */
+	/* more than we would ever send, and more than the old cap of 8 */
+	for (size_t n = 9; n <= 1200; n += 1191) {
+		ch_begin(b);
+		add_ext(b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
+		add_ext_raw(b, TLS_EXT_KEY_SHARE, ks, key_share_list(ks, sizeof(ks), groups, n));
+		ASSERT_EQ(0, ktls_decode_client_hello(b->buf, finish(b), &ch));
+		EXPECT_EQ(n, ch.n_key_shares);
+		EXPECT_EQ(groups[n - 1], share_at(&ch, n - 1).group);
+		struct ktls_key_share_entry e;
+		EXPECT_EQ(1, ktls_client_hello_share_for_group(&ch, groups[n / 2], &e));
+		EXPECT_EQ(groups[n / 2], e.group);
+		EXPECT_EQ(0, ktls_client_hello_share_for_group(&ch, 0x001d, &e));
+	}
+	/* the same group twice, far apart: illegal_parameter */
+	groups[1100] = groups[3];
+	ch_begin(b);
+	add_ext(b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
+	add_ext_raw(b, TLS_EXT_KEY_SHARE, ks, key_share_list(ks, sizeof(ks), groups, 1200));
+	EXPECT_EQ(KTLS_EILLEGAL, ktls_decode_client_hello(b->buf, finish(b), &ch));
+	/* and adjacent */
 	groups[2] = groups[0];
-	ch_begin(&b);
-	add_ext(&b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
-	add_ext_raw(&b, TLS_EXT_KEY_SHARE, ks, key_share_list(ks, sizeof(ks), groups, 3));
-	EXPECT_EQ(KTLS_EILLEGAL, ktls_decode_client_hello(b.buf, finish(&b), &ch));
-	/* key_exchange<1..2^16-1>: empty */
-	ch_begin(&b);
-	add_ext(&b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
-	add_ext(&b, TLS_EXT_KEY_SHARE, "0004 001d 0000");
-	EXPECT_EQ(KTLS_EDECODE, ktls_decode_client_hello(b.buf, finish(&b), &ch));
+	ch_begin(b);
+	add_ext(b, TLS_EXT_SUPPORTED_VERSIONS, SV_CH_13);
+	add_ext_raw(b, TLS_EXT_KEY_SHARE, ks, key_share_list(ks, sizeof(ks), groups, 3));
+	EXPECT_EQ(KTLS_EILLEGAL, ktls_decode_client_hello(b->buf, finish(b), &ch));
 }
 
 TEST(server_name_syntax)
@@ -1910,11 +1925,13 @@ TEST(signature_algorithms_cert_round_trip)
 	EXPECT_EQ(0x0401, ktls_u16_list_at(&cr.signature_algorithms_cert, 0));
 }
 
-/* More than KTLS_MAX_EXTENSIONS extensions in one message: decode_error, whatever they are. */
-TEST(too_many_extensions)
+/* §9.3: unknown extensions "MUST" be ignored, so a block full of them — 16383 empty ones of
+ * distinct types, all a 2^16-1 byte block holds — decodes; a type twice, known or not, is
+ * illegal_parameter (§4.2). */
+TEST(every_extension_a_block_holds)
 {
-	uint8_t body[2 + 32 + 1 + 4 + 2 + 2 + 4 * (KTLS_MAX_EXTENSIONS + 1)];
-	size_t n = 0, exts = 4 * (KTLS_MAX_EXTENSIONS + 1);
+	static uint8_t body[2 + 32 + 1 + 4 + 2 + 2 + 4 * KTLS_MAX_EXTENSIONS];
+	size_t n = 0, exts = 4 * KTLS_MAX_EXTENSIONS;
 	struct ktls_client_hello ch;
 
 	body[n++] = 3; body[n++] = 3;
@@ -1923,16 +1940,19 @@ TEST(too_many_extensions)
 	body[n++] = 0; body[n++] = 2; body[n++] = 0x13; body[n++] = 0x03;
 	body[n++] = 1; body[n++] = 0;                  /* null compression */
 	body[n++] = (uint8_t)(exts >> 8); body[n++] = (uint8_t)exts;
-	for (size_t i = 0; i <= KTLS_MAX_EXTENSIONS; i++) {
-		body[n++] = 0xfa; body[n++] = (uint8_t)i; /* unknown types, empty */
+	size_t first_ext = n;
+	for (size_t i = 0; i < KTLS_MAX_EXTENSIONS; i++) {
+		uint16_t type = (uint16_t)(0x1000 + i); /* none of them ours */
+		body[n++] = (uint8_t)(type >> 8); body[n++] = (uint8_t)type;
 		body[n++] = 0; body[n++] = 0;
 	}
 	ASSERT_EQ(sizeof(body), n);
-	EXPECT_EQ(KTLS_EDECODE, ktls_decode_client_hello(body, n, &ch));
-	/* one fewer is fine */
-	body[2 + 32 + 1 + 4 + 2] = (uint8_t)((exts - 4) >> 8);
-	body[2 + 32 + 1 + 4 + 2 + 1] = (uint8_t)(exts - 4);
-	EXPECT_EQ(0, ktls_decode_client_hello(body, n - 4, &ch));
+	ASSERT_EQ(0, ktls_decode_client_hello(body, n, &ch));
+	EXPECT_EQ((size_t)KTLS_MAX_EXTENSIONS, ch.n_extensions);
+	EXPECT_EQ(KTLS_EXT_BIT_UNKNOWN, ch.ext_seen);
+	/* the last one repeats the first one's type */
+	memcpy(body + n - 4, body + first_ext, 2);
+	EXPECT_EQ(KTLS_EILLEGAL, ktls_decode_client_hello(body, n, &ch));
 }
 
 TEST_HARNESS_MAIN

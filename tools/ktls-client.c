@@ -66,6 +66,8 @@ static const char usage[] =
 	"  --groups LIST       key exchange groups: x25519, secp256r1 (first gets a key share)\n"
 	"  --ciphers LIST      cipher suites: TLS_CHACHA20_POLY1305_SHA256 (chacha20),\n"
 	"                      TLS_AES_128_GCM_SHA256 (aes128), TLS_AES_256_GCM_SHA384 (aes256)\n"
+	"  --no-middlebox      no middlebox compatibility mode (RFC 8446 D.4): an empty\n"
+	"                      session id and no change_cipher_spec (default: both sent)\n"
 	"  --offload MODE      kernel TLS after the handshake: both (default), tx, rx, none\n"
 	"  --require-offload   fail (exit 1) instead of falling back to userspace TLS\n"
 	"  --zerocopy          sendfile without a copy (TLS_TX_ZEROCOPY_RO; with NIC\n"
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
 		{ "require-offload", no_argument, NULL, 'Q' },
 		{ "zerocopy", no_argument, NULL, 'Z' },
 		{ "rx-no-pad", no_argument, NULL, 'P' },
+		{ "no-middlebox", no_argument, NULL, 1100 },
 		{ "trace", no_argument, NULL, 't' },
 		{ "sess-out", required_argument, NULL, 'W' },
 		{ "sess-in", required_argument, NULL, 'R' },
@@ -134,6 +137,7 @@ int main(int argc, char **argv)
 		case 'Q': o.require_offload = true; break;
 		case 'Z': o.zerocopy = true; break;
 		case 'P': o.rx_no_pad = true; break;
+		case 1100: o.no_middlebox = true; break;
 		case 't': o.trace = true; break;
 		case 'W': sess_out = optarg; break;
 		case 'R': sess_in = optarg; break;

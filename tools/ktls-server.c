@@ -68,6 +68,8 @@ static const char usage[] =
 	"  --ciphers LIST       cipher suites, in preference order: TLS_CHACHA20_POLY1305_SHA256\n"
 	"                       (chacha20), TLS_AES_128_GCM_SHA256 (aes128), TLS_AES_256_GCM_SHA384\n"
 	"                       (aes256)\n"
+	"  --hrr-cookie         put a cookie in each HelloRetryRequest and require it back\n"
+	"                       (RFC 8446 4.2.2; default: none, the server keeps its state)\n"
 	"  --echo               echo each client's data back to it\n"
 	"  --send-file FILE     send FILE to each client (sendfile(2) through kernel TLS when\n"
 	"                       offloaded), then wait for the client to close\n"
@@ -191,6 +193,7 @@ int main(int argc, char **argv)
 		{ "require-offload", no_argument, NULL, 'Q' },
 		{ "zerocopy", no_argument, NULL, 'Z' },
 		{ "rx-no-pad", no_argument, NULL, 'P' },
+		{ "hrr-cookie", no_argument, NULL, 1100 },
 		{ "trace", no_argument, NULL, 't' },
 		{ "www", required_argument, NULL, 'W' },
 		{ "workers", required_argument, NULL, 'N' },
@@ -234,6 +237,7 @@ int main(int argc, char **argv)
 		case 'Q': o.require_offload = true; break;
 		case 'Z': o.zerocopy = true; break;
 		case 'P': o.rx_no_pad = true; break;
+		case 1100: o.hrr_cookie = true; break;
 		case 't': o.trace = true; break;
 		case 'W': w.root = optarg; break;
 		case 'N':

@@ -118,6 +118,16 @@ KTLS_API int ktls_config_set_cert(struct ktls_config *cfg, const char *cert_file
 KTLS_API int ktls_config_set_ca(struct ktls_config *cfg, const char *ca_file, const char *ca_dir);
 /* insecure != 0: do not verify the peer's certificate chain or name. Dangerous; for tests. */
 KTLS_API int ktls_config_set_insecure(struct ktls_config *cfg, int insecure);
+/* Client: middlebox compatibility mode (RFC 8446 Appendix D.4), on by default as in
+ * OpenSSL and browsers: a 32-byte legacy_session_id, and one dummy change_cipher_spec
+ * record before our second flight, so the handshake looks like a TLS 1.2 resumption to
+ * middleboxes. Off: an empty session id and no change_cipher_spec. (A server always
+ * answers a client in this mode with its own change_cipher_spec, as D.4 requires.) */
+KTLS_API int ktls_config_set_middlebox_compat(struct ktls_config *cfg, int on);
+/* Server: put a cookie (§4.2.2) in every HelloRetryRequest and require the second
+ * ClientHello to echo it. Off by default: our server keeps its state across the retry and
+ * needs none; a cookie is for front ends that want the client's reachability proven. */
+KTLS_API int ktls_config_set_hrr_cookie(struct ktls_config *cfg, int on);
 /* Client: the server name sent as SNI (omitted for an IP literal) and checked against the
  * certificate (as a DNS name or an IP address). */
 KTLS_API int ktls_config_set_server_name(struct ktls_config *cfg, const char *name);
@@ -139,12 +149,14 @@ KTLS_API int ktls_config_set_trace(struct ktls_config *cfg, int fd);
 
 /* What a peer may make us spend during a handshake. */
 struct ktls_limits {
-	size_t max_handshake_message; /* bytes in one handshake message (default 65536, at most
+	size_t max_handshake_message; /* bytes in one handshake message (default 131396, the
+				       * largest ClientHello RFC 8446 §4.1.2 allows; at most
 				       * 1 MiB); larger is decode_error, refused before buffering */
 	size_t max_chain_length;      /* certificates in the peer's chain (default 10, at most 16) */
 	size_t max_chain_bytes;       /* their total DER size (default 65536) */
-	size_t max_extensions;        /* extensions in one message (default 64, at most 128);
-				       * more is decode_error */
+	size_t max_extensions;        /* extensions in one message (default and at most 16383,
+				       * all an extensions block can hold: §9.3 wants unknown
+				       * ones ignored, not refused); more is decode_error */
 	unsigned handshake_timeout_ms; /* the whole handshake (default 10000; 0: no limit).
 					* Enforced by ktls_handshake() and whenever a session
 					* is stepped; on a blocking socket reads wait no longer */

@@ -83,7 +83,6 @@ static void client_hello(const uint8_t *body, size_t len)
 	struct ktls_client_hello ch, again;
 	if (ktls_decode_client_hello(body, len, &ch))
 		return;
-	CHECK(ch.n_key_shares <= KTLS_MAX_KEY_SHARES);
 	CHECK(ch.session_id_len <= 32 && ch.cipher_suites.n >= 1);
 	if (ch.ext_seen & KTLS_EXT_BIT_PRE_SHARED_KEY)
 		CHECK(ch.binders_offset < len);
@@ -92,6 +91,17 @@ static void client_hello(const uint8_t *body, size_t len)
 	char *names[128];
 	size_t n_names = 0;
 	bool ok = true;
+	/* the encoder takes at most KTLS_MAX_KEY_SHARES shares (the decoder any number) */
+	struct ktls_key_share_entry shares[KTLS_MAX_KEY_SHARES];
+	size_t n_shares = 0, pos = 0;
+	struct ktls_key_share_entry e;
+	while (ok && ktls_client_hello_next_share(&ch, &pos, &e)) {
+		if (n_shares == KTLS_MAX_KEY_SHARES)
+			ok = false;
+		else
+			shares[n_shares++] = e;
+	}
+	CHECK(!ok || n_shares == ch.n_key_shares);
 	struct wire_reader r;
 	wire_reader_init(&r, ch.alpn ? ch.alpn : body, ch.alpn_len);
 	while (ok && wire_remaining(&r)) {
@@ -118,8 +128,8 @@ static void client_hello(const uint8_t *body, size_t len)
 			.n_cipher_suites = ch.cipher_suites.n,
 			.groups = groups,
 			.n_groups = ch.supported_groups.n,
-			.key_shares = ch.key_shares,
-			.n_key_shares = ch.n_key_shares,
+			.key_shares = shares,
+			.n_key_shares = n_shares,
 			.signature_algorithms = sigs,
 			.n_signature_algorithms = ch.signature_algorithms.n,
 			.signature_algorithms_cert = sigs_cert,
@@ -136,6 +146,9 @@ static void client_hello(const uint8_t *body, size_t len)
 		int err = ktls_encode_client_hello(&w, &p);
 		/* the encoder's own bounds: everything in one extensions block <8..2^16-1> */
 		if (err == KTLS_EINVAL && len > 0xff00)
+			goto done;
+		/* a block under TLS 1.3's minimum of 8 decodes (TLS 1.2 syntax), never encodes */
+		if (err == KTLS_EINVAL && ch.extensions_len < 8)
 			goto done;
 		/* supported_versions alone is 7 bytes, under the block's minimum of 8 */
 		if (err == KTLS_EINVAL && !p.n_groups && !p.n_key_shares && !p.n_signature_algorithms &&
@@ -154,12 +167,8 @@ static void client_hello(const uint8_t *body, size_t len)
 		CHECK(list_eq(&again.signature_algorithms, &ch.signature_algorithms));
 		CHECK(list_eq(&again.signature_algorithms_cert, &ch.signature_algorithms_cert));
 		CHECK(again.n_key_shares == ch.n_key_shares);
-		for (size_t i = 0; i < ch.n_key_shares; i++) {
-			CHECK(again.key_shares[i].group == ch.key_shares[i].group);
-			CHECK(bytes_eq(again.key_shares[i].key_exchange,
-				       again.key_shares[i].key_exchange_len,
-				       ch.key_shares[i].key_exchange, ch.key_shares[i].key_exchange_len));
-		}
+		CHECK(bytes_eq(again.key_shares, again.key_shares_len, ch.key_shares,
+			       ch.key_shares_len));
 		CHECK(bytes_eq(again.server_name, again.server_name_len, ch.server_name,
 			       ch.server_name_len));
 		CHECK(bytes_eq(again.alpn, again.alpn_len, ch.alpn, ch.alpn_len));

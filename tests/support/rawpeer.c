@@ -375,6 +375,11 @@ static void relay_record(struct rp_mitm *m, int dir, const uint8_t *raw, size_t 
 			d->opaque++;
 		}
 	}
+	if (d->records < RP_LOG) {
+		d->log[d->records].type = r.type;
+		d->log[d->records].first = r.len ? r.data[0] : 0;
+		d->log[d->records].key = r.key;
+	}
 	d->records++;
 	if (r.type == 21 && r.len == 2) {
 		if (d->alert < 0) {

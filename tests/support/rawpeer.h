@@ -82,6 +82,8 @@ int rp_open_record(struct rp_key *k, const uint8_t *rec, size_t len, struct rp_b
 enum { RP_C2S = 0, RP_S2C = 1 }; /* a direction: client to server, server to client */
 enum { RP_PLAIN = -1, RP_KEY_HS = 0, RP_KEY_APP = 1 };
 
+#define RP_LOG 64
+
 /* One record as the relay received it. */
 struct rp_rec {
 	uint8_t outer;        /* the header's content type */
@@ -113,6 +115,11 @@ struct rp_dir {
 	int alert;            /* the first alert's description, -1: none */
 	int alert_level;      /* and its level */
 	int opaque;           /* protected records no key opened */
+	struct {              /* the first RP_LOG records received, in order: */
+		uint8_t type;     /* real content type (the outer one when no key opened it) */
+		uint8_t first;    /* the first content byte (a handshake record's message type) */
+		int key;          /* RP_PLAIN, RP_KEY_HS or RP_KEY_APP */
+	} log[RP_LOG];
 };
 
 struct rp_mitm {

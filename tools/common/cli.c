@@ -29,6 +29,10 @@ bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_t
 	}
 	if (!err && o->insecure)
 		err = ktls_config_set_insecure(cfg, 1);
+	if (!err && o->no_middlebox)
+		err = ktls_config_set_middlebox_compat(cfg, 0);
+	if (!err && o->hrr_cookie)
+		err = ktls_config_set_hrr_cookie(cfg, 1);
 	if (!err && o->servername)
 		err = ktls_config_set_server_name(cfg, o->servername);
 	if (!err && o->alpn)

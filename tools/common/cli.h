@@ -21,6 +21,7 @@ enum {
 struct cli_tls_opts {
 	const char *cert, *key, *ca, *servername, *alpn, *groups, *ciphers, *keylog, *offload;
 	bool insecure, trace, client_cert, require_client_cert, require_offload, zerocopy, rx_no_pad;
+	bool no_middlebox, hrr_cookie;
 };
 
 /* Applies opts to cfg; on error prints "<prog>: <reason>" and returns false. */
