@@ -364,6 +364,10 @@ void ktls_limits_default(struct ktls_limits *l)
 	l->max_chain_length = 10;
 	l->max_chain_bytes = 64 * 1024;
 	l->max_extensions = KTLS_MAX_EXTENSIONS;
+	/* BoringSSL's numbers: enough for any honest peer, and a flood ends quickly */
+	l->max_empty_records = 32;
+	l->max_warning_alerts = 4;
+	l->max_key_updates = 32;
 	l->handshake_timeout_ms = 10000;
 }
 
@@ -378,6 +382,10 @@ int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
 		return config_fail(cfg, KTLS_EINVAL, "max_chain_bytes must not be 0");
 	if (!l->max_extensions || l->max_extensions > KTLS_MAX_EXTENSIONS)
 		return config_fail(cfg, KTLS_EINVAL, "max_extensions must be 1..%d", KTLS_MAX_EXTENSIONS);
+	if (l->max_empty_records > 65535 || l->max_warning_alerts > 65535 ||
+	    l->max_key_updates > 65535)
+		return config_fail(cfg, KTLS_EINVAL,
+				   "max_empty_records, max_warning_alerts and max_key_updates must be 0..65535");
 	cfg->limits = *l;
 	return 0;
 }

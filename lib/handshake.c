@@ -362,14 +362,21 @@ int ktls_on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
 	return ktls_hs_fail(s, KTLS_EALERT, "peer sent alert: unknown (%u)", desc);
 }
 
-/* An alert during the handshake: even close_notify ends it as a failure. */
+/* An alert during the handshake: even close_notify ends it as a failure, and so does
+ * user_canceled (§6.1: the peer is canceling the handshake; close_notify follows). */
 static int handshake_alert(struct ktls_session *s, const uint8_t *body, size_t len)
 {
 	int err = ktls_on_alert(s, body, len);
 	if (err == KTLS_ECLOSED)
 		return ktls_hs_fail(s, err, "peer closed the connection during the handshake");
+	if (!err)
+		return ktls_hs_fail(s, KTLS_EALERT, "peer canceled the handshake (user_canceled)");
 	return err;
 }
+
+/* What a record during the handshake brought: handshake bytes (0), or nothing (a
+ * change_cipher_spec, skipped early data): it counts against the work budget. */
+#define HS_RECORD_IDLE 1
 
 /* §4.2.10: a server that declines 0-RTT skips the client's early records "up to the
  * configured max_early_data_size"; we take none, so the bound is ours: 16 full records. */
@@ -378,10 +385,11 @@ static int skip_early_record(struct ktls_session *s, size_t len)
 	s->early_data_skipped += len;
 	if (s->early_data_skipped > 16 * TLS_MAX_CIPHERTEXT)
 		return ktls_hs_fail(s, KTLS_EBADMAC, "too much unreadable early data");
-	return 0;
+	return HS_RECORD_IDLE;
 }
 
-/* One record during the handshake: plaintext or protected, of whatever type. */
+/* One record during the handshake: plaintext or protected, of whatever type. Returns 0,
+ * HS_RECORD_IDLE, or the failure. */
 static int handshake_record(struct ktls_session *s)
 {
 	uint8_t type = s->rec[0], *body = s->rec + TLS_RECORD_HEADER_LEN;
@@ -404,7 +412,7 @@ static int handshake_record(struct ktls_session *s)
 			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "a second change_cipher_spec record "
 					    "(one per handshake, RFC 8446 Appendix D.4)");
 		s->ccs_received = true;
-		return 0;
+		return HS_RECORD_IDLE;
 	}
 	if (type == TLS_CONTENT_ALERT && (!s->rx_protected || len == 2)) {
 		/* a peer that failed may not have had our keys: report its alert by name */
@@ -516,6 +524,7 @@ static int dispatch_messages(struct ktls_session *s)
 
 int ktls_session_handshake(struct ktls_session *s)
 {
+	unsigned idle = 0; /* records this call that added nothing (the work budget, ktls.h) */
 	if (s->err)
 		return s->err;
 	for (;;) {
@@ -562,6 +571,11 @@ int ktls_session_handshake(struct ktls_session *s)
 		if (err)
 			return ktls_hs_fail(s, err, "bad record header: %s", ktls_strerror(err));
 		err = handshake_record(s);
+		if (err == HS_RECORD_IDLE) {
+			if (++idle >= KTLS_IDLE_RECORD_BUDGET && !s->blocking)
+				return KTLS_WANT_READ; /* the rest waits for the next call */
+			continue;
+		}
 		if (!err)
 			err = dispatch_messages(s);
 		if (err)

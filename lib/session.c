@@ -299,6 +299,8 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 		do
 			n = send(s->fd, buf, len, MSG_NOSIGNAL);
 		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			s->key_update_answered = false; /* data went: the next request gets an answer */
 		if (n >= 0)
 			return (long)n;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -321,6 +323,7 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 			return ktls_hs_fail(s, err, "cannot protect application data: %s",
 					    ktls_strerror(err));
 		taken += n;
+		s->key_update_answered = false; /* data went: the next request gets an answer */
 	} while (taken < len);
 	err = ktls_flush(s);
 	if (err && err != KTLS_WANT_WRITE)
@@ -368,6 +371,8 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		}
 		if (offset)
 			*offset = off;
+		if (done)
+			s->key_update_answered = false;
 		return (long)done;
 	}
 	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
@@ -441,9 +446,15 @@ static int on_key_update(struct ktls_session *s, uint8_t request)
 		if (err)
 			return s->err ? err : ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
 	}
-	ktls_trace(s, "--- KeyUpdate from peer: new read key%s", request ? "; answering with ours" : "");
-	if (request != 1)
+	/* §4.6.3: the answer must go "prior to sending its next Application Data record", so
+	 * one answer covers every request that comes before our next data: a peer that asks
+	 * again and again, and never reads, costs one queued record, not one per request */
+	bool answer = request == 1 && !s->key_update_answered;
+	ktls_trace(s, "--- KeyUpdate from peer: new read key%s", answer ? "; answering with ours"
+			 : request ? " (our answer is already on its way)" : "");
+	if (!answer)
 		return 0;
+	s->key_update_answered = true;
 
 	uint8_t msg[5];
 	struct wire_writer w;
@@ -543,6 +554,10 @@ static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, siz
 			err = ktls_decode_key_update(body, mlen, &request);
 			if (err)
 				return ktls_hs_fail(s, err, "malformed KeyUpdate");
+			if (++s->key_updates > s->cfg->limits.max_key_updates)
+				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "more than %u KeyUpdates without "
+						    "application data between them",
+						    s->cfg->limits.max_key_updates);
 			/* §5.1: a key change must end its record */
 			if (s->hs_in.len != s->hs_in.pos)
 				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "data after KeyUpdate in its record");
@@ -577,6 +592,10 @@ static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p
 	switch (type) {
 	case TLS_CONTENT_ALERT:
 		err = ktls_on_alert(s, p, len);
+		if (!err && ++s->warning_alerts > s->cfg->limits.max_warning_alerts)
+			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "more than %u user_canceled alerts "
+					    "without application data between them",
+					    s->cfg->limits.max_warning_alerts);
 		return err == KTLS_ECLOSED ? 1 : err;
 	case TLS_CONTENT_HANDSHAKE:
 		return post_handshake_messages(s, p, len);
@@ -584,6 +603,18 @@ static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p
 		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected record type %u after the handshake",
 				    type);
 	}
+}
+
+/* Application data came: the caps on records that carry nothing start again. */
+static void data_arrived(struct ktls_session *s)
+{
+	s->empty_records = s->warning_alerts = s->key_updates = 0;
+}
+
+/* What we must send and could not yet (a KeyUpdate answer, tickets, an alert), in bytes. */
+static size_t queued_output(const struct ktls_session *s)
+{
+	return (s->out.len - s->out.pos) + (s->ctl_out.len - s->ctl_out.pos);
 }
 
 /* One record through our own record layer: data into buf (or app_in), control handled. */
@@ -610,6 +641,13 @@ static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
 	err = not_interleaved(s, type);
 	if (err)
 		return err;
+	if (!plain_len) { /* §5.1: allowed, but they carry nothing: capped */
+		if (++s->empty_records > s->cfg->limits.max_empty_records)
+			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "more than %u empty application data "
+					    "records in a row", s->cfg->limits.max_empty_records);
+		return 0;
+	}
+	data_arrived(s);
 	if (plain_len <= len) {
 		if (plain_len)
 			memcpy(buf, plain, plain_len);
@@ -621,6 +659,7 @@ static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
 
 long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 {
+	unsigned idle = 0; /* records this call that carried no data (the work budget, ktls.h) */
 	int err = ensure_connected(s);
 	if (err)
 		return err;
@@ -637,20 +676,31 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 		err = ktls_flush(s); /* e.g. our answer to a KeyUpdate */
 		if (err && err != KTLS_WANT_WRITE)
 			return ktls_hs_fail(s, err, "%s", s->error);
+		/* a peer that does not read while it makes us answer: stop reading rather than
+		 * let our queue grow (bounded anyway: one KeyUpdate answer, a few tickets) */
+		if (err == KTLS_WANT_WRITE && queued_output(s) > TLS_MAX_RECORD)
+			return KTLS_WANT_WRITE;
+		if (idle >= KTLS_IDLE_RECORD_BUDGET && !s->blocking)
+			return KTLS_WANT_READ; /* the rest waits for the next call */
 		long n;
 		if (s->rx_offloaded) {
 			uint8_t ctl_type;
 			n = kernel_recv(s, buf, len, &ctl_type);
 			if (n > 0 && (err = not_interleaved(s, TLS_CONTENT_APPLICATION_DATA)))
 				return err;
+			if (n > 0)
+				data_arrived(s);
 			if (n == 0 && ctl_type) {
 				err = control_record(s, ctl_type, s->ctl, s->ctl_len);
 				if (err < 0)
 					return err;
+				idle++;
 				continue;
 			}
 		} else {
 			n = userspace_recv(s, buf, len);
+			if (n == 0)
+				idle++; /* a control record or an empty one (data waits in app_in) */
 		}
 		if (n == KTLS_ECLOSED)
 			return ktls_hs_fail(s, KTLS_ECLOSED, "connection closed without close_notify");

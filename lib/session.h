@@ -142,6 +142,9 @@ struct ktls_session {
 	bool ccs_allowed;         /* a middlebox ChangeCipherSpec may still arrive (§D.4) */
 	bool ccs_received;        /* one came: a second is unexpected_message */
 	bool ccs_sent;            /* ours went (one per handshake, §D.4) */
+	/* records that carry nothing since the last application data (ktls_limits caps) */
+	unsigned empty_records, warning_alerts, key_updates;
+	bool key_update_answered; /* our KeyUpdate answer went (or waits) since our last data */
 
 	/* I/O: the record being read, handshake bytes being reassembled, output queued */
 	uint8_t *rec;             /* TLS_MAX_RECORD bytes */

@@ -1862,4 +1862,187 @@ TEST_F(hostile, hello_retry_request_cookie_round_trip)
 	EXPECT_EQ(32u, self->m.c->cookie_len);
 }
 
+/* ---- records that carry nothing: caps and the per-call work budget (issue 12) ------------ */
+
+/* Calls ktls_recv on our server until it returns something other than KTLS_WANT_READ with
+ * input still queued (the budget), at most `calls` times; *calls_made says how many. */
+static long server_recv(FIXTURE_DATA(hostile) *self, void *buf, size_t len, int calls,
+			int *calls_made)
+{
+	long n = KTLS_WANT_READ;
+	int i = 0;
+	while (i < calls && n == KTLS_WANT_READ) {
+		n = ktls_recv(self->m.s, buf, len);
+		i++;
+	}
+	if (calls_made)
+		*calls_made = i;
+	return n;
+}
+
+static void emit_app(FIXTURE_DATA(hostile) *self, uint8_t type, const void *p, size_t len, int times)
+{
+	for (int i = 0; i < times; i++)
+		ASSERT_EQ(0, rp_emit(&self->m, RP_C2S, RP_KEY_APP, type, p, len));
+}
+
+/* 32 empty application data records (the default cap) and then data: the data arrives, in
+ * more than one call (16 records per call on a non-blocking socket). */
+TEST_F(hostile, empty_records_up_to_the_cap)
+{
+	char buf[8];
+	int calls;
+	connected(self);
+	emit_app(self, APP_DATA, NULL, 0, 32);
+	emit_app(self, APP_DATA, "hi", 2, 1);
+	EXPECT_EQ(2, server_recv(self, buf, sizeof(buf), 10, &calls));
+	EXPECT_EQ(3, calls); /* 16 + 16 idle records, then the data */
+	EXPECT_MEMEQ("hi", buf, 2);
+}
+
+/* One more is unexpected_message (BoringSSL's cap of 32; §5.1 allows them, nothing says
+ * how many). */
+TEST_F(hostile, empty_records_past_the_cap)
+{
+	char buf[8];
+	connected(self);
+	emit_app(self, APP_DATA, NULL, 0, 33);
+	EXPECT_EQ(KTLS_EUNEXPECTED, server_recv(self, buf, sizeof(buf), 10, NULL));
+	EXPECT_STREQ("more than 32 empty application data records in a row",
+		     ktls_session_error(self->m.s));
+	rp_pump(&self->m, RP_S2C);
+	EXPECT_EQ(UNEXPECTED_MESSAGE, self->m.d[RP_S2C].alert);
+}
+
+/* ... and the count starts again after data. */
+TEST_F(hostile, empty_records_count_restarts_after_data)
+{
+	char buf[8];
+	connected(self);
+	for (int round = 0; round < 3; round++) {
+		emit_app(self, APP_DATA, NULL, 0, 30);
+		emit_app(self, APP_DATA, "x", 1, 1);
+		EXPECT_EQ(1, server_recv(self, buf, sizeof(buf), 10, NULL));
+	}
+}
+
+/* user_canceled after the handshake: four are taken, the fifth is unexpected_message. */
+TEST_F(hostile, user_canceled_alerts_past_the_cap)
+{
+	static const uint8_t user_canceled[] = { 1, 90 };
+	char buf[8];
+	connected(self);
+	emit_app(self, ALERT, user_canceled, 2, 4);
+	emit_app(self, APP_DATA, "ok", 2, 1);
+	EXPECT_EQ(2, server_recv(self, buf, sizeof(buf), 10, NULL));
+	emit_app(self, ALERT, user_canceled, 2, 5);
+	EXPECT_EQ(KTLS_EUNEXPECTED, server_recv(self, buf, sizeof(buf), 10, NULL));
+	EXPECT_STREQ("more than 4 user_canceled alerts without application data between them",
+		     ktls_session_error(self->m.s));
+	rp_pump(&self->m, RP_S2C);
+	EXPECT_EQ(UNEXPECTED_MESSAGE, self->m.d[RP_S2C].alert);
+}
+
+/* §6.1 user_canceled during the handshake: the peer is giving up; the handshake ends there
+ * (it cannot be made to wait out a stream of them), and nothing is sent back. */
+TEST_F(hostile, user_canceled_during_the_handshake_ends_it)
+{
+	static const uint8_t user_canceled[] = { ALERT, 3, 3, 0, 2, 1, 90 };
+	struct ktls_session_info info;
+	server_after_first_flight(self);
+	int before = self->m.d[RP_S2C].records;
+	client_sends_raw(self, user_canceled, sizeof(user_canceled));
+	EXPECT_EQ(KTLS_EALERT, self->m.src);
+	EXPECT_STREQ("peer canceled the handshake (user_canceled)", ktls_session_error(self->m.s));
+	ASSERT_EQ(0, ktls_session_get_info(self->m.s, &info));
+	EXPECT_EQ(90, info.alert_received);
+	EXPECT_EQ(-1, info.alert_sent);
+	EXPECT_EQ(before, self->m.d[RP_S2C].records);
+}
+
+/* Sends a KeyUpdate to our server and re-keys the relay the way the server now expects. */
+static void key_update_to_server(FIXTURE_DATA(hostile) *self, uint8_t request)
+{
+	const uint8_t ku[] = { HS_KEY_UPDATE, 0, 0, 1, request };
+	char buf[8];
+	emit_app(self, HANDSHAKE, ku, sizeof(ku), 1);
+	long n = ktls_recv(self->m.s, buf, sizeof(buf));
+	if (n != KTLS_WANT_READ)
+		return; /* the caller judges */
+	ASSERT_EQ(0, rp_key_set(&self->m.d[RP_C2S].tx[RP_KEY_APP], self->m.s->suite,
+				self->m.s->ks.client_application_traffic));
+}
+
+/* KeyUpdates without data between them: 32 are taken, the 33rd is unexpected_message. */
+TEST_F(hostile, key_updates_past_the_cap)
+{
+	char buf[8];
+	connected(self);
+	for (int i = 0; i < 32; i++)
+		key_update_to_server(self, 0);
+	EXPECT_EQ(0, self->m.s->err);
+	key_update_to_server(self, 0);
+	EXPECT_EQ(KTLS_EUNEXPECTED, ktls_recv(self->m.s, buf, sizeof(buf)));
+	EXPECT_STREQ("more than 32 KeyUpdates without application data between them",
+		     ktls_session_error(self->m.s));
+}
+
+/* How many KeyUpdate messages our server sent so far. */
+static int key_updates_sent(FIXTURE_DATA(hostile) *self)
+{
+	int n = 0;
+	rp_pump(&self->m, RP_S2C);
+	for (int i = 0; i < self->m.d[RP_S2C].records && i < RP_LOG; i++)
+		n += self->m.d[RP_S2C].log[i].type == HANDSHAKE &&
+		     self->m.d[RP_S2C].log[i].first == HS_KEY_UPDATE;
+	return n;
+}
+
+/* §4.6.3: each update_requested needs an answer "prior to sending its next Application Data
+ * record", so ten requests before our next data get one answer, not ten: a peer that never
+ * reads cannot make our queue grow. After we send data, the next request is answered. */
+TEST_F(hostile, key_update_requests_get_one_answer_per_data_record)
+{
+	connected(self);
+	rp_pump(&self->m, RP_S2C);
+	int before = self->m.d[RP_S2C].records;
+	for (int i = 0; i < 10; i++)
+		key_update_to_server(self, 1);
+	EXPECT_EQ(0, self->m.s->err);
+	EXPECT_EQ(1, key_updates_sent(self));
+	EXPECT_EQ(before + 1, self->m.d[RP_S2C].records); /* that one record, nothing more */
+	/* the relay follows the server's new write key, to read what comes next */
+	ASSERT_EQ(0, rp_key_set(&self->m.d[RP_S2C].rx[RP_KEY_APP], self->m.s->suite,
+				self->m.s->ks.server_application_traffic));
+	ASSERT_EQ(1, ktls_send(self->m.s, "d", 1));
+	key_update_to_server(self, 1);
+	EXPECT_EQ(2, key_updates_sent(self));
+	EXPECT_EQ(before + 3, self->m.d[RP_S2C].records); /* the data, the second answer */
+}
+
+/* The handshake's budget: 0-RTT records skipped after a HelloRetryRequest (small ones, well
+ * within the skip bound) are handled 16 per call; the second call gets to the ClientHello. */
+TEST_F(hostile, handshake_work_budget_per_call)
+{
+	early_data_after_hrr(self, 0);
+	rp_clear(&self->e.extra);
+	for (int i = 0; i < 20; i++) {
+		rp_u8(&self->e.extra, APP_DATA);
+		rp_u16(&self->e.extra, 0x0303);
+		rp_u16(&self->e.extra, 64);
+		rp_fill(&self->e.extra, (uint8_t)i, 64);
+	}
+	rp_clear(&self->b);
+	build_client_hello(&self->b, &(struct ch_spec){ 0 }, NULL);
+	rp_handshake_records(&self->e.extra, self->b.p, self->b.len);
+	ASSERT_EQ(0, rp_inject(&self->m, RP_C2S, self->e.extra.p, self->e.extra.len));
+	EXPECT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->m.s));
+	rp_pump(&self->m, RP_S2C);
+	EXPECT_EQ(2, self->m.d[RP_S2C].records); /* still HRR CCS: the budget ran out first */
+	EXPECT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->m.s));
+	rp_pump(&self->m, RP_S2C);
+	EXPECT_EQ(7, self->m.d[RP_S2C].records); /* HRR CCS SH EE Cert CV Fin */
+	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
+}
+
 TEST_HARNESS_MAIN

@@ -160,10 +160,19 @@ struct ktls_limits {
 	unsigned handshake_timeout_ms; /* the whole handshake (default 10000; 0: no limit).
 					* Enforced by ktls_handshake() and whenever a session
 					* is stepped; on a blocking socket reads wait no longer */
+	/* Records that carry nothing, which a peer could otherwise send forever: past each cap
+	 * the connection ends with unexpected_message. The counts restart whenever
+	 * application data arrives. (A ChangeCipherSpec is taken once per handshake, and a
+	 * user_canceled alert during the handshake ends it.) */
+	unsigned max_empty_records;   /* zero-length application_data records (default 32) */
+	unsigned max_warning_alerts;  /* user_canceled alerts after the handshake (default 4) */
+	unsigned max_key_updates;     /* KeyUpdates from the peer (default 32) */
 };
 /* Fills l with the defaults above. */
 KTLS_API void ktls_limits_default(struct ktls_limits *l);
-/* Sets the limits; KTLS_EINVAL when one is 0 (but the timeout) or above its maximum. */
+/* Sets the limits; KTLS_EINVAL when one is 0 (but the timeout and the three caps on empty
+ * records, alerts and KeyUpdates, where 0 allows none) or above its maximum (65535 for
+ * those three). */
 KTLS_API int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l);
 
 /* Session resumption (RFC 8446 §2.2, §4.6.1). A server issues stateless tickets after each
@@ -212,7 +221,12 @@ KTLS_API void ktls_session_free(struct ktls_session *s);
 /* Advances the handshake as far as the socket allows. Returns 0 once it is complete,
  * KTLS_WANT_READ / KTLS_WANT_WRITE on a non-blocking socket that must become readable /
  * writable first, or an error (after sending the matching alert); ktls_session_error()
- * explains it. */
+ * explains it. Work budget: on a non-blocking socket a call handles at most
+ * KTLS_IDLE_RECORD_BUDGET records that add nothing to the handshake (a change_cipher_spec,
+ * skipped early data), then returns KTLS_WANT_READ although the socket may still be
+ * readable, so one peer cannot keep an event loop to itself: a level-triggered loop simply
+ * calls again; with edge-triggered epoll, call again before waiting. */
+#define KTLS_IDLE_RECORD_BUDGET 16
 KTLS_API int ktls_session_handshake(struct ktls_session *s);
 /* Blocking convenience: a new session on fd, handshake to completion (polling when fd is
  * non-blocking). *out receives the session even on failure, for ktls_session_error(); free
@@ -229,7 +243,12 @@ KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
 KTLS_API int ktls_session_flush(struct ktls_session *s);
 /* Receives application data. Returns the number of bytes read, 0 at the end of the stream
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
- * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ... */
+ * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ...
+ * Work budget, as for ktls_session_handshake: on a non-blocking socket, after
+ * KTLS_IDLE_RECORD_BUDGET records that carry no application data (tickets, KeyUpdates,
+ * alerts, empty records) the call returns KTLS_WANT_READ, and while what we must send (a
+ * KeyUpdate answer, an alert) cannot leave it returns KTLS_WANT_WRITE instead of reading
+ * more. */
 KTLS_API long ktls_recv(struct ktls_session *s, void *buf, size_t len);
 /* Sends count bytes of in_fd from *offset (advanced), or from in_fd's position when offset
  * is NULL. With kernel TX this is sendfile(2): the file goes from the page cache through
