@@ -5,6 +5,7 @@
  */
 #include "session.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
@@ -52,6 +54,8 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->groups[1] = TLS_GROUP_SECP256R1;
 	cfg->n_groups = 2;
 	cfg->trace_fd = -1;
+	cfg->keylog_fd = -1;
+	cfg->verify_name = true;
 	cfg->middlebox_compat = true;
 	cfg->offload = KTLS_OFFLOAD_BOTH;
 	ktls_limits_default(&cfg->limits);
@@ -63,11 +67,6 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	}
 	cfg->setsockopt_fn = setsockopt;
 	if (role == KTLS_ROLE_CLIENT && load_default_trust(cfg)) {
-		ktls_config_free(cfg);
-		return NULL;
-	}
-	const char *keylog = getenv("SSLKEYLOGFILE");
-	if (keylog && *keylog && ktls_config_set_keylog(cfg, keylog)) {
 		ktls_config_free(cfg);
 		return NULL;
 	}
@@ -84,6 +83,8 @@ void ktls_config_free(struct ktls_config *cfg)
 	for (size_t i = 0; i < cfg->n_alpn; i++)
 		free(cfg->alpn[i]);
 	free(cfg->keylog_path);
+	if (cfg->keylog_fd >= 0)
+		close(cfg->keylog_fd);
 	sodium_memzero(cfg->ticket_keys, sizeof(cfg->ticket_keys));
 	free(cfg);
 }
@@ -323,13 +324,48 @@ int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth m
 
 int ktls_config_set_keylog(struct ktls_config *cfg, const char *path)
 {
+	int fd = -1;
 	if (path) {
-		FILE *f = fopen(path, "a");
-		if (!f)
-			return config_fail(cfg, KTLS_EINVAL, "cannot open key log file %s", path);
-		fclose(f);
+		struct stat st;
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == ELOOP)
+			return config_fail(cfg, KTLS_EINVAL, "key log %s is a symbolic link: refused "
+					   "(secrets must not be sent where a link points)", path);
+		if (fd < 0)
+			return config_fail(cfg, KTLS_EINVAL, "cannot open key log %s: %s", path,
+					   strerror(errno));
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+			bool regular = S_ISREG(st.st_mode);
+			close(fd);
+			if (!regular)
+				return config_fail(cfg, KTLS_EINVAL, "key log %s is not a regular file", path);
+			return config_fail(cfg, KTLS_EINVAL, "key log %s is open to group or others "
+					   "(mode %04o): it receives secrets, so it must be 0600",
+					   path, (unsigned)(st.st_mode & 07777));
+		}
 	}
-	return set_string(cfg, &cfg->keylog_path, path);
+	int err = set_string(cfg, &cfg->keylog_path, path);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (cfg->keylog_fd >= 0)
+		close(cfg->keylog_fd);
+	cfg->keylog_fd = fd;
+	return 0;
+}
+
+int ktls_config_set_keylog_from_env(struct ktls_config *cfg)
+{
+	const char *path = getenv("SSLKEYLOGFILE");
+	return path && *path ? ktls_config_set_keylog(cfg, path) : 0;
+}
+
+int ktls_config_set_verify_name(struct ktls_config *cfg, int on)
+{
+	cfg->verify_name = on != 0;
+	return 0;
 }
 
 int ktls_config_set_trace(struct ktls_config *cfg, int fd)

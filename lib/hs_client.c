@@ -171,6 +171,11 @@ int ktls_client_start(struct ktls_session *s)
 
 	if (!cfg->insecure && !cfg->trust)
 		return ktls_hs_fail(s, KTLS_EINVAL, "no trust store to verify the server with");
+	/* without a name, any certificate the CA ever issued would do: refuse to guess */
+	if (!cfg->insecure && cfg->verify_name && !cfg->server_name)
+		return ktls_hs_fail(s, KTLS_EINVAL, "no server name to check the certificate against: "
+				    "set one (ktls_config_set_server_name), or turn the check off "
+				    "(ktls_config_set_verify_name)");
 	if (cfg->server_name) {
 		snprintf(s->server_name, sizeof(s->server_name), "%s", cfg->server_name);
 		/* RFC 6066 §3: literal IP addresses are not sent as SNI */

@@ -128,7 +128,8 @@ int ktls_hs_recv_certificate(struct ktls_session *s, const uint8_t *msg, size_t 
 		else
 			err = ktls_verify_chain(s->cfg->trust, der, der_len, c.n_entries,
 						peer_is_server,
-						peer_is_server ? s->cfg->server_name : NULL,
+						peer_is_server && s->cfg->verify_name ? s->cfg->server_name
+										      : NULL,
 						&s->peer_key, s->peer_subject,
 						sizeof(s->peer_subject), errbuf, sizeof(errbuf));
 		if (err && s->cfg->insecure)

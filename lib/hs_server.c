@@ -248,6 +248,13 @@ static int accept_psk(struct ktls_session *s, const struct ktls_client_hello *ch
 		sodium_memzero(st, sizeof(*st));
 		return 0;
 	}
+	/* a ticket never stands in for a certificate we require: one issued to a client that
+	 * did not authenticate (or before we required it) means a full handshake, which asks */
+	if (s->cfg->client_auth == KTLS_CLIENT_AUTH_REQUIRED && !st->client[0]) {
+		ktls_trace(s, "--- ticket declined: it carries no client certificate, and one is required");
+		sodium_memzero(st, sizeof(*st));
+		return 0;
+	}
 	/* the binder: HMAC over the ClientHello up to the binders list, keyed from the PSK */
 	struct ktls_keysched ks;
 	uint8_t binder_key[KTLS_MAX_HASH_LEN], hash[KTLS_MAX_HASH_LEN], want[KTLS_MAX_HASH_LEN];
@@ -390,6 +397,10 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 	if (err < 0)
 		return err;
 	s->psk_accepted = err == 1;
+	if (s->psk_accepted && psk.client[0]) { /* who the client proved to be, back then */
+		snprintf(s->peer_subject, sizeof(s->peer_subject), "%s", psk.client);
+		s->has_peer_subject = true;
+	}
 	err = ktls_transcript_update(&s->transcript, msg, len);
 	if (err)
 		return ktls_hs_fail(s, err, "transcript: %s", ktls_strerror(err));
@@ -462,6 +473,8 @@ int ktls_server_send_tickets(struct ktls_session *s)
 		randombytes_buf(&st.age_add, sizeof(st.age_add));
 		snprintf(st.alpn, sizeof(st.alpn), "%s", s->has_alpn ? s->alpn : "");
 		snprintf(st.sni, sizeof(st.sni), "%s", s->has_server_name ? s->server_name : "");
+		/* the client's identity travels with the ticket (ticket.h) */
+		snprintf(st.client, sizeof(st.client), "%s", s->has_peer_subject ? s->peer_subject : "");
 		err = ktls_resumption_psk(md, s->ks.resumption_master, nonce, sizeof(nonce), st.psk);
 		if (!err)
 			err = ktls_ticket_seal(&cfg->ticket_keys[0], &st, ticket, sizeof(ticket), &ticket_len);

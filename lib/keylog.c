@@ -16,7 +16,7 @@ void ktls_keylog(const struct ktls_session *s, const char *label, const uint8_t 
 	char line[64 + 1 + 64 + 1 + 2 * KTLS_MAX_HASH_LEN + 2];
 	size_t n;
 
-	if (!s->cfg->keylog_path)
+	if (s->cfg->keylog_fd < 0)
 		return;
 	/* NSS key log format: <label> <client_random hex> <secret hex> */
 	n = (size_t)snprintf(line, sizeof(line), "%s ", label);
@@ -26,12 +26,9 @@ void ktls_keylog(const struct ktls_session *s, const char *label, const uint8_t 
 	for (size_t i = 0; i < len; i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", secret[i]);
 	line[n++] = '\n';
-	int fd = open(s->cfg->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		/* one write() per line: lines of concurrent sessions do not interleave */
-		ssize_t w = write(fd, line, n);
-		(void)w;
-		close(fd);
-	}
+	/* opened once by ktls_config_set_keylog (O_APPEND, 0600, no symlink); one write() per
+	 * line, so lines of concurrent sessions do not interleave */
+	ssize_t w = write(s->cfg->keylog_fd, line, n);
+	(void)w;
 	sodium_memzero(line, sizeof(line));
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 1: without the client's identity */
 #define SAVED_VERSION 1
 
 uint64_t ktls_wallclock_ms(void)
@@ -100,7 +100,7 @@ static int state_decode(struct wire_reader *r, struct ktls_ticket_state *st)
 int ktls_ticket_seal(const struct ktls_ticket_key *k, const struct ktls_ticket_state *st,
 		     uint8_t *out, size_t cap, size_t *len)
 {
-	uint8_t plain[1 + 2 + 1 + KTLS_MAX_HASH_LEN + 4 + 8 + 4 + 2 * 256];
+	uint8_t plain[1 + 2 + 1 + KTLS_MAX_HASH_LEN + 4 + 8 + 4 + 3 * 256];
 	struct wire_writer w, pw;
 	struct ktls_aead aead;
 	uint8_t *nonce, *sealed;
@@ -109,6 +109,8 @@ int ktls_ticket_seal(const struct ktls_ticket_key *k, const struct ktls_ticket_s
 	int err = wire_put_u8(&pw, STATE_VERSION);
 	if (!err)
 		err = state_encode(&pw, st);
+	if (!err)
+		err = put_string(&pw, st->client);
 	wire_writer_init(&w, out, cap);
 	if (!err)
 		err = wire_put_u32(&w, k->id);
@@ -158,10 +160,12 @@ int ktls_ticket_open(const struct ktls_ticket_key *keys, size_t n, const uint8_t
 	uint8_t version;
 	wire_reader_init(&r, plain, sealed_len - KTLS_TAG_LEN);
 	err = wire_get_u8(&r, &version);
-	if (!err && version != STATE_VERSION)
+	if (!err && version != STATE_VERSION && version != 1)
 		err = KTLS_EDECODE;
 	if (!err)
 		err = state_decode(&r, st);
+	if (!err && version >= 2)
+		err = get_string(&r, st->client);
 	if (!err)
 		err = wire_expect_end(&r);
 	sodium_memzero(plain, sizeof(plain));

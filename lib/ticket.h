@@ -9,8 +9,13 @@
  * through a key file (ktls_config_set_ticket_key_file).
  *
  *   ticket = key_id(4) | nonce(12) | AEAD(key, nonce, aad = key_id, state)
- *   state  = version(1)=1 | suite(2) | psk<1..255> | age_add(4) | issued_ms(8)
- *            | lifetime_s(4) | alpn<0..255> | sni<0..255>
+ *   state  = version(1)=2 | suite(2) | psk<1..255> | age_add(4) | issued_ms(8)
+ *            | lifetime_s(4) | alpn<0..255> | sni<0..255> | client<0..255>
+ *
+ * client is the subject of the certificate the client authenticated with in the handshake
+ * that issued the ticket ("" for none): a resumed session has the identity of the one it
+ * resumes, and a server that requires client certificates takes no ticket without one.
+ * (Version 1 tickets, without client, still open.)
  *
  * The client's saved session (what --sess-out writes) holds the ticket and what the client
  * must know to use it: the PSK, suite, age_add, lifetime and when it arrived. It contains
@@ -44,6 +49,7 @@ struct ktls_ticket_state {
 	uint32_t lifetime_s;
 	char alpn[256];
 	char sni[256];
+	char client[256]; /* the client certificate's subject, "" for none (tickets only) */
 };
 
 /* What a client keeps of one ticket. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -718,6 +719,146 @@ TEST_F(pair, tickets_off)
 	ASSERT_EQ(0, ktls_config_set_tickets(self->p.scfg, 0, 0));
 	EXPECT_EQ(0L, first_session(&self->p, saved, sizeof(saved)));
 	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_tickets(self->p.scfg, 2, 604801));
+}
+
+/* A server that requires client certificates: a resumed session has the identity the client
+ * proved in the handshake that issued its ticket. */
+TEST_F(pair, resumption_keeps_the_client_identity)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info si;
+	ASSERT_EQ(0, ktls_config_set_client_auth(self->p.scfg, KTLS_CLIENT_AUTH_REQUIRED));
+	ASSERT_EQ(0, ktls_config_set_ca(self->p.scfg, test_cert("ca.pem"), NULL));
+	ASSERT_EQ(0, ktls_config_set_cert(self->p.ccfg, test_cert("client.pem"),
+					  test_cert("client.key")));
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	second_session(&self->p, &q, saved, (size_t)n);
+	ASSERT_EQ(0, q.crc);
+	ASSERT_EQ(0, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.s, &si));
+	EXPECT_EQ(1, si.resumed);
+	EXPECT_STREQ("CN=ktls-test-client", si.peer_subject);
+	pair_close(&q);
+}
+
+/* A ticket issued to a client that never showed a certificate does not stand in for one:
+ * once the server requires them, that ticket gets a full handshake, and a client without a
+ * certificate gets certificate_required, not a resumed session. */
+TEST_F(pair, ticket_without_client_certificate_does_not_resume_where_one_is_required)
+{
+	uint8_t saved[2048];
+	struct session_pair q;
+	struct ktls_session_info ci, si;
+	long n = first_session(&self->p, saved, sizeof(saved));
+	ASSERT_GT(n, 0L);
+	ASSERT_EQ(0, ktls_config_set_client_auth(self->p.scfg, KTLS_CLIENT_AUTH_REQUIRED));
+	ASSERT_EQ(0, ktls_config_set_ca(self->p.scfg, test_cert("ca.pem"), NULL));
+	second_session(&self->p, &q, saved, (size_t)n);
+	EXPECT_EQ(KTLS_ECERTREQUIRED, q.src);
+	ASSERT_EQ(0, ktls_session_get_info(q.s, &si));
+	EXPECT_EQ(0, si.resumed);
+	ASSERT_EQ(0, ktls_session_get_info(q.c, &ci));
+	EXPECT_EQ(0, ci.resumed);
+	pair_close(&q);
+}
+
+/* ---- secure defaults (issue 12) -------------------------------------------------------- */
+
+/* A client that names no server would accept any certificate the CA ever issued: it fails
+ * before sending anything, with a sentence that says how to fix it. */
+TEST_F(pair, client_without_server_name_fails)
+{
+	ASSERT_EQ(0, ktls_config_set_server_name(self->p.ccfg, NULL));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EINVAL, self->p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "no server name to check the certificate"));
+}
+
+/* ... unless it says so: then the chain alone is checked. */
+TEST_F(pair, client_may_turn_name_checking_off)
+{
+	ASSERT_EQ(0, ktls_config_set_server_name(self->p.ccfg, "not-the-name.example"));
+	ASSERT_EQ(0, ktls_config_set_verify_name(self->p.ccfg, 0));
+	pair_handshake(&self->p);
+	EXPECT_EQ(0, self->p.crc);
+	EXPECT_EQ(0, self->p.src);
+}
+
+static char *tmp_path(char *buf, size_t n, const char *leaf)
+{
+	snprintf(buf, n, "/tmp/ktls-keylog-%d-%s", (int)getpid(), leaf);
+	unlink(buf);
+	return buf;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+/* The key log: created 0600 by the setter, lines written there. */
+TEST_F(pair, keylog_is_created_0600)
+{
+	char path[96];
+	struct stat st;
+	tmp_path(path, sizeof(path), "new");
+	ASSERT_EQ(0, ktls_config_set_keylog(self->p.ccfg, path));
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0600, (int)(st.st_mode & 07777));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	EXPECT_LT(300, (long)file_size(path)); /* five lines of secrets */
+	unlink(path);
+}
+
+/* ... never through a symbolic link, and never into a file others can read. */
+TEST_F(pair, keylog_refuses_symlinks_and_open_files)
+{
+	char path[96], link_path[96];
+	tmp_path(path, sizeof(path), "target");
+	tmp_path(link_path, sizeof(link_path), "link");
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, symlink(path, link_path));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_keylog(self->p.ccfg, link_path));
+	EXPECT_NONNULL(strstr(ktls_config_error(self->p.ccfg), "is a symbolic link"));
+	ASSERT_EQ(0, chmod(path, 0644));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_keylog(self->p.ccfg, path));
+	EXPECT_NONNULL(strstr(ktls_config_error(self->p.ccfg), "mode 0644"));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_keylog(self->p.ccfg, "/nonexistent-dir/keylog"));
+	EXPECT_NONNULL(strstr(ktls_config_error(self->p.ccfg), "No such file or directory"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	EXPECT_EQ(0, file_size(path)); /* nothing went anywhere */
+	unlink(link_path);
+	unlink(path);
+}
+
+/* $SSLKEYLOGFILE is the application's choice: a config does not read it by itself ... */
+TEST(keylog_env_is_not_read_by_default)
+{
+	char path[96];
+	struct session_pair p;
+	tmp_path(path, sizeof(path), "env");
+	ASSERT_EQ(0, setenv("SSLKEYLOGFILE", path, 1));
+	ASSERT_EQ(0, pair_open(&p, false));
+	pair_handshake(&p);
+	EXPECT_EQ(0, p.crc);
+	EXPECT_EQ(-1, (long)file_size(path));
+	pair_close(&p);
+	/* ... but on request */
+	ASSERT_EQ(0, pair_open(&p, false));
+	ASSERT_EQ(0, ktls_config_set_keylog_from_env(p.ccfg));
+	pair_handshake(&p);
+	EXPECT_EQ(0, p.crc);
+	EXPECT_LT(300, (long)file_size(path));
+	pair_close(&p);
+	unlink(path);
+	unsetenv("SSLKEYLOGFILE");
 }
 
 TEST_HARNESS_MAIN

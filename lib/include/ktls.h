@@ -103,8 +103,8 @@ enum ktls_client_auth {
 struct ktls_config;
 
 /* Returns a new configuration with defaults — suites ChaCha20-Poly1305, AES-128-GCM,
- * AES-256-GCM; groups x25519, secp256r1; system CA store; key log from $SSLKEYLOGFILE if
- * set — or NULL when out of memory. */
+ * AES-256-GCM; groups x25519, secp256r1; system CA store; no key log (not even with
+ * $SSLKEYLOGFILE set: see ktls_config_set_keylog_from_env) — or NULL when out of memory. */
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
 KTLS_API void ktls_config_free(struct ktls_config *cfg);
 /* The message of the last failed setter ("cannot read key file x: ..."), or "". */
@@ -128,6 +128,11 @@ KTLS_API int ktls_config_set_middlebox_compat(struct ktls_config *cfg, int on);
  * ClientHello to echo it. Off by default: our server keeps its state across the retry and
  * needs none; a cookie is for front ends that want the client's reachability proven. */
 KTLS_API int ktls_config_set_hrr_cookie(struct ktls_config *cfg, int on);
+/* Client: check the server's certificate against the server name (default on). A client
+ * with name checking on and no server name fails its handshake (KTLS_EINVAL) instead of
+ * accepting a certificate for any name; turn it off only when the chain alone is what you
+ * trust (a private CA issuing one certificate, say). */
+KTLS_API int ktls_config_set_verify_name(struct ktls_config *cfg, int on);
 /* Client: the server name sent as SNI (omitted for an IP literal) and checked against the
  * certificate (as a DNS name or an IP address). */
 KTLS_API int ktls_config_set_server_name(struct ktls_config *cfg, const char *name);
@@ -141,8 +146,15 @@ KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const char *list);
 KTLS_API int ktls_config_set_ciphers(struct ktls_config *cfg, const char *list);
 KTLS_API int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth mode);
 /* Append NSS key log lines (SSLKEYLOGFILE format) to path; NULL turns it off. Secrets are
- * written nowhere else. */
+ * written nowhere else. The file is opened here, once: created with mode 0600, never through
+ * a symbolic link (O_NOFOLLOW), and refused when it exists with access for group or others;
+ * on failure KTLS_EINVAL and ktls_config_error() names the path and the reason. */
 KTLS_API int ktls_config_set_keylog(struct ktls_config *cfg, const char *path);
+/* The same with the path in $SSLKEYLOGFILE (nothing when it is unset or empty). A library
+ * never reads it by itself: a server started from a shell that has it set would write every
+ * session's secrets; an application that wants the convention calls this (the ktls tools do,
+ * unless --keylog is given). Returns 0 or what ktls_config_set_keylog returns. */
+KTLS_API int ktls_config_set_keylog_from_env(struct ktls_config *cfg);
 /* Print every handshake message decoded, with a hex dump, and the key-schedule steps (not
  * the secrets themselves) to fd; -1 turns it off. */
 KTLS_API int ktls_config_set_trace(struct ktls_config *cfg, int fd);

@@ -41,8 +41,9 @@ bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_t
 		err = ktls_config_set_groups(cfg, o->groups);
 	if (!err && o->ciphers)
 		err = ktls_config_set_ciphers(cfg, o->ciphers);
-	if (!err && o->keylog)
-		err = ktls_config_set_keylog(cfg, o->keylog);
+	if (!err)
+		err = o->keylog ? ktls_config_set_keylog(cfg, o->keylog)
+				: ktls_config_set_keylog_from_env(cfg); /* the tools honour it */
 	if (!err && o->trace)
 		err = ktls_config_set_trace(cfg, STDERR_FILENO);
 	if (!err && (o->offload || o->require_offload)) {
