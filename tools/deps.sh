@@ -19,6 +19,7 @@ set -euo pipefail
 #   openssl gnutls-bin curl   real TLS peers for the interop tests; openssl makes test certs
 #   qemu-system-x86 busybox-static cpio  the microVM that runs Debian's kernel with kTLS
 #   ca-certificates   the system trust store, the client's default CA set
+#   python3 iproute2  test scripts: a free port (python3), whether a peer listens yet (ss)
 PACKAGES=(
   build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind
   libsodium-dev libssl-dev libmnl-dev
@@ -26,6 +27,7 @@ PACKAGES=(
   openssl gnutls-bin curl ca-certificates
   qemu-system-x86 busybox-static cpio
   gnuplot-nox
+  python3 iproute2
 )
 
 mode=install

@@ -147,17 +147,42 @@ int cli_listen(const char *prog, const char *bind_addr, const char *port, unsign
 	return fd;
 }
 
+const char *cli_printable(const char *s, size_t len, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	if (!s)
+		s = "-", len = 1;
+	if (len == (size_t)-1)
+		len = strlen(s);
+	for (size_t i = 0; i < len && n + 5 <= cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			buf[n++] = (char)c;
+		} else {
+			buf[n++] = '\\';
+			buf[n++] = 'x';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 15];
+		}
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 void cli_print_summary(const char *prog, const struct ktls_session *s)
 {
 	struct ktls_session_info info;
+	char alpn[1024], sni[1024], peer[1024];
 	if (ktls_session_get_info(s, &info))
 		return;
 	const char *group = ktls_group_display_name(info.group);
 	const char *sig = ktls_sig_scheme_display_name(info.signature_scheme);
 	fprintf(stderr, "%s: TLSv1.3 %s %s %s alpn=%s sni=%s peer=%s%s\n", prog,
 		ktls_suite_name(info.cipher_suite), group ? group : "-", sig ? sig : "-",
-		info.alpn ? info.alpn : "-", info.server_name ? info.server_name : "-",
-		info.peer_subject ? info.peer_subject : "-",
+		cli_printable(info.alpn, (size_t)-1, alpn, sizeof(alpn)),
+		cli_printable(info.server_name, (size_t)-1, sni, sizeof(sni)),
+		cli_printable(info.peer_subject, (size_t)-1, peer, sizeof(peer)),
 		info.hello_retry ? " (after HelloRetryRequest)" : "");
 	if (info.resumed)
 		fprintf(stderr, "%s: session resumed from a ticket (no certificate exchanged)\n", prog);

@@ -37,6 +37,12 @@ int cli_listen(const char *prog, const char *bind_addr, const char *port, unsign
 bool cli_split_host_port(char *arg, char **host, char **port);
 /* "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 x25519 ed25519 alpn=h2 peer=CN=localhost" on stderr. */
 void cli_print_summary(const char *prog, const struct ktls_session *s);
+/* Text from the peer (a status line, a server name, a certificate subject), made safe to
+ * print: bytes outside printable ASCII and backslashes become \xNN, so a hostile peer cannot
+ * send escape sequences to a terminal or forge log lines. len may be (size_t)-1 for a
+ * NUL-terminated s; NULL gives "-". Returns buf (cap bytes, always terminated; cut short
+ * when it does not fit). */
+const char *cli_printable(const char *s, size_t len, char *buf, size_t cap);
 /* Prints "<prog>: handshake failed: <reason>" on stderr. */
 void cli_print_error(const char *prog, const char *what, const struct ktls_session *s, int err);
 /* Offers the session saved in path for resumption; false (after saying why) when it cannot

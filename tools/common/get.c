@@ -131,10 +131,11 @@ int get_one(const char *prog, const struct ktls_config *cfg, const struct get_op
 		fflush(stdout);
 	} else if (!ok) {
 		const char *sp = memchr(buf, '\n', h.head_len);
-		int l = sp ? (int)(sp - buf) : 0;
+		size_t l = sp ? (size_t)(sp - buf) : 0;
+		char line[1024];
 		if (l && buf[l - 1] == '\r')
 			l--;
-		fprintf(stderr, "%s: %.*s\n", prog, l, buf);
+		fprintf(stderr, "%s: %s\n", prog, cli_printable(buf, l, line, sizeof(line)));
 	}
 	if (h.chunked && !o->head) {
 		fprintf(stderr, "%s: chunked responses are not supported\n", prog);
@@ -178,10 +179,16 @@ int get_one(const char *prog, const struct ktls_config *cfg, const struct get_op
 		if (got == want || eof)
 			break;
 		long r = ktls_recv(s, buf, HEAD_CAP);
-		if (r == 0 || (r == KTLS_ECLOSED && want == UINT64_MAX)) {
+		if (r == 0) { /* close_notify: the end of a body without Content-Length */
 			eof = true;
 			have = pos = 0;
 			continue;
+		}
+		if (r == KTLS_ECLOSED && want == UINT64_MAX) {
+			/* without close_notify nothing says the body is complete (RFC 8446 §6.1) */
+			fprintf(stderr, "%s: the connection closed without close_notify after %llu body "
+				"bytes: the body may be truncated\n", prog, (unsigned long long)got);
+			goto done;
 		}
 		if (r < 0) {
 			cli_print_error(prog, "receive", s, (int)r);

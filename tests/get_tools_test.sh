@@ -1,0 +1,86 @@
+#!/bin/bash
+# get_tools_test.sh — ktls-client --get against a scripted HTTPS server (openssl s_server
+# sending a canned response): a body without Content-Length is complete only at
+# close_notify (RFC 8446 §6.1) — a TCP close before it is a truncation and fails; and text
+# from the peer (the status line) is printed with control characters escaped.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+B=${KTLS_BUILD:-build}
+C=${KTLS_CERTS:-$B/certs}
+work=$(mktemp -d)
+pids=()
+trap 'kill -9 "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+
+echo "TAP version 13"
+echo "1..4"
+n=0 fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/# /' <<<"${2:-}"; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# serve NAME RESPONSE-FILE HOLD: s_server sends the file to the first client; with HOLD it
+# then stays (its stdin open) until killed, else it ends the connection with close_notify.
+serve() {
+	local p
+	p=$(port)
+	if [[ $3 == hold ]]; then
+		{ cat "$2"; sleep 60; } | openssl s_server -accept "127.0.0.1:$p" -naccept 1 \
+			-cert "$C/server-ecdsa.pem" -key "$C/server-ecdsa.key" -quiet >"$work/$1.srv" 2>&1 &
+	else
+		openssl s_server -accept "127.0.0.1:$p" -naccept 1 -cert "$C/server-ecdsa.pem" \
+			-key "$C/server-ecdsa.key" -quiet <"$2" >"$work/$1.srv" 2>&1 &
+	fi
+	SRV_PID=$!
+	pids+=("$SRV_PID")
+	for _ in $(seq 300); do # until it listens (without connecting: it takes one client)
+		ss -Hltn "sport = :$p" | grep -q . && break
+		sleep 0.1
+	done
+	SRV_PORT=$p
+}
+get() { # get NAME: ktls-client --get / into $work/NAME.out, stderr in NAME.err, in the background
+	timeout 60 "$B/bin/ktls-client" --ca "$C/ca.pem" --servername localhost \
+		"127.0.0.1:$SRV_PORT" --get / -o "$work/$1.out" 2>"$work/$1.err" &
+	GET_PID=$!
+}
+
+printf 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello body' >"$work/nolen"
+
+# 1. the body ends with close_notify: complete
+serve cn "$work/nolen" eof
+get cn
+wait "$GET_PID"
+rc=$?
+[[ $rc == 0 && $(cat "$work/cn.out") == "hello body" ]] && ok "a body without Content-Length ends at close_notify" ||
+	not_ok "a body without Content-Length ends at close_notify (rc $rc)" "$(cat "$work/cn.err")"
+
+# 2. the server's process dies after the body: TCP closes, no close_notify
+serve trunc "$work/nolen" hold
+get trunc
+for _ in $(seq 300); do [[ -s $work/trunc.out ]] && break; sleep 0.1; done # the body arrived
+kill -9 "$SRV_PID"
+wait "$GET_PID"
+rc=$?
+if [[ $rc == 1 ]] && grep -q "closed without close_notify after 10 body bytes: the body may be truncated" "$work/trunc.err"; then
+	ok "a body cut by a TCP close without close_notify fails (exit 1)"
+else
+	not_ok "a truncated body fails (rc $rc)" "$(cat "$work/trunc.err")"
+fi
+
+# 3. a status line with an escape sequence and a forged second line
+printf 'HTTP/1.1 404 \033[31mNot Found\rktls-client: HTTP 200\r\nContent-Length: 0\r\n\r\n' >"$work/esc"
+serve esc "$work/esc" eof
+get esc
+wait "$GET_PID"
+rc=$?
+if [[ $rc != 0 ]] && grep -qF 'ktls-client: HTTP/1.1 404 \x1b[31mNot Found\x0dktls-client: HTTP 200' "$work/esc.err" &&
+	! grep -q $'\033' "$work/esc.err"; then
+	ok "the peer's status line is printed with control characters escaped"
+else
+	not_ok "escaped status line (rc $rc)" "$(cat -v "$work/esc.err")"
+fi
+# 4. and nothing from it reaches the terminal raw
+[[ $(grep -c $'\r' "$work/esc.err") == 0 ]] && ok "no raw carriage return from the peer in our output" ||
+	not_ok "raw CR in our output" "$(cat -v "$work/esc.err")"
+exit $((fails > 0))
