@@ -121,8 +121,9 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 	s->blocking = fl >= 0 && !(fl & O_NONBLOCK);
 	if (cfg->limits.handshake_timeout_ms)
 		s->deadline_ms = now_ms() + cfg->limits.handshake_timeout_ms;
-	s->rec = malloc(TLS_MAX_RECORD);
-	if (!s->rec || ktls_transcript_init(&s->transcript)) {
+	/* the record buffer comes with the first byte (read_upto): a connection that never
+	 * sends anything costs the session struct alone */
+	if (ktls_transcript_init(&s->transcript)) {
 		ktls_session_free(s);
 		return NULL;
 	}
@@ -164,6 +165,15 @@ void ktls_session_free(struct ktls_session *s)
 	free(s->rec);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
+}
+
+size_t ktls_session_memory(const struct ktls_session *s)
+{
+	if (!s)
+		return 0;
+	return sizeof(*s) + (s->rec ? TLS_MAX_RECORD : 0) + (s->ctl ? TLS_MAX_PLAINTEXT : 0) +
+	       s->hs_in.cap + s->out.cap + s->app_in.cap + s->ctl_out.cap +
+	       (s->offer ? sizeof(*s->offer) : 0) + (s->saved ? sizeof(*s->saved) : 0);
 }
 
 const char *ktls_session_error(const struct ktls_session *s)
@@ -283,14 +293,19 @@ int ktls_flush(struct ktls_session *s)
 
 /* ---- input --------------------------------------------------------------------------- */
 
-/* Reads until s->rec holds `want` bytes. */
+/* Reads until s->rec holds `want` bytes. A session has no record buffer until a whole
+ * record header has come (into rec_hdr): a peer that connects and sends nothing, or a few
+ * bytes, costs no 16 KiB buffer. */
 static int read_upto(struct ktls_session *s, size_t want)
 {
 	while (s->rec_len < want) {
+		bool hdr = !s->rec; /* then rec_len < TLS_RECORD_HEADER_LEN == want */
+		uint8_t *dst = hdr ? s->rec_hdr + s->rec_len : s->rec + s->rec_len;
+		size_t room = (hdr ? TLS_RECORD_HEADER_LEN : want) - s->rec_len;
 		int err = wait_within_deadline(s, POLLIN);
 		if (err)
 			return err;
-		ssize_t n = recv(s->fd, s->rec + s->rec_len, want - s->rec_len, 0);
+		ssize_t n = recv(s->fd, dst, room, 0);
 		if (n == 0)
 			return KTLS_ECLOSED;
 		if (n < 0) {
@@ -302,6 +317,13 @@ static int read_upto(struct ktls_session *s, size_t want)
 			return KTLS_EIO;
 		}
 		s->rec_len += (size_t)n;
+		if (!s->rec && s->rec_len == TLS_RECORD_HEADER_LEN) {
+			if (!(s->rec = malloc(TLS_MAX_RECORD))) {
+				snprintf(s->error, sizeof(s->error), "out of memory");
+				return KTLS_ENOMEM;
+			}
+			memcpy(s->rec, s->rec_hdr, TLS_RECORD_HEADER_LEN);
+		}
 	}
 	return 0;
 }
@@ -566,7 +588,7 @@ int ktls_session_handshake(struct ktls_session *s)
 					    "too slow or silent", s->cfg->limits.handshake_timeout_ms);
 		if (err == KTLS_ECLOSED)
 			return ktls_hs_fail(s, err, "peer closed the connection during the handshake");
-		if (err == KTLS_EIO)
+		if (err == KTLS_EIO || err == KTLS_ENOMEM)
 			return ktls_hs_fail(s, err, "%s", s->error);
 		if (err)
 			return ktls_hs_fail(s, err, "bad record header: %s", ktls_strerror(err));

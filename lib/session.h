@@ -149,7 +149,8 @@ struct ktls_session {
 	bool key_update_answered; /* our KeyUpdate answer went (or waits) since our last data */
 
 	/* I/O: the record being read, handshake bytes being reassembled, output queued */
-	uint8_t *rec;             /* TLS_MAX_RECORD bytes */
+	uint8_t *rec;             /* TLS_MAX_RECORD bytes, once a record header has come */
+	uint8_t rec_hdr[TLS_RECORD_HEADER_LEN]; /* the first header, before rec exists */
 	size_t rec_len;           /* bytes of the current record read so far */
 	struct ktls_buf hs_in;    /* plaintext handshake bytes not yet consumed */
 	struct ktls_buf out;      /* records waiting to be written */

@@ -2045,4 +2045,26 @@ TEST_F(hostile, handshake_work_budget_per_call)
 	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
 }
 
+/* A connection that sends nothing costs the session struct alone: the record buffer comes
+ * with the first byte. ktls_session_memory says what a session holds, so a server can bound
+ * the memory of unfinished handshakes (half a big ClientHello holds its bytes). */
+TEST_F(hostile, session_memory_grows_only_with_bytes)
+{
+	open_server(self);
+	EXPECT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->m.s));
+	size_t idle = ktls_session_memory(self->m.s);
+	TH_LOG("a session that received nothing: %zu bytes", idle);
+	EXPECT_GT(4096u, idle);
+	rp_clear(&self->b);
+	build_client_hello(&self->b, &(struct ch_spec){ .n_unknown = 8000 }, NULL);
+	rp_clear(&self->e.extra);
+	rp_handshake_records(&self->e.extra, self->b.p, self->b.len);
+	/* three quarters of it: a whole first record and part of the second */
+	ASSERT_EQ(0, rp_inject(&self->m, RP_C2S, self->e.extra.p, self->e.extra.len * 3 / 4));
+	EXPECT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->m.s));
+	size_t half = ktls_session_memory(self->m.s);
+	TH_LOG("with 3/4 of a ClientHello of %zu bytes: %zu bytes", self->b.len, half);
+	EXPECT_LT(idle + self->b.len / 2, half);
+}
+
 TEST_HARNESS_MAIN

@@ -287,6 +287,10 @@ KTLS_API long ktls_session_save(const struct ktls_session *s, uint8_t *buf, size
  * not accept it runs a full handshake. Returns 0, KTLS_EINVAL after the handshake started,
  * KTLS_EDECODE for bytes that are not a saved session. */
 KTLS_API int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len);
+/* The heap the session holds now, in bytes: the struct and its buffers (not what the
+ * crypto library keeps). A server under attack can bound the memory of connections that
+ * have not finished their handshake with it. */
+KTLS_API size_t ktls_session_memory(const struct ktls_session *s);
 /* A sentence for the last error, "" when there was none. */
 KTLS_API const char *ktls_session_error(const struct ktls_session *s);
 
