@@ -194,7 +194,8 @@ int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)
 		uint8_t body[2] = { 2 /* fatal */, (uint8_t)alert };
 		if (!ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2)) {
 			s->alert_sent = alert;
-			if (ktls_flush(s)) { /* best effort: we are failing anyway */ }
+			if (ktls_flush(s)) /* best effort: we are failing anyway */
+				memcpy(s->error, msg, sizeof(msg)); /* the failure, not the flush's */
 		}
 		ktls_trace(s, "<<< alert %s (fatal): %s", ktls_alert_name(alert), s->error);
 	}

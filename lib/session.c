@@ -200,6 +200,45 @@ int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t 
 	return err == KTLS_WANT_WRITE ? 0 : err;
 }
 
+/* recvmsg on kernel RX failed with errno e: the session fails with the alert that names it.
+ *
+ * What the kernel tells apart (net/tls/tls_sw.c and tls_strp.c, Linux 6.1 to 7.x; the
+ * errors are those of Documentation/networking/tls.rst):
+ *   EBADMSG  the record does not open: a bad tag, a TLSInnerPlaintext without a content type
+ *            (all zeros after the padding is stripped), or a record shorter than a tag (a
+ *            plaintext change_cipher_spec after the handshake). The outer content type is
+ *            never compared: the additional data the kernel authenticates always says
+ *            application_data, so another type in the header fails as a bad tag. One errno
+ *            for all of them, so bad_record_mac (RFC 8446 §5.2), the alert true for each,
+ *            although §5 and §5.4 would name unexpected_message for the last two.
+ *   EMSGSIZE the length field is over 2^14 + 1 + tag: record_overflow (§5.2).
+ *   EINVAL   legacy_record_version is not 0x0303 (§5.1 says to ignore it; the kernel does
+ *            not): decode_error, a field out of its range (§6.2).
+ * The kernel leaves the error pending on the socket (sk_err) — after a failed decryption it
+ * stays there — and TCP sends nothing while it does, our alert included. Reading SO_ERROR
+ * clears it, so it is read first, whichever the error. */
+static int kernel_rx_failed(struct ktls_session *s, int e)
+{
+	int pending = 0;
+	socklen_t len = sizeof(pending);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &pending, &len)) { /* nothing to clear */ }
+	switch (e) {
+	case EBADMSG:
+		return ktls_hs_fail(s, KTLS_EBADMAC, "the kernel could not open a record: bad tag, no "
+				    "content type, or not protected (bad_record_mac)");
+	case EMSGSIZE:
+		return ktls_hs_fail(s, KTLS_EOVERFLOW, "the kernel received a record over the "
+				    "size limit (record_overflow)");
+	case EINVAL:
+		return ktls_hs_fail(s, KTLS_EDECODE, "the kernel refused a record header "
+				    "(legacy_record_version not 0x0303)");
+	case EKEYEXPIRED:
+		return ktls_hs_fail(s, KTLS_EKEYUPDATE, "kernel RX is paused for a key update");
+	default:
+		return ktls_hs_fail(s, KTLS_EIO, "recvmsg: %s", strerror(e));
+	}
+}
+
 /* Reads from kernel RX: application data straight into buf, or one whole control record
  * into s->ctl. Returns bytes of data, 0 with *ctl_type set for a control record, or an
  * error (KTLS_WANT_READ, KTLS_ECLOSED at EOF, ...). */
@@ -229,15 +268,7 @@ static long kernel_recv(struct ktls_session *s, void *buf, size_t len, uint8_t *
 				wait_fd(s->fd, POLLIN);
 				continue;
 			}
-			if (e == EBADMSG)
-				return ktls_hs_fail(s, KTLS_EBADMAC, "the kernel could not authenticate a record "
-						    "(bad_record_mac)");
-			if (e == EMSGSIZE)
-				return ktls_hs_fail(s, KTLS_EOVERFLOW, "the kernel received an oversized record");
-			if (e == EKEYEXPIRED)
-				return ktls_hs_fail(s, KTLS_EKEYUPDATE, "kernel RX is paused for a key update");
-			snprintf(s->error, sizeof(s->error), "recvmsg: %s", strerror(e));
-			return ktls_hs_fail(s, KTLS_EIO, "%s", s->error);
+			return kernel_rx_failed(s, e);
 		}
 		if (msg.msg_flags & MSG_CTRUNC)
 			return ktls_hs_fail(s, KTLS_EINTERNAL, "record type cmsg truncated (MSG_CTRUNC)");

@@ -217,7 +217,12 @@ KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
 KTLS_API int ktls_session_flush(struct ktls_session *s);
 /* Receives application data. Returns the number of bytes read, 0 at the end of the stream
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
- * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ... */
+ * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ...
+ * With kernel RX, a record the kernel refuses ends the session with the alert sent to the
+ * peer: KTLS_EBADMAC / bad_record_mac when it does not open (the kernel reports a bad tag,
+ * an inner plaintext without a content type and an unprotected record such as a plaintext
+ * change_cipher_spec alike, as EBADMSG), KTLS_EOVERFLOW / record_overflow when it is too
+ * long, KTLS_EDECODE / decode_error when its legacy_record_version is not 0x0303. */
 KTLS_API long ktls_recv(struct ktls_session *s, void *buf, size_t len);
 /* Sends count bytes of in_fd from *offset (advanced), or from in_fd's position when offset
  * is NULL. With kernel TX this is sendfile(2): the file goes from the page cache through
