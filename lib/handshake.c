@@ -156,6 +156,7 @@ void ktls_session_free(struct ktls_session *s)
 	ktls_buf_free(&s->out);
 	ktls_buf_free(&s->app_in);
 	ktls_buf_free(&s->ctl_out);
+	ktls_buf_free(&s->tx_hold);
 	if (s->ctl)
 		sodium_memzero(s->ctl, TLS_MAX_PLAINTEXT);
 	free(s->ctl);

@@ -127,7 +127,9 @@ static void wait_fd(int fd, short events)
 }
 
 /* One sendmsg of a record of `type` through kernel TX (a TLS_SET_RECORD_TYPE cmsg unless it
- * is application data). Returns bytes taken, or -errno. */
+ * is application data). Zero bytes of application data carry the cmsg too: that sends no
+ * record, but makes the kernel end the record a MSG_MORE send left open (tls_process_cmsg
+ * closes an open record before a record type is set). Returns bytes taken, or -errno. */
 static ssize_t kernel_sendmsg(int fd, uint8_t type, const uint8_t *data, size_t len)
 {
 	union {
@@ -137,7 +139,7 @@ static ssize_t kernel_sendmsg(int fd, uint8_t type, const uint8_t *data, size_t 
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (type != TLS_CONTENT_APPLICATION_DATA) {
+	if (type != TLS_CONTENT_APPLICATION_DATA || !len) {
 		memset(&ctl, 0, sizeof(ctl));
 		msg.msg_control = ctl.buf;
 		msg.msg_controllen = sizeof(ctl.buf);
@@ -315,59 +317,126 @@ static int ensure_connected(struct ktls_session *s)
 	return 0;
 }
 
-long ktls_send(struct ktls_session *s, const void *buf, size_t len)
+/* Writes queued records (control records with kernel TX, ours otherwise); what
+ * KTLS_SEND_MORE holds back stays. Returns 0, KTLS_WANT_WRITE or the failure. */
+static int flush_queued(struct ktls_session *s)
 {
-	int err = ensure_connected(s);
-	if (err)
-		return err;
-	if (s->close_notify_sent)
-		return KTLS_EINVAL;
-	if (s->tx_offloaded) {
-		err = ktls_session_flush(s); /* queued control records go first */
-		if (err)
-			return err;
-		ssize_t n;
-		do
-			n = send(s->fd, buf, len, MSG_NOSIGNAL);
-		while (n < 0 && errno == EINTR);
-		if (n >= 0)
-			return (long)n;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return KTLS_WANT_WRITE;
-		return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
-	}
-	/* Userspace record layer: a record at a time, and never more than one record waiting
-	 * beyond what the socket took, so a non-blocking caller's memory stays bounded. */
-	const uint8_t *p = buf;
+	int err = ktls_flush(s);
+	if (err && err != KTLS_WANT_WRITE)
+		return ktls_hs_fail(s, err, "%s", s->error);
+	return err;
+}
+
+/* The userspace record layer: data behind the bytes KTLS_SEND_MORE held (tx_hold), in
+ * records of 2^14 bytes; with `more`, a last partial record is held back instead of sent.
+ * A record at a time, and never more than one record waiting beyond what the socket took,
+ * so a non-blocking caller's memory stays bounded. Returns bytes taken from p (held ones
+ * included), KTLS_WANT_WRITE when none could be taken, or the failure. */
+static long userspace_send(struct ktls_session *s, const uint8_t *p, size_t len, bool more)
+{
 	size_t taken = 0;
-	do {
-		err = ktls_flush(s); /* what an earlier call or record left queued */
+	for (;;) {
+		size_t held = s->tx_hold.len - s->tx_hold.pos, left = len - taken;
+		if (!held && !left)
+			break;
+		if (more && held + left < TLS_MAX_PLAINTEXT) { /* not a whole record yet: keep it */
+			int err = left ? ktls_buf_append(&s->tx_hold, p + taken, left) : 0;
+			if (err)
+				return ktls_hs_fail(s, err, "out of memory");
+			taken = len;
+			break;
+		}
+		int err = ktls_flush(s); /* what an earlier call or record left queued */
 		if (err == KTLS_WANT_WRITE)
 			return taken ? (long)taken : KTLS_WANT_WRITE;
 		if (err)
 			return ktls_hs_fail(s, err, "%s", s->error);
-		size_t n = len - taken < TLS_MAX_PLAINTEXT ? len - taken : TLS_MAX_PLAINTEXT;
-		err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
+		size_t n = left < TLS_MAX_PLAINTEXT - held ? left : TLS_MAX_PLAINTEXT - held;
+		if (held) { /* the held bytes lead the record */
+			err = n ? ktls_buf_append(&s->tx_hold, p + taken, n) : 0;
+			if (!err)
+				err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA,
+							s->tx_hold.data + s->tx_hold.pos, held + n);
+			sodium_memzero(s->tx_hold.data, s->tx_hold.cap);
+			s->tx_hold.len = s->tx_hold.pos = 0;
+		} else {
+			err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
+		}
 		if (err)
 			return ktls_hs_fail(s, err, "cannot protect application data: %s",
 					    ktls_strerror(err));
 		taken += n;
-	} while (taken < len);
-	err = ktls_flush(s);
+	}
+	int err = ktls_flush(s);
 	if (err && err != KTLS_WANT_WRITE)
 		return ktls_hs_fail(s, err, "%s", s->error);
 	/* a record still queued is ours now; the caller's next send or flush moves it */
 	return (long)taken;
 }
 
+/* Sends what KTLS_SEND_MORE held back: the kernel's open record (ended by an empty sendmsg
+ * with a record type), or our held bytes as a record. Returns 0, KTLS_WANT_WRITE or the
+ * failure. */
+static int release_held(struct ktls_session *s)
+{
+	if (s->tx_offloaded) {
+		if (!s->tx_more)
+			return 0;
+		ssize_t n = kernel_sendmsg(s->fd, TLS_CONTENT_APPLICATION_DATA, NULL, 0);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return KTLS_WANT_WRITE;
+		if (n < 0)
+			return ktls_hs_fail(s, KTLS_EIO, "sendmsg: %s", strerror((int)-n));
+		s->tx_more = false;
+		return 0;
+	}
+	if (s->tx_hold.len == s->tx_hold.pos)
+		return 0;
+	long n = userspace_send(s, NULL, 0, false);
+	return n < 0 ? (int)n : 0;
+}
+
+long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsigned flags)
+{
+	bool more = flags & KTLS_SEND_MORE;
+	if (flags & ~(unsigned)KTLS_SEND_MORE)
+		return KTLS_EINVAL;
+	int err = ensure_connected(s);
+	if (err)
+		return err;
+	if (s->close_notify_sent)
+		return KTLS_EINVAL;
+	if (!s->tx_offloaded)
+		return userspace_send(s, buf, len, more);
+	err = flush_queued(s); /* queued control records go first */
+	if (err)
+		return err;
+	if (!len) /* nothing to add: end the open record unless more is still to come */
+		return more ? 0 : release_held(s);
+	ssize_t n;
+	do
+		n = send(s->fd, buf, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		s->tx_more = more; /* without MSG_MORE the kernel ended the record */
+		return (long)n;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return KTLS_WANT_WRITE;
+	return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
+}
+
+long ktls_send(struct ktls_session *s, const void *buf, size_t len)
+{
+	return ktls_send_flags(s, buf, len, 0);
+}
+
 int ktls_session_flush(struct ktls_session *s)
 {
 	if (s->err)
 		return s->err;
-	int err = ktls_flush(s); /* the kernel's queue or ours */
-	if (err && err != KTLS_WANT_WRITE)
-		return ktls_hs_fail(s, err, "%s", s->error);
-	return err;
+	int err = release_held(s);
+	return err ? err : flush_queued(s); /* the kernel's queue or ours */
 }
 
 long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count)
@@ -376,10 +445,11 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	if (err)
 		return err;
 	if (s->tx_offloaded) {
-		err = ktls_session_flush(s); /* queued control records go first */
+		err = flush_queued(s); /* queued control records go first */
 		if (err)
 			return err;
-		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy */
+		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy; a record
+		 * KTLS_SEND_MORE left open takes the first bytes of the file */
 		off_t off = offset ? (off_t)*offset : 0;
 		size_t done = 0;
 		while (done < count) {
@@ -399,6 +469,9 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		}
 		if (offset)
 			*offset = off;
+		/* sendfile(2) ends the record with its last byte, unless it stopped short (a full
+		 * socket, end of file): then the last pages went with MSG_MORE */
+		s->tx_more = done < count;
 		return (long)done;
 	}
 	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
@@ -414,7 +487,9 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		return ktls_hs_fail(s, KTLS_EIO, "sendfile: the file has no position: %s", strerror(errno));
 	}
 	while (done < count) {
-		size_t want = count - done < TLS_MAX_PLAINTEXT ? count - done : TLS_MAX_PLAINTEXT;
+		/* bytes KTLS_SEND_MORE held lead the first record: fill it up to 2^14 */
+		size_t room = TLS_MAX_PLAINTEXT - (s->tx_hold.len - s->tx_hold.pos);
+		size_t want = count - done < room ? count - done : room;
 		ssize_t n = pread(in_fd, buf, want, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -698,7 +773,10 @@ int ktls_close(struct ktls_session *s)
 		return KTLS_EINVAL;
 	if (!s->close_notify_sent) {
 		uint8_t body[2] = { 1 /* warning */, TLS_ALERT_CLOSE_NOTIFY };
-		int err = ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2);
+		int err = release_held(s); /* data KTLS_SEND_MORE held goes before the alert */
+		if (err)
+			return err;
+		err = ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2);
 		if (err)
 			return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
 		s->close_notify_sent = true;

@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include "ktls.h"
+#include "record.h"
 #include "support/pair.h"
 
 #include <errno.h>
@@ -172,6 +173,49 @@ TEST_F(io, close_without_close_notify_is_reported)
 	shutdown(self->p.sfd, SHUT_WR);
 	EXPECT_EQ(KTLS_ECLOSED, ktls_recv(self->p.c, buf, sizeof(buf)));
 	EXPECT_STREQ("connection closed without close_notify", ktls_session_error(self->p.c));
+}
+
+/* KTLS_SEND_MORE with the userspace record layer: held bytes lead the next record, at most
+ * a record's worth is held, and a send without the flag, a flush or close sends them. */
+TEST_F(io, send_more_holds_bytes_for_the_next_record)
+{
+	static uint8_t big[20000];
+	uint8_t got[TLS_MAX_PLAINTEXT], type;
+	size_t n;
+	struct session_pair *p = &self->p;
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	ASSERT_EQ(KTLS_EINVAL, ktls_send_flags(p->s, "a", 1, 0x80));
+
+	ASSERT_EQ(5, ktls_send_flags(p->s, "head:", 5, KTLS_SEND_MORE));
+	ASSERT_EQ(4, ktls_send(p->s, "body", 4));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(23, type);
+	ASSERT_EQ(9u, n);
+	ASSERT_MEMEQ("head:body", got, 9);
+
+	ASSERT_EQ(1, ktls_send_flags(p->s, "x", 1, KTLS_SEND_MORE));
+	ASSERT_EQ(0, ktls_session_flush(p->s));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	ASSERT_EQ(1u, n);
+
+	/* more than a record: the full one goes, the rest waits for a send of nothing */
+	memset(big, 'b', sizeof(big));
+	ASSERT_EQ((long)sizeof(big), ktls_send_flags(p->s, big, sizeof(big), KTLS_SEND_MORE));
+	ASSERT_EQ(0, ktls_send(p->s, "", 0));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(16384u, n);
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(sizeof(big) - 16384, n);
+
+	ASSERT_EQ(3, ktls_send_flags(p->s, "bye", 3, KTLS_SEND_MORE));
+	ASSERT_EQ(0, ktls_close(p->s));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(23, type);
+	ASSERT_MEMEQ("bye", got, 3);
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(21, type); /* close_notify behind the data */
 }
 
 TEST_HARNESS_MAIN

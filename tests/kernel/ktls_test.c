@@ -408,6 +408,59 @@ TEST_F(kernel, rx_bad_legacy_version_is_decode_error)
 			  TLS_ALERT_DECODE_ERROR);
 }
 
+/* KTLS_SEND_MORE through kernel TX (MSG_MORE): a head shares its record with what follows —
+ * data, or the first bytes of a sendfile — and a flush or close ends the open record. The
+ * records are counted by a client with our userspace record layer. */
+TEST_F(kernel, send_more_shares_the_record_with_the_file)
+{
+	uint8_t got[TLS_MAX_PLAINTEXT], type, file[20000];
+	size_t n;
+	struct session_pair *p = &self->p;
+	char path[] = "/tmp/ktls-more-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_TRUE(fd >= 0);
+	unlink(path);
+	memset(file, 'f', sizeof(file));
+	ASSERT_EQ((ssize_t)sizeof(file), write(fd, file, sizeof(file)));
+	ASSERT_EQ(0, ktls_config_set_offload(p->ccfg, KTLS_OFFLOAD_NONE, 0));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	expect_offloaded(p->s, variant->suite);
+
+	ASSERT_EQ(5, ktls_send_flags(p->s, "head:", 5, KTLS_SEND_MORE));
+	ASSERT_EQ(4, ktls_send(p->s, "body", 4));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	ASSERT_EQ(9u, n);
+	ASSERT_MEMEQ("head:body", got, 9);
+
+	ASSERT_EQ(1, ktls_send_flags(p->s, "x", 1, KTLS_SEND_MORE));
+	ASSERT_EQ(0, ktls_session_flush(p->s)); /* ends the kernel's open record */
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	ASSERT_EQ(1u, n);
+
+	ASSERT_EQ(5, ktls_send_flags(p->s, "tail:", 5, KTLS_SEND_MORE));
+	long long off = 0;
+	while (off < (long long)sizeof(file)) {
+		long r = ktls_sendfile(p->s, fd, &off, sizeof(file) - (size_t)off);
+		ASSERT_TRUE(r > 0 || r == KTLS_WANT_WRITE);
+	}
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(16384u, n); /* full: the head and the first bytes of the file */
+	ASSERT_MEMEQ("tail:fff", got, 8);
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(sizeof(file) + 5 - 16384, n);
+
+	ASSERT_EQ(3, ktls_send_flags(p->s, "bye", 3, KTLS_SEND_MORE));
+	ASSERT_EQ(0, ktls_close(p->s));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(23, type);
+	ASSERT_MEMEQ("bye", got, 3);
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(21, type); /* close_notify */
+	close(fd);
+}
+
 TEST_F(kernel, peer_key_update_on_this_kernel)
 {
 	/* The server's kernel sends a KeyUpdate (update_not_requested) as a handshake record.

@@ -3,9 +3,12 @@
  */
 #include "support/pair.h"
 
+#include "session.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +138,33 @@ bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uin
 			return false;
 	}
 	return recvd == len && !memcmp(data, got, len);
+}
+
+int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t *buf, size_t cap,
+		     size_t *len)
+{
+	for (int i = 0; i < 100000; i++) {
+		int err = ktls_read_record(reader);
+		if (err == KTLS_WANT_READ) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			if (poll(&p, 1, 20000) != 1)
+				return -1;
+			continue;
+		}
+		uint8_t *plain;
+		size_t n;
+		if (!err)
+			err = ktls_record_open(&reader->rx, reader->rec, reader->rec_len, type, &plain, &n);
+		reader->rec_len = 0;
+		if (err)
+			return err;
+		if (*type == TLS_CONTENT_HANDSHAKE)
+			continue;
+		if (n > cap)
+			return KTLS_ENOSPACE;
+		memcpy(buf, plain, n);
+		*len = n;
+		return 0;
+	}
+	return -1;
 }

@@ -37,4 +37,12 @@ void pair_handshake(struct session_pair *p);
 bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
 		   size_t len, uint8_t *got);
 
+/* Reads the next record that is not a handshake record (tickets) from `reader`, a session
+ * with the userspace record layer, opened with its read key: its content type into *type
+ * and its plaintext into buf (cap bytes; *len gets the length). Waits on fd for input (a
+ * bounded number of polls). Returns 0, or a KTLS_E* code / -1 on timeout. Lets a test see
+ * record boundaries, which ktls_recv hides. */
+int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t *buf, size_t cap,
+		     size_t *len);
+
 #endif
