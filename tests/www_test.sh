@@ -5,12 +5,12 @@
 # SHA-256 through curl and through ktls-client; keep-alive (curl's "Re-using existing
 # connection", the same conn= in the access log), HTTP/1.0 and Connection: close; ranges in
 # every form and 416; HEAD; Content-Type; 400 / 404 / 405 / 414 / 431 / 505; traversal tricks
-# and symlinks out of the root; 1,000 concurrent connections verifying every body; silent
-# peers are cut after --handshake-timeout while others are served; a small file's response is
-# one record and a large file's head shares the first (full) record with the file (counted by
-# build/tests/www_records on the wire); an idle connection is
-# closed after --idle-timeout; --max-connections; the userspace memory per idle connection
-# (a TAP diagnostic); SIGTERM in the middle of a 64 MiB download ends cleanly.
+# and symlinks out of the root; a small file's response in one record and a large file's head
+# sharing the first, full record with the file (build/tests/www_records counts them on the
+# wire); 1,000 concurrent connections verifying every body; silent peers are cut after
+# --handshake-timeout while others are served; an idle connection is closed after
+# --idle-timeout; --max-connections; the userspace memory per idle connection (a TAP
+# diagnostic); SIGTERM in the middle of a 64 MiB download ends cleanly.
 #
 # The same script runs on this host and in the microVM (tests/www_kernel_test.sh runs it
 # there): when build/bin/ktls-check says the kernel has kTLS it is in kernel mode and also
