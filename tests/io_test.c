@@ -188,17 +188,7 @@ TEST_F(io, send_more_holds_bytes_for_the_next_record)
 	ASSERT_EQ(0, p->src);
 	ASSERT_EQ(KTLS_EINVAL, ktls_send_flags(p->s, "a", 1, 0x80));
 
-	ASSERT_EQ(5, ktls_send_flags(p->s, "head:", 5, KTLS_SEND_MORE));
-	ASSERT_EQ(4, ktls_send(p->s, "body", 4));
-	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
-	EXPECT_EQ(23, type);
-	ASSERT_EQ(9u, n);
-	ASSERT_MEMEQ("head:body", got, 9);
-
-	ASSERT_EQ(1, ktls_send_flags(p->s, "x", 1, KTLS_SEND_MORE));
-	ASSERT_EQ(0, ktls_session_flush(p->s));
-	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
-	ASSERT_EQ(1u, n);
+	ASSERT_EQ(0, pair_check_send_more(p));
 
 	/* more than a record: the full one goes, the rest waits for a send of nothing */
 	memset(big, 'b', sizeof(big));
@@ -209,13 +199,7 @@ TEST_F(io, send_more_holds_bytes_for_the_next_record)
 	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
 	EXPECT_EQ(sizeof(big) - 16384, n);
 
-	ASSERT_EQ(3, ktls_send_flags(p->s, "bye", 3, KTLS_SEND_MORE));
-	ASSERT_EQ(0, ktls_close(p->s));
-	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
-	EXPECT_EQ(23, type);
-	ASSERT_MEMEQ("bye", got, 3);
-	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
-	EXPECT_EQ(21, type); /* close_notify behind the data */
+	ASSERT_EQ(0, pair_check_close_after_more(p));
 }
 
 TEST_HARNESS_MAIN

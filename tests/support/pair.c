@@ -168,3 +168,38 @@ int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t
 	}
 	return -1;
 }
+
+/* Reads the next record and compares its type and plaintext. 0, or -1 and a line on stderr. */
+static int expect_record(struct session_pair *p, uint8_t type, const void *data, size_t len)
+{
+	static uint8_t got[TLS_MAX_PLAINTEXT];
+	uint8_t t = 0;
+	size_t n = 0;
+	int err = pair_next_record(p->c, p->cfd, &t, got, sizeof(got), &n);
+	if (!err && t == type && n == len && !memcmp(got, data, len))
+		return 0;
+	fprintf(stderr, "# expected a record of type %u with %zu bytes, got %d: type %u, %zu bytes\n",
+		type, len, err, t, n);
+	return -1;
+}
+
+int pair_check_send_more(struct session_pair *p)
+{
+	if (ktls_send_flags(p->s, "head:", 5, KTLS_SEND_MORE) != 5 || ktls_send(p->s, "body", 4) != 4 ||
+	    expect_record(p, TLS_CONTENT_APPLICATION_DATA, "head:body", 9))
+		return -1;
+	if (ktls_send_flags(p->s, "x", 1, KTLS_SEND_MORE) != 1 || ktls_session_flush(p->s) ||
+	    expect_record(p, TLS_CONTENT_APPLICATION_DATA, "x", 1))
+		return -1;
+	return 0;
+}
+
+int pair_check_close_after_more(struct session_pair *p)
+{
+	static const uint8_t close_notify[2] = { 1, 0 };
+	if (ktls_send_flags(p->s, "bye", 3, KTLS_SEND_MORE) != 3 || ktls_close(p->s) ||
+	    expect_record(p, TLS_CONTENT_APPLICATION_DATA, "bye", 3) ||
+	    expect_record(p, TLS_CONTENT_ALERT, close_notify, 2))
+		return -1;
+	return 0;
+}

@@ -44,5 +44,11 @@ bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uin
  * record boundaries, which ktls_recv hides. */
 int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t *buf, size_t cap,
 		     size_t *len);
+/* KTLS_SEND_MORE from the server p->s as the client p->c sees it (the client with the
+ * userspace record layer): bytes sent with the flag lead the next send's record, and
+ * ktls_session_flush ends a record held open. 0, or -1 with the difference on stderr. */
+int pair_check_send_more(struct session_pair *p);
+/* The same for ktls_close: held bytes go in a record of their own, then close_notify. */
+int pair_check_close_after_more(struct session_pair *p);
 
 #endif
