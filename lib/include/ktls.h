@@ -218,9 +218,9 @@ KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
  * record. With kernel TX this is send(2) with MSG_MORE: the kernel keeps the record open.
  * With the userspace record layer the session holds the bytes, at most one record's worth
  * (2^14 bytes: full records go out as usual). Held bytes go out with the next send without
- * the flag (of any length, 0 included), ktls_sendfile, ktls_session_flush or ktls_close —
- * and only then: end with one of these, or they wait. Returns as ktls_send (held bytes count
- * as taken); KTLS_EINVAL for an unknown flag. */
+ * the flag (of any length, 0 included), with the first bytes ktls_sendfile sends, or with
+ * ktls_session_flush or ktls_close — and only then: end with one of these, or they wait.
+ * Returns as ktls_send (held bytes count as taken); KTLS_EINVAL for an unknown flag. */
 #define KTLS_SEND_MORE 0x1
 KTLS_API long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len,
 			      unsigned flags);
