@@ -368,6 +368,11 @@ wait "$P3_PID"
 # --- SIGTERM in the middle of a big download ----------------------------------------------------
 idle_client idle "$P" 20
 ipid=$IDLE_PID
+for i in $(seq 300); do # until it is connected: SIGTERM must find it there, not refuse it
+	grep -q "^ktls-client: TLSv1.3" "$TMP/idle.err" 2>/dev/null && break
+	kill -0 "$ipid" 2>/dev/null || break
+	sleep 0.1
+done
 rate=$((BIG_MB * 1048576 / 3))
 "${CURL[@]}" --limit-rate "$rate" -o "$TMP/term.big" "$URL/big.bin" 2>"$TMP/term.err" &
 cpid=$!
