@@ -48,10 +48,10 @@ TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
 TOOL_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/common/*.c))
 
-# tests/NAME.c is a test program unless it is a helper program (harness_sample) the tests run.
+# tests/NAME.c is a test program unless it is a helper program (harness_sample, www_records) the tests run.
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_AUX := harness_sample
+TEST_AUX := harness_sample www_records
 TEST_SRCS := $(filter-out $(TEST_AUX:%=tests/%.c),$(wildcard tests/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_AUX_BINS := $(TEST_AUX:%=$(BUILD)/tests/%)

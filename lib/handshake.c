@@ -157,6 +157,7 @@ void ktls_session_free(struct ktls_session *s)
 	ktls_buf_free(&s->out);
 	ktls_buf_free(&s->app_in);
 	ktls_buf_free(&s->ctl_out);
+	ktls_buf_free(&s->tx_hold);
 	if (s->ctl)
 		sodium_memzero(s->ctl, TLS_MAX_PLAINTEXT);
 	free(s->ctl);
@@ -204,7 +205,8 @@ int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)
 		uint8_t body[2] = { 2 /* fatal */, (uint8_t)alert };
 		if (!ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2)) {
 			s->alert_sent = alert;
-			if (ktls_flush(s)) { /* best effort: we are failing anyway */ }
+			if (ktls_flush(s)) /* best effort: we are failing anyway */
+				memcpy(s->error, msg, sizeof(msg)); /* the failure, not the flush's */
 		}
 		ktls_trace(s, "<<< alert %s (fatal): %s", ktls_alert_name(alert), s->error);
 	}

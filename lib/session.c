@@ -127,7 +127,9 @@ static void wait_fd(int fd, short events)
 }
 
 /* One sendmsg of a record of `type` through kernel TX (a TLS_SET_RECORD_TYPE cmsg unless it
- * is application data). Returns bytes taken, or -errno. */
+ * is application data). Zero bytes of application data carry the cmsg too: that sends no
+ * record, but makes the kernel end the record a MSG_MORE send left open (tls_process_cmsg
+ * closes an open record before a record type is set). Returns bytes taken, or -errno. */
 static ssize_t kernel_sendmsg(int fd, uint8_t type, const uint8_t *data, size_t len)
 {
 	union {
@@ -137,7 +139,7 @@ static ssize_t kernel_sendmsg(int fd, uint8_t type, const uint8_t *data, size_t 
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (type != TLS_CONTENT_APPLICATION_DATA) {
+	if (type != TLS_CONTENT_APPLICATION_DATA || !len) {
 		memset(&ctl, 0, sizeof(ctl));
 		msg.msg_control = ctl.buf;
 		msg.msg_controllen = sizeof(ctl.buf);
@@ -200,6 +202,45 @@ int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t 
 	return err == KTLS_WANT_WRITE ? 0 : err;
 }
 
+/* recvmsg on kernel RX failed with errno e: the session fails with the alert that names it.
+ *
+ * What the kernel tells apart (net/tls/tls_sw.c and tls_strp.c, Linux 6.1 to 7.x; the
+ * errors are those of Documentation/networking/tls.rst):
+ *   EBADMSG  the record does not open: a bad tag, a TLSInnerPlaintext without a content type
+ *            (all zeros after the padding is stripped), or a record shorter than a tag (a
+ *            plaintext change_cipher_spec after the handshake). The outer content type is
+ *            never compared: the additional data the kernel authenticates always says
+ *            application_data, so another type in the header fails as a bad tag. One errno
+ *            for all of them, so bad_record_mac (RFC 8446 §5.2), the alert true for each,
+ *            although §5 and §5.4 would name unexpected_message for the last two.
+ *   EMSGSIZE the length field is over 2^14 + 1 + tag: record_overflow (§5.2).
+ *   EINVAL   legacy_record_version is not 0x0303 (§5.1 says to ignore it; the kernel does
+ *            not): decode_error, a field out of its range (§6.2).
+ * The kernel leaves the error pending on the socket (sk_err) — after a failed decryption it
+ * stays there — and TCP sends nothing while it does, our alert included. Reading SO_ERROR
+ * clears it, so it is read first, whichever the error. */
+static int kernel_rx_failed(struct ktls_session *s, int e)
+{
+	int pending = 0;
+	socklen_t len = sizeof(pending);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &pending, &len)) { /* nothing to clear */ }
+	switch (e) {
+	case EBADMSG:
+		return ktls_hs_fail(s, KTLS_EBADMAC, "the kernel could not open a record: bad tag, no "
+				    "content type, or not protected (bad_record_mac)");
+	case EMSGSIZE:
+		return ktls_hs_fail(s, KTLS_EOVERFLOW, "the kernel received a record over the "
+				    "size limit (record_overflow)");
+	case EINVAL:
+		return ktls_hs_fail(s, KTLS_EDECODE, "the kernel refused a record header "
+				    "(legacy_record_version not 0x0303)");
+	case EKEYEXPIRED:
+		return ktls_hs_fail(s, KTLS_EKEYUPDATE, "kernel RX is paused for a key update");
+	default:
+		return ktls_hs_fail(s, KTLS_EIO, "recvmsg: %s", strerror(e));
+	}
+}
+
 /* Reads from kernel RX: application data straight into buf, or one whole control record
  * into s->ctl. Returns bytes of data, 0 with *ctl_type set for a control record, or an
  * error (KTLS_WANT_READ, KTLS_ECLOSED at EOF, ...). */
@@ -229,15 +270,7 @@ static long kernel_recv(struct ktls_session *s, void *buf, size_t len, uint8_t *
 				wait_fd(s->fd, POLLIN);
 				continue;
 			}
-			if (e == EBADMSG)
-				return ktls_hs_fail(s, KTLS_EBADMAC, "the kernel could not authenticate a record "
-						    "(bad_record_mac)");
-			if (e == EMSGSIZE)
-				return ktls_hs_fail(s, KTLS_EOVERFLOW, "the kernel received an oversized record");
-			if (e == EKEYEXPIRED)
-				return ktls_hs_fail(s, KTLS_EKEYUPDATE, "kernel RX is paused for a key update");
-			snprintf(s->error, sizeof(s->error), "recvmsg: %s", strerror(e));
-			return ktls_hs_fail(s, KTLS_EIO, "%s", s->error);
+			return kernel_rx_failed(s, e);
 		}
 		if (msg.msg_flags & MSG_CTRUNC)
 			return ktls_hs_fail(s, KTLS_EINTERNAL, "record type cmsg truncated (MSG_CTRUNC)");
@@ -284,62 +317,129 @@ static int ensure_connected(struct ktls_session *s)
 	return 0;
 }
 
-long ktls_send(struct ktls_session *s, const void *buf, size_t len)
+/* Writes queued records (control records with kernel TX, ours otherwise); what
+ * KTLS_SEND_MORE holds back stays. Returns 0, KTLS_WANT_WRITE or the failure. */
+static int flush_queued(struct ktls_session *s)
 {
-	int err = ensure_connected(s);
-	if (err)
-		return err;
-	if (s->close_notify_sent)
-		return KTLS_EINVAL;
-	if (s->tx_offloaded) {
-		err = ktls_session_flush(s); /* queued control records go first */
-		if (err)
-			return err;
-		ssize_t n;
-		do
-			n = send(s->fd, buf, len, MSG_NOSIGNAL);
-		while (n < 0 && errno == EINTR);
-		if (n > 0)
-			s->key_update_answered = false; /* data went: the next request gets an answer */
-		if (n >= 0)
-			return (long)n;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return KTLS_WANT_WRITE;
-		return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
-	}
-	/* Userspace record layer: a record at a time, and never more than one record waiting
-	 * beyond what the socket took, so a non-blocking caller's memory stays bounded. */
-	const uint8_t *p = buf;
+	int err = ktls_flush(s);
+	if (err && err != KTLS_WANT_WRITE)
+		return ktls_hs_fail(s, err, "%s", s->error);
+	return err;
+}
+
+/* The userspace record layer: data behind the bytes KTLS_SEND_MORE held (tx_hold), in
+ * records of 2^14 bytes; with `more`, a last partial record is held back instead of sent.
+ * A record at a time, and never more than one record waiting beyond what the socket took,
+ * so a non-blocking caller's memory stays bounded. Returns bytes taken from p (held ones
+ * included), KTLS_WANT_WRITE when none could be taken, or the failure. */
+static long userspace_send(struct ktls_session *s, const uint8_t *p, size_t len, bool more)
+{
 	size_t taken = 0;
-	do {
-		err = ktls_flush(s); /* what an earlier call or record left queued */
+	for (;;) {
+		size_t held = s->tx_hold.len - s->tx_hold.pos, left = len - taken;
+		if (!held && !left)
+			break;
+		if (more && held + left < TLS_MAX_PLAINTEXT) { /* not a whole record yet: keep it */
+			int err = left ? ktls_buf_append(&s->tx_hold, p + taken, left) : 0;
+			if (err)
+				return ktls_hs_fail(s, err, "out of memory");
+			taken = len;
+			break;
+		}
+		int err = ktls_flush(s); /* what an earlier call or record left queued */
 		if (err == KTLS_WANT_WRITE)
 			return taken ? (long)taken : KTLS_WANT_WRITE;
 		if (err)
 			return ktls_hs_fail(s, err, "%s", s->error);
-		size_t n = len - taken < TLS_MAX_PLAINTEXT ? len - taken : TLS_MAX_PLAINTEXT;
-		err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
+		size_t n = left < TLS_MAX_PLAINTEXT - held ? left : TLS_MAX_PLAINTEXT - held;
+		if (held) { /* the held bytes lead the record */
+			err = n ? ktls_buf_append(&s->tx_hold, p + taken, n) : 0;
+			if (!err)
+				err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA,
+							s->tx_hold.data + s->tx_hold.pos, held + n);
+			sodium_memzero(s->tx_hold.data, s->tx_hold.cap);
+			s->tx_hold.len = s->tx_hold.pos = 0;
+		} else {
+			err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
+		}
 		if (err)
 			return ktls_hs_fail(s, err, "cannot protect application data: %s",
 					    ktls_strerror(err));
 		taken += n;
 		s->key_update_answered = false; /* data went: the next request gets an answer */
-	} while (taken < len);
-	err = ktls_flush(s);
+	}
+	int err = ktls_flush(s);
 	if (err && err != KTLS_WANT_WRITE)
 		return ktls_hs_fail(s, err, "%s", s->error);
 	/* a record still queued is ours now; the caller's next send or flush moves it */
 	return (long)taken;
 }
 
+/* Sends what KTLS_SEND_MORE held back: the kernel's open record (ended by an empty sendmsg
+ * with a record type), or our held bytes as a record. Returns 0, KTLS_WANT_WRITE or the
+ * failure. */
+static int release_held(struct ktls_session *s)
+{
+	if (s->tx_offloaded) {
+		if (!s->tx_more)
+			return 0;
+		ssize_t n = kernel_sendmsg(s->fd, TLS_CONTENT_APPLICATION_DATA, NULL, 0);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return KTLS_WANT_WRITE;
+		if (n < 0)
+			return ktls_hs_fail(s, KTLS_EIO, "sendmsg: %s", strerror((int)-n));
+		s->tx_more = false;
+		return 0;
+	}
+	if (s->tx_hold.len == s->tx_hold.pos)
+		return 0;
+	long n = userspace_send(s, NULL, 0, false);
+	return n < 0 ? (int)n : 0;
+}
+
+long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsigned flags)
+{
+	bool more = flags & KTLS_SEND_MORE;
+	if (flags & ~(unsigned)KTLS_SEND_MORE)
+		return KTLS_EINVAL;
+	int err = ensure_connected(s);
+	if (err)
+		return err;
+	if (s->close_notify_sent)
+		return KTLS_EINVAL;
+	if (!s->tx_offloaded)
+		return userspace_send(s, buf, len, more);
+	err = flush_queued(s); /* queued control records go first */
+	if (err)
+		return err;
+	if (!len) /* nothing to add: end the open record unless more is still to come */
+		return more ? 0 : release_held(s);
+	ssize_t n;
+	do
+		n = send(s->fd, buf, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		s->tx_more = more; /* without MSG_MORE the kernel ended the record */
+		if (n > 0)
+			s->key_update_answered = false; /* data went: the next request gets an answer */
+		return (long)n;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return KTLS_WANT_WRITE;
+	return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
+}
+
+long ktls_send(struct ktls_session *s, const void *buf, size_t len)
+{
+	return ktls_send_flags(s, buf, len, 0);
+}
+
 int ktls_session_flush(struct ktls_session *s)
 {
 	if (s->err)
 		return s->err;
-	int err = ktls_flush(s); /* the kernel's queue or ours */
-	if (err && err != KTLS_WANT_WRITE)
-		return ktls_hs_fail(s, err, "%s", s->error);
-	return err;
+	int err = release_held(s);
+	return err ? err : flush_queued(s); /* the kernel's queue or ours */
 }
 
 long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count)
@@ -348,10 +448,11 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	if (err)
 		return err;
 	if (s->tx_offloaded) {
-		err = ktls_session_flush(s); /* queued control records go first */
+		err = flush_queued(s); /* queued control records go first */
 		if (err)
 			return err;
-		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy */
+		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy; a record
+		 * KTLS_SEND_MORE left open takes the first bytes of the file */
 		off_t off = offset ? (off_t)*offset : 0;
 		size_t done = 0;
 		while (done < count) {
@@ -372,7 +473,10 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		if (offset)
 			*offset = off;
 		if (done)
-			s->key_update_answered = false;
+			s->key_update_answered = false; /* data went: the next request gets an answer */
+		/* sendfile(2) ends the record with its last byte, unless it stopped short (a full
+		 * socket, end of file): then the last pages went with MSG_MORE */
+		s->tx_more = done < count;
 		return (long)done;
 	}
 	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
@@ -388,7 +492,9 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		return ktls_hs_fail(s, KTLS_EIO, "sendfile: the file has no position: %s", strerror(errno));
 	}
 	while (done < count) {
-		size_t want = count - done < TLS_MAX_PLAINTEXT ? count - done : TLS_MAX_PLAINTEXT;
+		/* bytes KTLS_SEND_MORE held lead the first record: fill it up to 2^14 */
+		size_t room = TLS_MAX_PLAINTEXT - (s->tx_hold.len - s->tx_hold.pos);
+		size_t want = count - done < room ? count - done : room;
 		ssize_t n = pread(in_fd, buf, want, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -717,7 +823,10 @@ int ktls_close(struct ktls_session *s)
 		return KTLS_EINVAL;
 	if (!s->close_notify_sent) {
 		uint8_t body[2] = { 1 /* warning */, TLS_ALERT_CLOSE_NOTIFY };
-		int err = ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2);
+		int err = release_held(s); /* data KTLS_SEND_MORE held goes before the alert */
+		if (err)
+			return err;
+		err = ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2);
 		if (err)
 			return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
 		s->close_notify_sent = true;

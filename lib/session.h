@@ -156,6 +156,9 @@ struct ktls_session {
 	struct ktls_buf out;      /* records waiting to be written */
 	struct ktls_buf app_in;   /* decrypted application data not yet returned */
 	struct ktls_buf ctl_out;  /* kernel TX: control records waiting for socket space */
+	struct ktls_buf tx_hold;  /* userspace TX: data KTLS_SEND_MORE holds for the next record
+				   * (less than one record) */
+	bool tx_more;             /* kernel TX: the kernel may hold an open record (MSG_MORE) */
 };
 
 /* handshake.c */

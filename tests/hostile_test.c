@@ -1969,7 +1969,7 @@ static void key_update_to_server(FIXTURE_DATA(hostile) *self, uint8_t request)
 	long n = ktls_recv(self->m.s, buf, sizeof(buf));
 	if (n != KTLS_WANT_READ)
 		return; /* the caller judges */
-	ASSERT_EQ(0, rp_key_set(&self->m.d[RP_C2S].tx[RP_KEY_APP], self->m.s->suite,
+	ASSERT_EQ(0, rp_key_from_secret(&self->m.d[RP_C2S].tx[RP_KEY_APP], self->m.s->suite,
 				self->m.s->ks.client_application_traffic));
 }
 
@@ -2012,7 +2012,7 @@ TEST_F(hostile, key_update_requests_get_one_answer_per_data_record)
 	EXPECT_EQ(1, key_updates_sent(self));
 	EXPECT_EQ(before + 1, self->m.d[RP_S2C].records); /* that one record, nothing more */
 	/* the relay follows the server's new write key, to read what comes next */
-	ASSERT_EQ(0, rp_key_set(&self->m.d[RP_S2C].rx[RP_KEY_APP], self->m.s->suite,
+	ASSERT_EQ(0, rp_key_from_secret(&self->m.d[RP_S2C].rx[RP_KEY_APP], self->m.s->suite,
 				self->m.s->ks.server_application_traffic));
 	ASSERT_EQ(1, ktls_send(self->m.s, "d", 1));
 	key_update_to_server(self, 1);

@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include "ktls.h"
+#include "record.h"
 #include "support/pair.h"
 
 #include <errno.h>
@@ -172,6 +173,33 @@ TEST_F(io, close_without_close_notify_is_reported)
 	shutdown(self->p.sfd, SHUT_WR);
 	EXPECT_EQ(KTLS_ECLOSED, ktls_recv(self->p.c, buf, sizeof(buf)));
 	EXPECT_STREQ("connection closed without close_notify", ktls_session_error(self->p.c));
+}
+
+/* KTLS_SEND_MORE with the userspace record layer: held bytes lead the next record, at most
+ * a record's worth is held, and a send without the flag, a flush or close sends them. */
+TEST_F(io, send_more_holds_bytes_for_the_next_record)
+{
+	static uint8_t big[20000];
+	uint8_t got[TLS_MAX_PLAINTEXT], type;
+	size_t n;
+	struct session_pair *p = &self->p;
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	ASSERT_EQ(KTLS_EINVAL, ktls_send_flags(p->s, "a", 1, 0x80));
+
+	ASSERT_EQ(0, pair_check_send_more(p));
+
+	/* more than a record: the full one goes, the rest waits for a send of nothing */
+	memset(big, 'b', sizeof(big));
+	ASSERT_EQ((long)sizeof(big), ktls_send_flags(p->s, big, sizeof(big), KTLS_SEND_MORE));
+	ASSERT_EQ(0, ktls_send(p->s, "", 0));
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(16384u, n);
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(sizeof(big) - 16384, n);
+
+	ASSERT_EQ(0, pair_check_close_after_more(p));
 }
 
 TEST_HARNESS_MAIN

@@ -5,10 +5,12 @@
 # SHA-256 through curl and through ktls-client; keep-alive (curl's "Re-using existing
 # connection", the same conn= in the access log), HTTP/1.0 and Connection: close; ranges in
 # every form and 416; HEAD; Content-Type; 400 / 404 / 405 / 414 / 431 / 505; traversal tricks
-# and symlinks out of the root; 1,000 concurrent connections verifying every body; silent
-# peers are cut after --handshake-timeout while others are served; an idle connection is
-# closed after --idle-timeout; --max-connections; the userspace memory per idle connection
-# (a TAP diagnostic); SIGTERM in the middle of a 64 MiB download ends cleanly.
+# and symlinks out of the root; a small file's response in one record and a large file's head
+# sharing the first, full record with the file (build/tests/www_records counts them on the
+# wire); 1,000 concurrent connections verifying every body; silent peers are cut after
+# --handshake-timeout while others are served; an idle connection is closed after
+# --idle-timeout; --max-connections; the userspace memory per idle connection (a TAP
+# diagnostic); SIGTERM in the middle of a 64 MiB download ends cleanly.
 #
 # The same script runs on this host and in the microVM (tests/www_kernel_test.sh runs it
 # there): when build/bin/ktls-check says the kernel has kTLS it is in kernel mode and also
@@ -169,6 +171,20 @@ for f in $SIZES; do
 	fi
 	rm -f "$TMP/kc.$f"
 done
+
+# --- records on the wire: a response in as few records as it can ------------------------------
+# build/tests/www_records reads the records behind the handshake with our userspace record
+# layer and prints each one's type and plaintext length (kernel TX sends in kernel mode).
+REC=$B/tests/www_records
+"$REC" "$P" /a.txt "$C/ca.pem" >"$TMP/rec.small" 2>&1
+check "a small file: head and body in one application_data record" \
+	'[ "$(grep -c "^application_data " "$TMP/rec.small")" = 1 ] && grep -q "^alert 2$" "$TMP/rec.small"' \
+	"$TMP/rec.small"
+"$REC" "$P" /1m.bin "$C/ca.pem" >"$TMP/rec.big" 2>&1
+total=$(awk '$1 == "application_data" { n += $2 } END { print n + 0 }' "$TMP/rec.big")
+check "a 1 MiB file: the head shares the first record with the file (16384 bytes, not a head of its own)" \
+	'[ "$(grep -m1 "^application_data " "$TMP/rec.big")" = "application_data 16384" ] &&
+	 [ "$total" -gt 1048576 ] && grep -q "^alert 2$" "$TMP/rec.big"' "$TMP/rec.big"
 
 # --- headers, keep-alive ----------------------------------------------------------------------
 "${CURL[@]}" -I "$URL/a.txt" "$URL/d.json" "$URL/sub/" "$URL/1m.bin" >"$TMP/types" 2>&1
@@ -352,6 +368,11 @@ wait "$P3_PID"
 # --- SIGTERM in the middle of a big download ----------------------------------------------------
 idle_client idle "$P" 20
 ipid=$IDLE_PID
+for i in $(seq 300); do # until it is connected: SIGTERM must find it there, not refuse it
+	grep -q "^ktls-client: TLSv1.3" "$TMP/idle.err" 2>/dev/null && break
+	kill -0 "$ipid" 2>/dev/null || break
+	sleep 0.1
+done
 rate=$((BIG_MB * 1048576 / 3))
 "${CURL[@]}" --limit-rate "$rate" -o "$TMP/term.big" "$URL/big.bin" 2>"$TMP/term.err" &
 cpid=$!

@@ -250,12 +250,30 @@ KTLS_API int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_s
  * wait in the session (at most one record): call ktls_session_flush() when the socket is
  * writable again, until it returns 0. */
 KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
-/* Writes what the session still holds for the socket. Returns 0 when nothing waits,
- * KTLS_WANT_WRITE, or an error. (With kernel TX nothing ever waits in the session.) */
+/* ktls_send with flags: 0, or KTLS_SEND_MORE ("more follows", like MSG_MORE): these bytes do
+ * not end a record; the next ktls_send, ktls_send_flags or ktls_sendfile puts its data behind
+ * them in the same record, so a response head and the first bytes of its body share one
+ * record. With kernel TX this is send(2) with MSG_MORE: the kernel keeps the record open.
+ * With the userspace record layer the session holds the bytes, at most one record's worth
+ * (2^14 bytes: full records go out as usual). Held bytes go out with the next send without
+ * the flag (of any length, 0 included), with the first bytes ktls_sendfile sends, or with
+ * ktls_session_flush or ktls_close — and only then: end with one of these, or they wait.
+ * Returns as ktls_send (held bytes count as taken); KTLS_EINVAL for an unknown flag. */
+#define KTLS_SEND_MORE 0x1
+KTLS_API long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len,
+			      unsigned flags);
+/* Writes what the session still holds for the socket, and what KTLS_SEND_MORE held back (with
+ * kernel TX, it ends the kernel's open record). Returns 0 when nothing waits,
+ * KTLS_WANT_WRITE, or an error. (With kernel TX nothing else ever waits in the session.) */
 KTLS_API int ktls_session_flush(struct ktls_session *s);
 /* Receives application data. Returns the number of bytes read, 0 at the end of the stream
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
  * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ...
+ * With kernel RX, a record the kernel refuses ends the session with the alert sent to the
+ * peer: KTLS_EBADMAC / bad_record_mac when it does not open (the kernel reports a bad tag,
+ * an inner plaintext without a content type and an unprotected record such as a plaintext
+ * change_cipher_spec alike, as EBADMSG), KTLS_EOVERFLOW / record_overflow when it is too
+ * long, KTLS_EDECODE / decode_error when its legacy_record_version is not 0x0303.
  * Work budget, as for ktls_session_handshake: on a non-blocking socket, after
  * KTLS_IDLE_RECORD_BUDGET records that carry no application data (tickets, KeyUpdates,
  * alerts, empty records) the call returns KTLS_WANT_READ, and while what we must send (a
@@ -267,8 +285,8 @@ KTLS_API long ktls_recv(struct ktls_session *s, void *buf, size_t len);
  * kernel TLS without a copy to userspace; otherwise read, encrypt, write. Returns the bytes
  * sent (fewer only at end of file, or on a non-blocking socket) or an error. */
 KTLS_API long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count);
-/* Sends close_notify (through the kernel when it carries TX). The socket stays open.
- * Returns 0 or an error. */
+/* Sends what KTLS_SEND_MORE held back, then close_notify (through the kernel when it carries
+ * TX). The socket stays open. Returns 0 or an error. */
 KTLS_API int ktls_close(struct ktls_session *s);
 /* TLS-Exporter(label, context, length) (RFC 8446 §7.5): keying material both ends derive
  * from the exporter master secret, for protocols layered on TLS. Works after the handshake,

@@ -13,6 +13,8 @@
 #include "ktls.h"
 #include "session.h" /* to play a server that sends right behind its Finished */
 #include "support/pair.h"
+#include "support/rawpeer.h"
+#include "alert.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -283,6 +285,176 @@ TEST_F(kernel, fatal_alert_is_reported_by_name)
 		;
 	EXPECT_EQ(KTLS_EALERT, n);
 	EXPECT_STREQ("peer sent alert: handshake_failure", ktls_session_error(self->p.c));
+}
+
+/* ---- a record the kernel cannot open ---------------------------------------------------
+ * Our session `k` receives through kernel RX; its peer is a session with the userspace
+ * record layer, whose keys the test uses to write records as if the peer had sent them.
+ * The kernel refuses the record (recvmsg fails); k must fail with `err` and the alert that
+ * reaches the peer — opened by the peer's own record layer — must be `alert` (RFC 8446
+ * §6.2), not a bare close. */
+
+enum bad_record { BAD_TAG, PLAINTEXT_CCS, NO_CONTENT_TYPE, OVERSIZE, BAD_VERSION };
+
+static void build_bad_record(enum bad_record what, struct ktls_session *peer, struct rp_buf *out)
+{
+	struct rp_key key;
+	static const uint8_t zeros[8];
+	ASSERT_EQ(0, rp_key_from_secret(&key, peer->suite, peer->role == KTLS_ROLE_CLIENT
+							     ? peer->ks.client_application_traffic
+							     : peer->ks.server_application_traffic));
+	key.seq = peer->tx.seq; /* the records the peer has protected so far (its tickets) */
+	switch (what) {
+	case BAD_TAG: /* §5.2: the AEAD does not authenticate */
+		ASSERT_EQ(0, rp_seal(&key, TLS_CONTENT_APPLICATION_DATA, (const uint8_t *)"tampered", 8, out));
+		out->p[out->len - 1] ^= 0x40;
+		break;
+	case PLAINTEXT_CCS: /* §5: change_cipher_spec after the Finished */
+		rp_record(out, TLS_CONTENT_CHANGE_CIPHER_SPEC, "\x01", 1);
+		break;
+	case NO_CONTENT_TYPE: /* §5.4: no non-zero octet in the TLSInnerPlaintext */
+		ASSERT_EQ(0, rp_seal_inner(&key, zeros, sizeof(zeros), out));
+		break;
+	case OVERSIZE: /* §5.2: a TLSCiphertext longer than 2^14 + 256 */
+		rp_u8(out, TLS_CONTENT_APPLICATION_DATA);
+		rp_u16(out, 0x0303);
+		rp_u16(out, TLS_MAX_CIPHERTEXT + 1);
+		rp_fill(out, 0xaa, 64);
+		break;
+	case BAD_VERSION: /* legacy_record_version other than 0x0303 */
+		ASSERT_EQ(0, rp_seal(&key, TLS_CONTENT_APPLICATION_DATA, (const uint8_t *)"v", 1, out));
+		out->p[2] = 0x01;
+		break;
+	}
+}
+
+/* Receives on s until something other than KTLS_WANT_READ comes (bounded by events). */
+static long recv_until_event(struct ktls_session *s, int fd)
+{
+	uint8_t buf[256];
+	long n;
+	for (int i = 0; i < 1000 && (n = ktls_recv(s, buf, sizeof(buf))) == KTLS_WANT_READ; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 20000) != 1)
+			break;
+	}
+	return n;
+}
+
+static void kernel_rx_refuses(struct session_pair *p, bool kernel_is_server, bool kernel_tx,
+			      enum bad_record what, int err, int alert)
+{
+	struct ktls_session_info ki, pi;
+	struct rp_buf bad = { 0 };
+	ASSERT_EQ(0, ktls_config_set_offload(kernel_is_server ? p->ccfg : p->scfg, KTLS_OFFLOAD_NONE, 0));
+	ASSERT_EQ(0, ktls_config_set_offload(kernel_is_server ? p->scfg : p->ccfg,
+					     kernel_tx ? KTLS_OFFLOAD_BOTH : KTLS_OFFLOAD_RX, 1));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	struct ktls_session *k = kernel_is_server ? p->s : p->c, *peer = kernel_is_server ? p->c : p->s;
+	int kfd = kernel_is_server ? p->sfd : p->cfd, peer_fd = kernel_is_server ? p->cfd : p->sfd;
+	ASSERT_EQ(0, ktls_session_get_info(k, &ki));
+	ASSERT_EQ(1, ki.rx_offloaded);
+	ASSERT_EQ(kernel_tx, ki.tx_offloaded);
+
+	build_bad_record(what, peer, &bad);
+	ASSERT_EQ(0, rp_write(peer_fd, bad.p, bad.len));
+	rp_buf_free(&bad);
+	long n = recv_until_event(k, kfd);
+	EXPECT_EQ(err, n);
+	TH_LOG("ours: %s", ktls_session_error(k));
+	ASSERT_EQ(0, ktls_session_get_info(k, &ki));
+	EXPECT_EQ(alert, ki.alert_sent);
+	shutdown(kfd, SHUT_WR); /* what the application does next: the peer sees the end */
+
+	n = recv_until_event(peer, peer_fd);
+	TH_LOG("peer: %s", ktls_session_error(peer));
+	EXPECT_EQ(KTLS_EALERT, n);
+	ASSERT_EQ(0, ktls_session_get_info(peer, &pi));
+	EXPECT_EQ(alert, pi.alert_received);
+}
+
+TEST_F(kernel, rx_bad_tag_is_bad_record_mac)
+{
+	kernel_rx_refuses(&self->p, true, true, BAD_TAG, KTLS_EBADMAC, TLS_ALERT_BAD_RECORD_MAC);
+}
+
+TEST_F(kernel, rx_bad_tag_is_bad_record_mac_client)
+{
+	kernel_rx_refuses(&self->p, false, true, BAD_TAG, KTLS_EBADMAC, TLS_ALERT_BAD_RECORD_MAC);
+}
+
+/* Userspace TX behind kernel RX: TCP refuses our alert just the same while the error is
+ * pending. */
+TEST_F(kernel, rx_bad_tag_is_bad_record_mac_userspace_tx)
+{
+	kernel_rx_refuses(&self->p, true, false, BAD_TAG, KTLS_EBADMAC, TLS_ALERT_BAD_RECORD_MAC);
+}
+
+/* The kernel reports a plaintext ChangeCipherSpec (too short to hold a tag) and a record
+ * without a content type with the same EBADMSG as a bad tag: bad_record_mac, the alert
+ * §5.2 names for a record that does not decrypt, is the one that is true for all three. */
+TEST_F(kernel, rx_plaintext_ccs_is_bad_record_mac)
+{
+	kernel_rx_refuses(&self->p, true, true, PLAINTEXT_CCS, KTLS_EBADMAC,
+			  TLS_ALERT_BAD_RECORD_MAC);
+}
+
+TEST_F(kernel, rx_no_content_type_is_bad_record_mac)
+{
+	kernel_rx_refuses(&self->p, true, true, NO_CONTENT_TYPE, KTLS_EBADMAC,
+			  TLS_ALERT_BAD_RECORD_MAC);
+}
+
+TEST_F(kernel, rx_oversize_record_is_record_overflow)
+{
+	kernel_rx_refuses(&self->p, true, true, OVERSIZE, KTLS_EOVERFLOW,
+			  TLS_ALERT_RECORD_OVERFLOW);
+}
+
+TEST_F(kernel, rx_bad_legacy_version_is_decode_error)
+{
+	kernel_rx_refuses(&self->p, true, true, BAD_VERSION, KTLS_EDECODE,
+			  TLS_ALERT_DECODE_ERROR);
+}
+
+/* KTLS_SEND_MORE through kernel TX (MSG_MORE): a head shares its record with what follows —
+ * data, or the first bytes of a sendfile — and a flush or close ends the open record. The
+ * records are counted by a client with our userspace record layer. */
+TEST_F(kernel, send_more_shares_the_record_with_the_file)
+{
+	uint8_t got[TLS_MAX_PLAINTEXT], type, file[20000];
+	size_t n;
+	struct session_pair *p = &self->p;
+	char path[] = "/tmp/ktls-more-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_TRUE(fd >= 0);
+	unlink(path);
+	memset(file, 'f', sizeof(file));
+	ASSERT_EQ((ssize_t)sizeof(file), write(fd, file, sizeof(file)));
+	ASSERT_EQ(0, ktls_config_set_offload(p->ccfg, KTLS_OFFLOAD_NONE, 0));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	expect_offloaded(p->s, variant->suite);
+
+	ASSERT_EQ(0, pair_check_send_more(p)); /* the flush ends the kernel's open record */
+
+	ASSERT_EQ(5, ktls_send_flags(p->s, "tail:", 5, KTLS_SEND_MORE));
+	long long off = 0;
+	while (off < (long long)sizeof(file)) {
+		long r = ktls_sendfile(p->s, fd, &off, sizeof(file) - (size_t)off);
+		ASSERT_TRUE(r > 0 || r == KTLS_WANT_WRITE);
+	}
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(16384u, n); /* full: the head and the first bytes of the file */
+	ASSERT_MEMEQ("tail:fff", got, 8);
+	ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+	EXPECT_EQ(sizeof(file) + 5 - 16384, n);
+
+	ASSERT_EQ(0, pair_check_close_after_more(p));
+	close(fd);
 }
 
 TEST_F(kernel, peer_key_update_on_this_kernel)

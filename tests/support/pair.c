@@ -3,9 +3,12 @@
  */
 #include "support/pair.h"
 
+#include "session.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +138,68 @@ bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uin
 			return false;
 	}
 	return recvd == len && !memcmp(data, got, len);
+}
+
+int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t *buf, size_t cap,
+		     size_t *len)
+{
+	for (int i = 0; i < 100000; i++) {
+		int err = ktls_read_record(reader);
+		if (err == KTLS_WANT_READ) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			if (poll(&p, 1, 20000) != 1)
+				return -1;
+			continue;
+		}
+		uint8_t *plain;
+		size_t n;
+		if (!err)
+			err = ktls_record_open(&reader->rx, reader->rec, reader->rec_len, type, &plain, &n);
+		reader->rec_len = 0;
+		if (err)
+			return err;
+		if (*type == TLS_CONTENT_HANDSHAKE)
+			continue;
+		if (n > cap)
+			return KTLS_ENOSPACE;
+		memcpy(buf, plain, n);
+		*len = n;
+		return 0;
+	}
+	return -1;
+}
+
+/* Reads the next record and compares its type and plaintext. 0, or -1 and a line on stderr. */
+static int expect_record(struct session_pair *p, uint8_t type, const void *data, size_t len)
+{
+	static uint8_t got[TLS_MAX_PLAINTEXT];
+	uint8_t t = 0;
+	size_t n = 0;
+	int err = pair_next_record(p->c, p->cfd, &t, got, sizeof(got), &n);
+	if (!err && t == type && n == len && !memcmp(got, data, len))
+		return 0;
+	fprintf(stderr, "# expected a record of type %u with %zu bytes, got %d: type %u, %zu bytes\n",
+		type, len, err, t, n);
+	return -1;
+}
+
+int pair_check_send_more(struct session_pair *p)
+{
+	if (ktls_send_flags(p->s, "head:", 5, KTLS_SEND_MORE) != 5 || ktls_send(p->s, "body", 4) != 4 ||
+	    expect_record(p, TLS_CONTENT_APPLICATION_DATA, "head:body", 9))
+		return -1;
+	if (ktls_send_flags(p->s, "x", 1, KTLS_SEND_MORE) != 1 || ktls_session_flush(p->s) ||
+	    expect_record(p, TLS_CONTENT_APPLICATION_DATA, "x", 1))
+		return -1;
+	return 0;
+}
+
+int pair_check_close_after_more(struct session_pair *p)
+{
+	static const uint8_t close_notify[2] = { 1, 0 };
+	if (ktls_send_flags(p->s, "bye", 3, KTLS_SEND_MORE) != 3 || ktls_close(p->s) ||
+	    expect_record(p, TLS_CONTENT_APPLICATION_DATA, "bye", 3) ||
+	    expect_record(p, TLS_CONTENT_ALERT, close_notify, 2))
+		return -1;
+	return 0;
 }

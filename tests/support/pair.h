@@ -37,4 +37,18 @@ void pair_handshake(struct session_pair *p);
 bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
 		   size_t len, uint8_t *got);
 
+/* Reads the next record that is not a handshake record (tickets) from `reader`, a session
+ * with the userspace record layer, opened with its read key: its content type into *type
+ * and its plaintext into buf (cap bytes; *len gets the length). Waits on fd for input (a
+ * bounded number of polls). Returns 0, or a KTLS_E* code / -1 on timeout. Lets a test see
+ * record boundaries, which ktls_recv hides. */
+int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t *buf, size_t cap,
+		     size_t *len);
+/* KTLS_SEND_MORE from the server p->s as the client p->c sees it (the client with the
+ * userspace record layer): bytes sent with the flag lead the next send's record, and
+ * ktls_session_flush ends a record held open. 0, or -1 with the difference on stderr. */
+int pair_check_send_more(struct session_pair *p);
+/* The same for ktls_close: held bytes go in a record of their own, then close_notify. */
+int pair_check_close_after_more(struct session_pair *p);
+
 #endif

@@ -139,7 +139,7 @@ int rp_write(int fd, const void *p, size_t len)
 
 /* ---- protection ------------------------------------------------------------------------ */
 
-int rp_key_set(struct rp_key *k, const struct ktls_suite *suite, const uint8_t *secret)
+int rp_key_from_secret(struct rp_key *k, const struct ktls_suite *suite, const uint8_t *secret)
 {
 	struct ktls_traffic_keys tk;
 	memset(k, 0, sizeof(*k));
@@ -278,16 +278,16 @@ void rp_snapshot(struct rp_mitm *m)
 		return;
 	if (!m->have_hs && s->ks.stage >= KTLS_KS_HANDSHAKE) {
 		m->have_hs = true;
-		if (rp_key_set(&m->d[RP_C2S].rx[0], s->suite, s->ks.client_handshake_traffic) ||
-		    rp_key_set(&m->d[RP_S2C].rx[0], s->suite, s->ks.server_handshake_traffic))
+		if (rp_key_from_secret(&m->d[RP_C2S].rx[0], s->suite, s->ks.client_handshake_traffic) ||
+		    rp_key_from_secret(&m->d[RP_S2C].rx[0], s->suite, s->ks.server_handshake_traffic))
 			m->have_hs = false;
 		m->d[RP_C2S].tx[0] = m->d[RP_C2S].rx[0];
 		m->d[RP_S2C].tx[0] = m->d[RP_S2C].rx[0];
 	}
 	if (!m->have_app && s->ks.stage >= KTLS_KS_MASTER) {
 		m->have_app = true;
-		if (rp_key_set(&m->d[RP_C2S].rx[1], s->suite, s->ks.client_application_traffic) ||
-		    rp_key_set(&m->d[RP_S2C].rx[1], s->suite, s->ks.server_application_traffic))
+		if (rp_key_from_secret(&m->d[RP_C2S].rx[1], s->suite, s->ks.client_application_traffic) ||
+		    rp_key_from_secret(&m->d[RP_S2C].rx[1], s->suite, s->ks.server_application_traffic))
 			m->have_app = false;
 		m->d[RP_C2S].tx[1] = m->d[RP_C2S].rx[1];
 		m->d[RP_S2C].tx[1] = m->d[RP_S2C].rx[1];

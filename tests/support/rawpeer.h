@@ -67,8 +67,8 @@ struct rp_key {
 	uint64_t seq;
 };
 
-/* Keys k from a traffic secret of suite (§7.3), sequence number 0. 0 or -1. */
-int rp_key_set(struct rp_key *k, const struct ktls_suite *suite, const uint8_t *secret);
+/* Keys k from a traffic secret (§7.3), seq 0. 0 or -1. */
+int rp_key_from_secret(struct rp_key *k, const struct ktls_suite *suite, const uint8_t *secret);
 /* Appends one protected record whose TLSInnerPlaintext is exactly inner[0..inner_len)
  * (content, type, padding: the caller builds it, so it may be malformed on purpose).
  * Advances k->seq. 0 or -1. */

@@ -11,6 +11,9 @@
  * the session: the request buffer is allocated when bytes arrive and freed once a request
  * has been answered and nothing else is pending. Bodies go out with ktls_sendfile, which is
  * sendfile(2) through kernel TLS when TX is offloaded and read + encrypt + write otherwise.
+ * A response takes as few records as it can: a body that fits in the head's record is sent
+ * with the head in one ktls_send; a larger one's head goes with KTLS_SEND_MORE, so that the
+ * first bytes of the file fill its record.
  *
  * Timeouts are enforced by a sweep over all connections every 100 ms (O(n), trivial next to
  * the crypto); a peer that is silent, slow to send a request, or does not read what we send
@@ -51,6 +54,7 @@
 #include <unistd.h>
 
 #define SEND_CHUNK (2u << 20)  /* body bytes per ktls_sendfile call: fairness among peers */
+#define ONE_RECORD 16384       /* plaintext of one TLS record (RFC 8446 §5.1) */
 #define LINGER_MS 2000         /* how long to drain a peer after our close_notify */
 #define SWEEP_MS 100
 
@@ -217,6 +221,28 @@ static void log_request(struct worker *w, struct conn *c)
 
 /* ---- responses ----------------------------------------------------------------------- */
 
+/* A response in as few records as it can: a body that fits in one record with the head is
+ * read into c->out behind it, so the whole response is one ktls_send and one record. (A
+ * larger body's first bytes share the head's record: SEND_HEAD sends it with
+ * KTLS_SEND_MORE.) A short read — the file changed — leaves the body to sendfile. */
+static void inline_small_body(struct conn *c)
+{
+	size_t len = (size_t)(c->end - c->off);
+	if (c->file_fd < 0 || c->out_len + len > ONE_RECORD)
+		return;
+	char *p = realloc(c->out, c->out_len + len);
+	if (!p)
+		return;
+	c->out = p;
+	if (pread(c->file_fd, c->out + c->out_len, len, c->off) != (ssize_t)len)
+		return;
+	c->out_len += len;
+	c->body_sent = len;
+	c->off = c->end;
+	close(c->file_fd);
+	c->file_fd = -1;
+}
+
 /* Prepares the response to the request now at the head of c->in (or an error status when
  * the request could not be parsed). Sets c->out, the file range and c->keep_alive. */
 static void prepare_response(struct worker *w, struct conn *c, int status,
@@ -297,6 +323,7 @@ static void prepare_response(struct worker *w, struct conn *c, int status,
 		c->out_len += strlen(body);
 		c->body_sent = strlen(body);
 	}
+	inline_small_body(c);
 }
 
 /* ---- the connection state machine ---------------------------------------------------- */
@@ -367,11 +394,11 @@ static int read_some(struct conn *c)
 	}
 }
 
-/* Writes what the userspace record layer may still hold (at most one record); with kernel
- * TX nothing ever waits in the session. */
+/* Writes what the session may still hold: with the userspace record layer at most one
+ * record; with kernel TX a record left open, should sendfile have stopped short of it. */
 static int flush_session(struct conn *c)
 {
-	return c->tx_off ? 0 : ktls_session_flush(c->s);
+	return ktls_session_flush(c->s);
 }
 
 static void finish_response(struct worker *w, struct conn *c)
@@ -444,7 +471,10 @@ static void run(struct worker *w, struct conn *c)
 				return;
 			}
 			while (c->out_pos < c->out_len) {
-				long n = ktls_send(c->s, c->out + c->out_pos, c->out_len - c->out_pos);
+				/* a file body follows: the head does not end its record, the
+				 * first bytes of the file fill it (MSG_MORE with kernel TX) */
+				long n = ktls_send_flags(c->s, c->out + c->out_pos, c->out_len - c->out_pos,
+							 c->file_fd >= 0 ? KTLS_SEND_MORE : 0);
 				if (n == KTLS_WANT_WRITE) {
 					set_events(w, c, EPOLLOUT);
 					return;
