@@ -382,8 +382,12 @@ int http_target_to_path(const char *target, size_t len, char *out, size_t cap)
 	return 0;
 }
 
+/* A file we could not open: forbidden, missing — or our own shortage (no descriptor, no
+ * memory), which is 503 and says nothing about the file. */
 static int status_of_errno(int e)
 {
+	if (e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN)
+		return -503;
 	return e == EACCES || e == EPERM ? -403 : -404;
 }
 

@@ -57,6 +57,8 @@
 #define ONE_RECORD 16384       /* plaintext of one TLS record (RFC 8446 §5.1) */
 #define LINGER_MS 2000         /* how long to drain a peer after our close_notify */
 #define SWEEP_MS 100
+#define RUN_BUDGET 32          /* state steps per connection per event: then the next one */
+#define ACCEPT_PAUSE_MS 100    /* out of descriptors: how long the listener rests */
 
 enum cstate { C_HANDSHAKE, C_READ, C_SEND_HEAD, C_SEND_BODY, C_FLUSH, C_CLOSING, C_LINGER };
 
@@ -90,10 +92,13 @@ struct worker {
 	const struct www_opts *o;
 	int ep, lfd, sigfd, rootfd;
 	char root_real[4096];
-	struct conn *conns; /* all live connections */
+	struct conn *conns; /* all live connections, newest first */
 	int nconns;
 	bool stopping;
-	uint64_t next_id, accepted, refused, requests;
+	uint64_t next_id, accepted, refused, evicted, requests;
+	int reserve_fd;          /* held back for accept-and-close when descriptors run out */
+	int64_t accept_paused;   /* the listener rests until then (0: it listens) */
+	int64_t fd_warned;       /* when we last said so */
 	/* the access log: whole lines only, one write(2) per batch, so that workers appending
 	 * to the same file (O_APPEND) never split each other's lines */
 	int log_fd;
@@ -420,12 +425,29 @@ static void finish_response(struct worker *w, struct conn *c)
 	}
 }
 
-/* Runs c's state machine until it must wait for the socket; may free c. */
+static void expire(struct worker *w, struct conn *c);
+
+/* Runs c's state machine until it must wait for the socket, or until it has had its share
+ * of this round (RUN_BUDGET steps: pipelined requests cannot keep the worker to one peer;
+ * it is woken again at once, as its socket is writable); may free c. */
 static void run(struct worker *w, struct conn *c)
 {
-	for (;;) {
+	if (now_ms() >= c->deadline) { /* a peer that always has input still has a deadline */
+		expire(w, c);
+		return;
+	}
+	for (int steps = 0;; steps++) {
+		if (steps == RUN_BUDGET) {
+			set_events(w, c, EPOLLIN | EPOLLOUT);
+			return;
+		}
 		switch (c->st) {
 		case C_HANDSHAKE: {
+			/* the session comes with the first bytes: an idle connect costs little */
+			if (!c->s && !(c->s = ktls_session_new(w->cfg, c->fd))) {
+				conn_free(w, c);
+				return;
+			}
 			int rc = ktls_session_handshake(c->s);
 			if (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) {
 				set_events(w, c, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
@@ -597,25 +619,78 @@ static void sweep(struct worker *w)
 
 /* ---- accepting, stopping, the loop --------------------------------------------------- */
 
+/* The connection that has waited longest without finishing its handshake, or NULL. Under
+ * slot pressure it makes room: a peer that connects and stalls cannot lock others out
+ * (the newest connections are first in the list, so the oldest is the last one found). */
+static struct conn *oldest_handshake(struct worker *w)
+{
+	struct conn *oldest = NULL;
+	for (struct conn *c = w->conns; c; c = c->next)
+		if (c->st == C_HANDSHAKE)
+			oldest = c;
+	return oldest;
+}
+
+/* accept failed for want of descriptors: make room by evicting a stalled handshake, else
+ * accept and close with the reserve descriptor (so the peer is told at once, and the
+ * level-triggered listener does not spin), and rest the listener for a moment. */
+static void out_of_descriptors(struct worker *w, int err)
+{
+	struct conn *victim = oldest_handshake(w);
+	if (victim) {
+		w->evicted++;
+		conn_free(w, victim);
+		return; /* the next accept has a descriptor */
+	}
+	if (w->reserve_fd >= 0) {
+		close(w->reserve_fd);
+		int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			w->accepted++;
+			w->refused++;
+			close(fd);
+		}
+		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	int64_t now = now_ms();
+	if (now - w->fd_warned >= 1000) {
+		fprintf(stderr, "%s: out of file descriptors (%s; %d connections): refusing new "
+			"connections for a moment (raise ulimit -n, or lower --max-connections)\n",
+			w->prog, strerror(err), w->nconns);
+		w->fd_warned = now;
+	}
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
+	w->accept_paused = now + ACCEPT_PAUSE_MS;
+}
+
 static void accept_some(struct worker *w)
 {
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < 64 && !w->accept_paused; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			out_of_descriptors(w, errno);
+			continue;
+		}
 		if (fd < 0)
-			return; /* EAGAIN, or a transient error (EMFILE, ECONNABORTED): next time */
+			return; /* EAGAIN, or a transient error (ECONNABORTED): next time */
 		w->accepted++;
 		if (w->nconns >= w->o->max_connections) {
-			w->refused++;
-			close(fd);
-			continue;
+			/* full: the oldest unfinished handshake makes way for the newcomer */
+			struct conn *victim = oldest_handshake(w);
+			if (!victim) {
+				w->refused++;
+				close(fd);
+				continue;
+			}
+			w->evicted++;
+			conn_free(w, victim);
 		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		struct conn *c = calloc(1, sizeof(*c));
-		if (!c || !(c->s = ktls_session_new(w->cfg, fd))) {
-			free(c);
+		if (!c) {
 			close(fd);
 			continue;
 		}
@@ -627,7 +702,6 @@ static void accept_some(struct worker *w)
 		c->deadline = now_ms() + (int64_t)(w->o->handshake_timeout * 1000);
 		struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e)) {
-			ktls_session_free(c->s);
 			free(c);
 			close(fd);
 			continue;
@@ -638,8 +712,18 @@ static void accept_some(struct worker *w)
 			w->conns->prev = c;
 		w->conns = c;
 		w->nconns++;
-		run(w, c);
+		/* nothing more until it sends something: the session is made then (run) */
 	}
+}
+
+/* After a rest for want of descriptors, the listener listens again. */
+static void resume_accepting(struct worker *w, int64_t now)
+{
+	if (!w->accept_paused || now < w->accept_paused || w->lfd < 0)
+		return;
+	struct epoll_event el = { .events = EPOLLIN, .data.ptr = &w->lfd };
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &el);
+	w->accept_paused = 0;
 }
 
 static void begin_stop(struct worker *w)
@@ -647,6 +731,7 @@ static void begin_stop(struct worker *w)
 	if (w->stopping)
 		return;
 	w->stopping = true;
+	w->accept_paused = 0;
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
 	close(w->lfd);
 	w->lfd = -1;
@@ -702,6 +787,7 @@ static int worker_loop(struct worker *w)
 		int64_t now = now_ms();
 		if (now >= next_sweep) {
 			sweep(w);
+			resume_accepting(w, now);
 			next_sweep = now + SWEEP_MS;
 		}
 	}
@@ -732,6 +818,7 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 	w->lfd = lfd;
 	w->rootfd = rootfd;
 	w->log_fd = log_fd;
+	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	snprintf(w->root_real, sizeof(w->root_real), "%s", root_real);
 	sigset_t set;
 	sigemptyset(&set);
@@ -749,10 +836,12 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 	}
 	int rc = worker_loop(w);
 	log_flush(w);
-	fprintf(stderr, "%s: worker %d stopped: %llu connections accepted (%llu refused over "
-		"--max-connections), %llu requests\n", prog, (int)getpid(),
+	fprintf(stderr, "%s: worker %d stopped: %llu connections accepted (%llu refused, %llu "
+		"unfinished handshakes evicted to make room), %llu requests\n", prog, (int)getpid(),
 		(unsigned long long)w->accepted, (unsigned long long)w->refused,
-		(unsigned long long)w->requests);
+		(unsigned long long)w->evicted, (unsigned long long)w->requests);
+	if (w->reserve_fd >= 0)
+		close(w->reserve_fd);
 	close(w->ep);
 	close(w->sigfd);
 	free(w);
