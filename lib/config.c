@@ -27,6 +27,23 @@ static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
 	return err;
 }
 
+/* The IANA names (§4.2.7) and the spellings OpenSSL and others use for the same groups. */
+static const struct {
+	const char *name;
+	uint16_t id;
+} group_aliases[] = {
+	{ "p256", TLS_GROUP_SECP256R1 },  { "p-256", TLS_GROUP_SECP256R1 },
+	{ "prime256v1", TLS_GROUP_SECP256R1 },
+	{ "p384", TLS_GROUP_SECP384R1 },  { "p-384", TLS_GROUP_SECP384R1 },
+	{ "p521", TLS_GROUP_SECP521R1 },  { "p-521", TLS_GROUP_SECP521R1 },
+};
+
+static const uint16_t group_ids[] = {
+	TLS_GROUP_X25519,    TLS_GROUP_SECP256R1, TLS_GROUP_X448,      TLS_GROUP_SECP384R1,
+	TLS_GROUP_SECP521R1, TLS_GROUP_FFDHE2048, TLS_GROUP_FFDHE3072, TLS_GROUP_FFDHE4096,
+	TLS_GROUP_FFDHE6144, TLS_GROUP_FFDHE8192,
+};
+
 static int load_default_trust(struct ktls_config *cfg)
 {
 	X509_STORE *store = NULL;
@@ -48,9 +65,11 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->suites[1] = KTLS_TLS_AES_128_GCM_SHA256;
 	cfg->suites[2] = KTLS_TLS_AES_256_GCM_SHA384;
 	cfg->n_suites = 3;
-	cfg->groups[0] = TLS_GROUP_X25519;
-	cfg->groups[1] = TLS_GROUP_SECP256R1;
-	cfg->n_groups = 2;
+	/* the first seven of group_ids: every ECDHE group, then the two FFDHE groups strong
+	 * enough (RFC 7919 §A) yet cheap enough for a default; the client's key share is for
+	 * x25519 alone, the rest cost a HelloRetryRequest only where a server needs them */
+	memcpy(cfg->groups, group_ids, KTLS_DEFAULT_GROUPS * sizeof(group_ids[0]));
+	cfg->n_groups = KTLS_DEFAULT_GROUPS;
 	cfg->trace_fd = -1;
 	cfg->offload = KTLS_OFFLOAD_BOTH;
 	ktls_limits_default(&cfg->limits);
@@ -186,16 +205,16 @@ static int add_u16(struct ktls_config *cfg, struct u16_list_build *b, uint16_t v
 
 static int parse_group(struct ktls_config *cfg, const char *name, void *arg)
 {
-	uint16_t g;
-	if (!strcasecmp(name, "x25519"))
-		g = TLS_GROUP_X25519;
-	else if (!strcasecmp(name, "secp256r1") || !strcasecmp(name, "p256") ||
-		 !strcasecmp(name, "p-256") || !strcasecmp(name, "prime256v1"))
-		g = TLS_GROUP_SECP256R1;
-	else
-		return config_fail(cfg, KTLS_EUNSUPPORTED,
-				   "unknown group '%s' (supported: x25519, secp256r1)", name);
-	return add_u16(cfg, arg, g, name);
+	for (size_t i = 0; i < sizeof(group_ids) / sizeof(group_ids[0]); i++)
+		if (!strcasecmp(name, ktls_group_name(group_ids[i])))
+			return add_u16(cfg, arg, group_ids[i], name);
+	for (size_t i = 0; i < sizeof(group_aliases) / sizeof(group_aliases[0]); i++)
+		if (!strcasecmp(name, group_aliases[i].name))
+			return add_u16(cfg, arg, group_aliases[i].id, name);
+	return config_fail(cfg, KTLS_EUNSUPPORTED,
+			   "unknown group '%s' (supported: x25519, secp256r1, x448, secp384r1, "
+			   "secp521r1, ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192)",
+			   name);
 }
 
 int ktls_config_set_groups(struct ktls_config *cfg, const char *list)
