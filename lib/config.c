@@ -64,7 +64,7 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->suites[0] = KTLS_TLS_CHACHA20_POLY1305_SHA256;
 	cfg->suites[1] = KTLS_TLS_AES_128_GCM_SHA256;
 	cfg->suites[2] = KTLS_TLS_AES_256_GCM_SHA384;
-	cfg->n_suites = 3;
+	cfg->n_suites = 3; /* the CCM suites only when asked for, as in OpenSSL */
 	/* the first seven of group_ids: every ECDHE group, then the two FFDHE groups strong
 	 * enough (RFC 7919 §A) yet cheap enough for a default; the client's key share is for
 	 * x25519 alone, the rest cost a HelloRetryRequest only where a server needs them */
@@ -243,9 +243,15 @@ static int parse_suite(struct ktls_config *cfg, const char *name, void *arg)
 		{ "aes128-gcm", KTLS_TLS_AES_128_GCM_SHA256 },
 		{ "aes256", KTLS_TLS_AES_256_GCM_SHA384 },
 		{ "aes256-gcm", KTLS_TLS_AES_256_GCM_SHA384 },
+		{ "aes128ccm", KTLS_TLS_AES_128_CCM_SHA256 },
+		{ "aes128-ccm", KTLS_TLS_AES_128_CCM_SHA256 },
+		{ "aes128ccm8", KTLS_TLS_AES_128_CCM_8_SHA256 },
+		{ "aes128-ccm8", KTLS_TLS_AES_128_CCM_8_SHA256 },
+		{ "aes128-ccm-8", KTLS_TLS_AES_128_CCM_8_SHA256 },
 	};
 	static const uint16_t ids[] = { KTLS_TLS_CHACHA20_POLY1305_SHA256,
-					KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384 };
+					KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
+					KTLS_TLS_AES_128_CCM_SHA256, KTLS_TLS_AES_128_CCM_8_SHA256 };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		if (!strcasecmp(name, ktls_suite_name(ids[i])))
 			return add_u16(cfg, arg, ids[i], name);
@@ -254,7 +260,9 @@ static int parse_suite(struct ktls_config *cfg, const char *name, void *arg)
 			return add_u16(cfg, arg, aliases[i].id, name);
 	return config_fail(cfg, KTLS_EUNSUPPORTED,
 			   "unknown cipher suite '%s' (supported: TLS_CHACHA20_POLY1305_SHA256, "
-			   "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, or chacha20, aes128, aes256)",
+			   "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_AES_128_CCM_SHA256, "
+			   "TLS_AES_128_CCM_8_SHA256, or chacha20, aes128, aes256, aes128ccm, "
+			   "aes128ccm8)",
 			   name);
 }
 

@@ -47,7 +47,26 @@ int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *len, const struct
 		memcpy(ci->chacha.rec_seq, rec_seq, 8);
 		*len = sizeof(ci->chacha);
 		return 0;
+	case KTLS_AEAD_AES_128_CCM: /* split like GCM: salt = iv[0..4), iv = iv[4..12) */
+		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
+		memcpy(ci->aes128ccm.salt, iv, 4);
+		memcpy(ci->aes128ccm.iv, iv + 4, 8);
+		memcpy(ci->aes128ccm.key, key, 16);
+		memcpy(ci->aes128ccm.rec_seq, rec_seq, 8);
+		*len = sizeof(ci->aes128ccm);
+		return 0;
+	case KTLS_AEAD_AES_128_CCM_8: /* no kernel cipher: see ktls_offload_check_suite */
+		break;
 	}
+	return KTLS_EUNSUPPORTED;
+}
+
+int ktls_offload_check_suite(const struct ktls_suite *suite, char *reason, size_t reason_len)
+{
+	if (suite->aead != KTLS_AEAD_AES_128_CCM_8)
+		return 0;
+	snprintf(reason, reason_len, "%s has no kernel TLS cipher (the kernel's AES-CCM has a "
+		 "16-byte tag only): records stay in userspace", suite->name);
 	return KTLS_EUNSUPPORTED;
 }
 
@@ -94,7 +113,9 @@ int ktls_offload_install(ktls_setsockopt_fn so, int fd, int direction,
 	if (e == EINVAL || e == ENOENT || e == ENOPROTOOPT)
 		snprintf(reason, reason_len, "the kernel refused %s for %s (%s): cipher not built "
 			 "(CONFIG_CRYPTO_%s) or TLS 1.3 unsupported", dir, suite->name, strerror(e),
-			 suite->aead == KTLS_AEAD_CHACHA20_POLY1305 ? "CHACHA20POLY1305" : "GCM");
+			 suite->aead == KTLS_AEAD_CHACHA20_POLY1305 ? "CHACHA20POLY1305"
+			 : suite->aead == KTLS_AEAD_AES_128_CCM	    ? "CCM"
+								    : "GCM");
 	else
 		snprintf(reason, reason_len, "setsockopt(SOL_TLS, %s) for %s: %s", dir, suite->name,
 			 strerror(e));

@@ -78,6 +78,9 @@ KTLS_API const char *ktls_alert_name(int alert);
 #define KTLS_TLS_AES_128_GCM_SHA256       0x1301
 #define KTLS_TLS_AES_256_GCM_SHA384       0x1302
 #define KTLS_TLS_CHACHA20_POLY1305_SHA256 0x1303
+#define KTLS_TLS_AES_128_CCM_SHA256       0x1304 /* off by default; kernel: AES-CCM-128 */
+#define KTLS_TLS_AES_128_CCM_8_SHA256     0x1305 /* off by default; never kernel-offloaded:
+						   * the kernel has no 8-byte-tag CCM */
 
 /* Returns the IANA name of a TLS 1.3 cipher suite this library implements
  * ("TLS_CHACHA20_POLY1305_SHA256"), or NULL when it implements no suite of that id. */
@@ -141,7 +144,9 @@ KTLS_API int ktls_config_set_alpn(struct ktls_config *cfg, const char *list);
  * first of its list the client supports. */
 KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const char *list);
 /* Cipher suites in preference order, comma- or colon-separated, by IANA name
- * (TLS_CHACHA20_POLY1305_SHA256) or short name (chacha20, aes128, aes256). */
+ * (TLS_CHACHA20_POLY1305_SHA256) or short name (chacha20, aes128, aes256, aes128ccm,
+ * aes128ccm8). TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256 are off unless listed;
+ * CCM_8 (8-byte tag) is never offloaded: the kernel has no cipher for it. */
 KTLS_API int ktls_config_set_ciphers(struct ktls_config *cfg, const char *list);
 KTLS_API int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth mode);
 /* Append NSS key log lines (SSLKEYLOGFILE format) to path; NULL turns it off. Secrets are
@@ -292,7 +297,7 @@ KTLS_API const char *ktls_sig_scheme_display_name(uint16_t scheme);
  * we seal come back out of the kernel as plaintext. A cipher counts only when bytes went
  * through it. (ktls-check prints this.) */
 
-#define KTLS_PROBE_SUITES 3
+#define KTLS_PROBE_SUITES 4 /* ChaCha20-Poly1305, AES-128-GCM, AES-256-GCM, AES-128-CCM */
 
 struct ktls_probe_cipher {
 	uint16_t suite;   /* KTLS_TLS_* */
