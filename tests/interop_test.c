@@ -792,29 +792,56 @@ TEST_F(mtls, server_requires_cert_openssl_client_has_none)
 
 INTEROP_FIXTURE(hrr)
 
+/* Our client with groups ours (NULL: the defaults, a share for x25519) against a server
+ * that takes only group: a HelloRetryRequest, then data. */
+static void client_hrr_openssl(struct ctx *c, const char *ours, const struct group_desc *group)
+{
+	client_config(c);
+	if (ours)
+		CFG_OK(c, ktls_config_set_groups(c->cfg, ours));
+	start_s_server(c, "server-ecdsa", "-tls1_3", "-rev", "-groups", group->openssl, NULL);
+	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
+	assert_negotiated(c, &SUITE_chacha20, group, &KEY_ecdsa, 1);
+	exchange_with_rev_server(c);
+}
+
+static void client_hrr_gnutls(struct ctx *c, const char *ours, const struct group_desc *group)
+{
+	client_config(c);
+	if (ours)
+		CFG_OK(c, ktls_config_set_groups(c->cfg, ours));
+	start_gnutls_serv(c, "server-ecdsa",
+			  str("NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-%s", group->gnutls),
+			  NULL, NULL);
+	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
+	EXPECT_EQ(group->id, c->info.group);
+	ASSERT_EQ(1, c->info.hello_retry);
+	exchange_with_echo_server(c);
+	peer_stop(&c->peer, IO_TIMEOUT_MS);
+	ASSERT_PEER_SAID(c, str("(%s-%s)", group->gnutls_kx, group->gnutls));
+}
+
 /* Our client offers x25519 first (its key share), the server only takes P-256. */
 TEST_F(hrr, client_openssl_server_p256)
 {
-	struct ctx *c = &self->c;
-	client_config(c);
-	CFG_OK(c, ktls_config_set_groups(c->cfg, "x25519,secp256r1"));
-	start_s_server(c, "server-ecdsa", "-tls1_3", "-rev", "-groups", "P-256", NULL);
-	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
-	assert_negotiated(c, &SUITE_chacha20, &GROUP_p256, &KEY_ecdsa, 1);
-	exchange_with_rev_server(c);
+	client_hrr_openssl(&self->c, "x25519,secp256r1", &GROUP_p256);
 }
 
 TEST_F(hrr, client_gnutls_server_p256)
 {
-	struct ctx *c = &self->c;
-	client_config(c);
-	CFG_OK(c, ktls_config_set_groups(c->cfg, "x25519,secp256r1"));
-	start_gnutls_serv(c, "server-ecdsa",
-			  "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP256R1", NULL, NULL);
-	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
-	EXPECT_EQ(KTLS_GROUP_SECP256R1, c->info.group);
-	ASSERT_EQ(1, c->info.hello_retry);
-	exchange_with_echo_server(c);
+	client_hrr_gnutls(&self->c, "x25519,secp256r1", &GROUP_p256);
+}
+
+/* Our client with its default groups against servers that take only a group further down
+ * the list: x448 with s_server, ffdhe2048 with gnutls-serv. */
+TEST_F(hrr, client_openssl_server_x448_from_defaults)
+{
+	client_hrr_openssl(&self->c, NULL, &GROUP_x448);
+}
+
+TEST_F(hrr, client_gnutls_server_ffdhe2048_from_defaults)
+{
+	client_hrr_gnutls(&self->c, NULL, &GROUP_ffdhe2048);
 }
 
 /* s_client sends an X25519 share only; our server takes only secp256r1. */
@@ -830,38 +857,36 @@ TEST_F(hrr, server_openssl_client_x25519_first)
 	exchange_with_client(c, "after a HelloRetryRequest\n");
 }
 
+/* Our server with groups ours (NULL: the defaults) against gnutls-cli with the groups of
+ * priority string theirs: it must agree on group, with or without a HelloRetryRequest. */
+static void gnutls_client_group(struct ctx *c, const char *ours, const char *theirs,
+				const struct group_desc *group, int hrr)
+{
+	server_config(c, "server-ecdsa");
+	if (ours)
+		CFG_OK(c, ktls_config_set_groups(c->cfg, ours));
+	start_gnutls_cli(c, str("NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:%s", theirs), NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	ASSERT_EQ(group->id, c->info.group);
+	ASSERT_EQ(hrr, c->info.hello_retry);
+	ASSERT_PEER_SAID(c, str("(%s-%s)", group->gnutls_kx, group->gnutls));
+	exchange_with_client(c, "gnutls and its key shares\n");
+}
+
 /* gnutls-cli sends key shares for the first group of each kind, so with X25519 and P-256
  * it offers both; with secp384r1 first and secp521r1 second (both "EC") it offers a share
  * for secp384r1 alone. Our server that takes only secp521r1 must ask again for it. */
 TEST_F(hrr, server_gnutls_client_p384_first)
 {
-	struct ctx *c = &self->c;
-	server_config(c, "server-ecdsa");
-	CFG_OK(c, ktls_config_set_groups(c->cfg, "secp521r1"));
-	start_gnutls_cli(c,
-			 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP384R1:+GROUP-SECP521R1",
-			 NULL);
-	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
-	ASSERT_EQ(KTLS_GROUP_SECP521R1, c->info.group);
-	ASSERT_EQ(1, c->info.hello_retry);
-	ASSERT_PEER_SAID(c, "(ECDHE-SECP521R1)");
-	exchange_with_client(c, "gnutls after a HelloRetryRequest\n");
+	gnutls_client_group(&self->c, "secp521r1", "+GROUP-SECP384R1:+GROUP-SECP521R1",
+			    &GROUP_p521, 1);
 }
 
 /* The same client against our default groups: its secp384r1 share is one we take, so no
  * HelloRetryRequest for a group we list earlier (x25519, secp256r1) but it sent no share of. */
 TEST_F(hrr, server_gnutls_client_p384_share_taken)
 {
-	struct ctx *c = &self->c;
-	server_config(c, "server-ecdsa");
-	start_gnutls_cli(c,
-			 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP384R1:+GROUP-SECP256R1",
-			 NULL);
-	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
-	ASSERT_EQ(KTLS_GROUP_SECP384R1, c->info.group);
-	ASSERT_EQ(0, c->info.hello_retry);
-	ASSERT_PEER_SAID(c, "(ECDHE-SECP384R1)");
-	exchange_with_client(c, "gnutls with its first share\n");
+	gnutls_client_group(&self->c, NULL, "+GROUP-SECP384R1:+GROUP-SECP256R1", &GROUP_p384, 0);
 }
 
 /* Our server prefers a new group the client lists but sent no share for: s_client shares
@@ -877,32 +902,6 @@ TEST_F(hrr, server_openssl_client_gets_servers_preference)
 	assert_negotiated(c, &SUITE_chacha20, &GROUP_ffdhe3072, &KEY_rsa, 1);
 	ASSERT_PEER_SAID(c, str("%s\n", GROUP_ffdhe3072.s_client));
 	exchange_with_client(c, "after a HelloRetryRequest for ffdhe3072\n");
-}
-
-/* Our client with its default groups (a share for x25519) against servers that take only a
- * group further down the list: x448 with s_server, ffdhe2048 with gnutls-serv. */
-TEST_F(hrr, client_openssl_server_x448_from_defaults)
-{
-	struct ctx *c = &self->c;
-	client_config(c);
-	start_s_server(c, "server-ecdsa", "-tls1_3", "-rev", "-groups", "X448", NULL);
-	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
-	assert_negotiated(c, &SUITE_chacha20, &GROUP_x448, &KEY_ecdsa, 1);
-	exchange_with_rev_server(c);
-}
-
-TEST_F(hrr, client_gnutls_server_ffdhe2048_from_defaults)
-{
-	struct ctx *c = &self->c;
-	client_config(c);
-	start_gnutls_serv(c, "server-ecdsa",
-			  "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-FFDHE2048", NULL, NULL);
-	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
-	EXPECT_EQ(KTLS_GROUP_FFDHE2048, c->info.group);
-	ASSERT_EQ(1, c->info.hello_retry);
-	exchange_with_echo_server(c);
-	peer_stop(&c->peer, IO_TIMEOUT_MS);
-	ASSERT_PEER_SAID(c, "(DHE-FFDHE2048)");
 }
 
 /* ==== ALPN ================================================================================== */

@@ -70,10 +70,21 @@ FIXTURE_TEARDOWN(handoff)
 	pair_close(&self->p);
 }
 
+/* After a fallback, the userspace record layer carries data from client to server. */
+static void userspace_carries_data(struct session_pair *p)
+{
+	uint8_t buf[8];
+	long n;
+	ASSERT_EQ(5, ktls_send(p->c, "hello", 5));
+	while ((n = ktls_recv(p->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	ASSERT_EQ(5, n);
+	ASSERT_MEMEQ("hello", buf, 5);
+}
+
 TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
 {
 	struct ktls_session_info ci;
-	uint8_t buf[8];
 	fake.ulp_errno = ENOENT;
 	pair_handshake(&self->p);
 	ASSERT_EQ(0, self->p.crc);
@@ -83,13 +94,7 @@ TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
 	EXPECT_EQ(0, ci.tx_offloaded);
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_NONNULL(strstr(ci.offload_status, "no tls ULP"));
-	/* and the userspace record layer carries the data */
-	ASSERT_EQ(5, ktls_send(self->p.c, "hello", 5));
-	long n;
-	while ((n = ktls_recv(self->p.s, buf, sizeof(buf))) == KTLS_WANT_READ)
-		;
-	ASSERT_EQ(5, n);
-	ASSERT_MEMEQ("hello", buf, 5);
+	userspace_carries_data(&self->p);
 }
 
 TEST_F(handoff, required_offload_fails_the_handshake)
@@ -130,7 +135,6 @@ TEST_F(handoff, cipher_refused_names_the_suite)
 TEST_F(handoff, ccm_8_stays_in_userspace)
 {
 	struct ktls_session_info ci;
-	uint8_t buf[8];
 	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, "aes128ccm8"));
 	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, "aes128ccm8"));
 	pair_handshake(&self->p);
@@ -142,12 +146,7 @@ TEST_F(handoff, ccm_8_stays_in_userspace)
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_EQ(0, fake.calls);
 	EXPECT_NONNULL(strstr(ci.offload_status, "TLS_AES_128_CCM_8_SHA256 has no kernel TLS cipher"));
-	ASSERT_EQ(5, ktls_send(self->p.c, "ccm_8", 5));
-	long n;
-	while ((n = ktls_recv(self->p.s, buf, sizeof(buf))) == KTLS_WANT_READ)
-		;
-	ASSERT_EQ(5, n);
-	ASSERT_MEMEQ("ccm_8", buf, 5);
+	userspace_carries_data(&self->p);
 }
 
 TEST_F(handoff, ccm_8_with_offload_required_fails)
