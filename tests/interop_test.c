@@ -9,9 +9,12 @@
  * ALPN, the alert it sent or received), and application data goes both ways.
  *
  *   matrix.<suite>_<group>_<key>.{client,server}_{openssl,gnutls}
- *       every suite × group × server key, our client and our server, against each peer
+ *       the three default suites × x25519/P-256 × every server key, then each other group
+ *       (x448, P-384, P-521, ffdhe2048..8192) and both CCM suites in rows of their own; our
+ *       client and our server, against each peer. OpenSSL 3.0 and GnuTLS 3.7 do all of
+ *       them, CCM_8 and ffdhe8192 included: no combination is left out.
  *   mtls.*      client certificates both ways, and certificate_required
- *   hrr.*       HelloRetryRequest both ways with both peers
+ *   hrr.*       HelloRetryRequest both ways with both peers, to the server's preferred group
  *   alpn.*      ALPN agreement and no_application_protocol
  *   reject.*    handshakes that must fail: the error code, the alert on the wire (our
  *               info and the peer's output), and the sentence ktls_session_error() gives
