@@ -27,11 +27,14 @@ static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
 	return err;
 }
 
-/* The IANA names (§4.2.7) and the spellings OpenSSL and others use for the same groups. */
-static const struct {
+/* Another name for a group or suite (IANA names come from ktls_group_name/ktls_suite_name). */
+struct name_alias {
 	const char *name;
 	uint16_t id;
-} group_aliases[] = {
+};
+
+/* The spellings OpenSSL and others use for the groups of §4.2.7. */
+static const struct name_alias group_aliases[] = {
 	{ "p256", TLS_GROUP_SECP256R1 },  { "p-256", TLS_GROUP_SECP256R1 },
 	{ "prime256v1", TLS_GROUP_SECP256R1 },
 	{ "p384", TLS_GROUP_SECP384R1 },  { "p-384", TLS_GROUP_SECP384R1 },
@@ -203,14 +206,27 @@ static int add_u16(struct ktls_config *cfg, struct u16_list_build *b, uint16_t v
 	return 0;
 }
 
+/* The id whose IANA name (name_of) or alias is name, case-insensitive; 0 for none. */
+static uint16_t find_name(const char *name, const uint16_t *ids, size_t n_ids,
+			  const char *(*name_of)(uint16_t), const struct name_alias *aliases,
+			  size_t n_aliases)
+{
+	for (size_t i = 0; i < n_ids; i++)
+		if (!strcasecmp(name, name_of(ids[i])))
+			return ids[i];
+	for (size_t i = 0; i < n_aliases; i++)
+		if (!strcasecmp(name, aliases[i].name))
+			return aliases[i].id;
+	return 0;
+}
+
 static int parse_group(struct ktls_config *cfg, const char *name, void *arg)
 {
-	for (size_t i = 0; i < sizeof(group_ids) / sizeof(group_ids[0]); i++)
-		if (!strcasecmp(name, ktls_group_name(group_ids[i])))
-			return add_u16(cfg, arg, group_ids[i], name);
-	for (size_t i = 0; i < sizeof(group_aliases) / sizeof(group_aliases[0]); i++)
-		if (!strcasecmp(name, group_aliases[i].name))
-			return add_u16(cfg, arg, group_aliases[i].id, name);
+	uint16_t g = find_name(name, group_ids, sizeof(group_ids) / sizeof(group_ids[0]),
+			       ktls_group_name, group_aliases,
+			       sizeof(group_aliases) / sizeof(group_aliases[0]));
+	if (g)
+		return add_u16(cfg, arg, g, name);
 	return config_fail(cfg, KTLS_EUNSUPPORTED,
 			   "unknown group '%s' (supported: x25519, secp256r1, x448, secp384r1, "
 			   "secp521r1, ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192)",
@@ -233,10 +249,7 @@ int ktls_config_set_groups(struct ktls_config *cfg, const char *list)
 
 static int parse_suite(struct ktls_config *cfg, const char *name, void *arg)
 {
-	static const struct {
-		const char *alias;
-		uint16_t id;
-	} aliases[] = {
+	static const struct name_alias aliases[] = {
 		{ "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256 },
 		{ "chacha20-poly1305", KTLS_TLS_CHACHA20_POLY1305_SHA256 },
 		{ "aes128", KTLS_TLS_AES_128_GCM_SHA256 },
@@ -252,12 +265,10 @@ static int parse_suite(struct ktls_config *cfg, const char *name, void *arg)
 	static const uint16_t ids[] = { KTLS_TLS_CHACHA20_POLY1305_SHA256,
 					KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
 					KTLS_TLS_AES_128_CCM_SHA256, KTLS_TLS_AES_128_CCM_8_SHA256 };
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (!strcasecmp(name, ktls_suite_name(ids[i])))
-			return add_u16(cfg, arg, ids[i], name);
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcasecmp(name, aliases[i].alias))
-			return add_u16(cfg, arg, aliases[i].id, name);
+	uint16_t id = find_name(name, ids, sizeof(ids) / sizeof(ids[0]), ktls_suite_name, aliases,
+				sizeof(aliases) / sizeof(aliases[0]));
+	if (id)
+		return add_u16(cfg, arg, id, name);
 	return config_fail(cfg, KTLS_EUNSUPPORTED,
 			   "unknown cipher suite '%s' (supported: TLS_CHACHA20_POLY1305_SHA256, "
 			   "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_AES_128_CCM_SHA256, "
