@@ -29,6 +29,26 @@ static int config_fail(struct ktls_config *cfg, int err, const char *fmt, ...)
 	return err;
 }
 
+/* Another name for a group or suite (IANA names come from ktls_group_name/ktls_suite_name). */
+struct name_alias {
+	const char *name;
+	uint16_t id;
+};
+
+/* The spellings OpenSSL and others use for the groups of §4.2.7. */
+static const struct name_alias group_aliases[] = {
+	{ "p256", TLS_GROUP_SECP256R1 },  { "p-256", TLS_GROUP_SECP256R1 },
+	{ "prime256v1", TLS_GROUP_SECP256R1 },
+	{ "p384", TLS_GROUP_SECP384R1 },  { "p-384", TLS_GROUP_SECP384R1 },
+	{ "p521", TLS_GROUP_SECP521R1 },  { "p-521", TLS_GROUP_SECP521R1 },
+};
+
+static const uint16_t group_ids[] = {
+	TLS_GROUP_X25519,    TLS_GROUP_SECP256R1, TLS_GROUP_X448,      TLS_GROUP_SECP384R1,
+	TLS_GROUP_SECP521R1, TLS_GROUP_FFDHE2048, TLS_GROUP_FFDHE3072, TLS_GROUP_FFDHE4096,
+	TLS_GROUP_FFDHE6144, TLS_GROUP_FFDHE8192,
+};
+
 static int load_default_trust(struct ktls_config *cfg)
 {
 	X509_STORE *store = NULL;
@@ -49,10 +69,12 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	cfg->suites[0] = KTLS_TLS_CHACHA20_POLY1305_SHA256;
 	cfg->suites[1] = KTLS_TLS_AES_128_GCM_SHA256;
 	cfg->suites[2] = KTLS_TLS_AES_256_GCM_SHA384;
-	cfg->n_suites = 3;
-	cfg->groups[0] = TLS_GROUP_X25519;
-	cfg->groups[1] = TLS_GROUP_SECP256R1;
-	cfg->n_groups = 2;
+	cfg->n_suites = 3; /* the CCM suites only when asked for, as in OpenSSL */
+	/* the first seven of group_ids: every ECDHE group, then the two FFDHE groups strong
+	 * enough (RFC 7919 §A) yet cheap enough for a default; the client's key share is for
+	 * x25519 alone, the rest cost a HelloRetryRequest only where a server needs them */
+	memcpy(cfg->groups, group_ids, KTLS_DEFAULT_GROUPS * sizeof(group_ids[0]));
+	cfg->n_groups = KTLS_DEFAULT_GROUPS;
 	cfg->trace_fd = -1;
 	cfg->keylog_fd = -1;
 	cfg->verify_name = true;
@@ -198,18 +220,31 @@ static int add_u16(struct ktls_config *cfg, struct u16_list_build *b, uint16_t v
 	return 0;
 }
 
+/* The id whose IANA name (name_of) or alias is name, case-insensitive; 0 for none. */
+static uint16_t find_name(const char *name, const uint16_t *ids, size_t n_ids,
+			  const char *(*name_of)(uint16_t), const struct name_alias *aliases,
+			  size_t n_aliases)
+{
+	for (size_t i = 0; i < n_ids; i++)
+		if (!strcasecmp(name, name_of(ids[i])))
+			return ids[i];
+	for (size_t i = 0; i < n_aliases; i++)
+		if (!strcasecmp(name, aliases[i].name))
+			return aliases[i].id;
+	return 0;
+}
+
 static int parse_group(struct ktls_config *cfg, const char *name, void *arg)
 {
-	uint16_t g;
-	if (!strcasecmp(name, "x25519"))
-		g = TLS_GROUP_X25519;
-	else if (!strcasecmp(name, "secp256r1") || !strcasecmp(name, "p256") ||
-		 !strcasecmp(name, "p-256") || !strcasecmp(name, "prime256v1"))
-		g = TLS_GROUP_SECP256R1;
-	else
-		return config_fail(cfg, KTLS_EUNSUPPORTED,
-				   "unknown group '%s' (supported: x25519, secp256r1)", name);
-	return add_u16(cfg, arg, g, name);
+	uint16_t g = find_name(name, group_ids, sizeof(group_ids) / sizeof(group_ids[0]),
+			       ktls_group_name, group_aliases,
+			       sizeof(group_aliases) / sizeof(group_aliases[0]));
+	if (g)
+		return add_u16(cfg, arg, g, name);
+	return config_fail(cfg, KTLS_EUNSUPPORTED,
+			   "unknown group '%s' (supported: x25519, secp256r1, x448, secp384r1, "
+			   "secp521r1, ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192)",
+			   name);
 }
 
 int ktls_config_set_groups(struct ktls_config *cfg, const char *list)
@@ -228,28 +263,31 @@ int ktls_config_set_groups(struct ktls_config *cfg, const char *list)
 
 static int parse_suite(struct ktls_config *cfg, const char *name, void *arg)
 {
-	static const struct {
-		const char *alias;
-		uint16_t id;
-	} aliases[] = {
+	static const struct name_alias aliases[] = {
 		{ "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256 },
 		{ "chacha20-poly1305", KTLS_TLS_CHACHA20_POLY1305_SHA256 },
 		{ "aes128", KTLS_TLS_AES_128_GCM_SHA256 },
 		{ "aes128-gcm", KTLS_TLS_AES_128_GCM_SHA256 },
 		{ "aes256", KTLS_TLS_AES_256_GCM_SHA384 },
 		{ "aes256-gcm", KTLS_TLS_AES_256_GCM_SHA384 },
+		{ "aes128ccm", KTLS_TLS_AES_128_CCM_SHA256 },
+		{ "aes128-ccm", KTLS_TLS_AES_128_CCM_SHA256 },
+		{ "aes128ccm8", KTLS_TLS_AES_128_CCM_8_SHA256 },
+		{ "aes128-ccm8", KTLS_TLS_AES_128_CCM_8_SHA256 },
+		{ "aes128-ccm-8", KTLS_TLS_AES_128_CCM_8_SHA256 },
 	};
 	static const uint16_t ids[] = { KTLS_TLS_CHACHA20_POLY1305_SHA256,
-					KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384 };
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (!strcasecmp(name, ktls_suite_name(ids[i])))
-			return add_u16(cfg, arg, ids[i], name);
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcasecmp(name, aliases[i].alias))
-			return add_u16(cfg, arg, aliases[i].id, name);
+					KTLS_TLS_AES_128_GCM_SHA256, KTLS_TLS_AES_256_GCM_SHA384,
+					KTLS_TLS_AES_128_CCM_SHA256, KTLS_TLS_AES_128_CCM_8_SHA256 };
+	uint16_t id = find_name(name, ids, sizeof(ids) / sizeof(ids[0]), ktls_suite_name, aliases,
+				sizeof(aliases) / sizeof(aliases[0]));
+	if (id)
+		return add_u16(cfg, arg, id, name);
 	return config_fail(cfg, KTLS_EUNSUPPORTED,
 			   "unknown cipher suite '%s' (supported: TLS_CHACHA20_POLY1305_SHA256, "
-			   "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, or chacha20, aes128, aes256)",
+			   "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_AES_128_CCM_SHA256, "
+			   "TLS_AES_128_CCM_8_SHA256, or chacha20, aes128, aes256, aes128ccm, "
+			   "aes128ccm8)",
 			   name);
 }
 

@@ -224,12 +224,12 @@ int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data,
 		size_t n = len - off > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : len - off;
 		int err;
 		if (s->tx_protected) {
-			uint8_t *rec = malloc(ktls_record_sealed_len(n, 0));
+			uint8_t *rec = malloc(ktls_record_sealed_len(s->tx.aead.suite, n, 0));
 			size_t rec_len;
 			if (!rec)
 				return KTLS_ENOMEM;
 			err = ktls_record_seal(&s->tx, type, data + off, n, 0, rec,
-					       ktls_record_sealed_len(n, 0), &rec_len);
+					       ktls_record_sealed_len(s->tx.aead.suite, n, 0), &rec_len);
 			if (!err)
 				err = ktls_buf_append(&s->out, rec, rec_len);
 			free(rec);

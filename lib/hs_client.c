@@ -98,7 +98,9 @@ static int middlebox_ccs(struct ktls_session *s)
 static int send_client_hello(struct ktls_session *s)
 {
 	const struct ktls_config *cfg = s->cfg;
-	uint8_t msg[2048];
+	/* room for the longest: a key share of KTLS_KEX_PUB_MAX (ffdhe8192), a ticket as the
+	 * PSK identity, a full ALPN list, and 1 KiB for everything else */
+	uint8_t msg[KTLS_KEX_PUB_MAX + KTLS_TICKET_MAX + KTLS_MAX_ALPN * 256 + 1024];
 	struct wire_writer w;
 	struct ktls_key_share_entry share = { s->kex.group, s->kex.pub, s->kex.pub_len };
 	struct ktls_client_hello_params p = {
@@ -249,7 +251,7 @@ static int on_hello_retry_request(struct ktls_session *s, const struct ktls_serv
 int ktls_client_on_server_hello(struct ktls_session *s, const uint8_t *msg, size_t len)
 {
 	struct ktls_server_hello sh;
-	uint8_t shared[64];
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
 	size_t shared_len;
 
 	int err = ktls_decode_server_hello(msg + TLS_HANDSHAKE_HEADER_LEN,
@@ -310,8 +312,10 @@ int ktls_client_on_server_hello(struct ktls_session *s, const uint8_t *msg, size
 	size_t psk_len = 0;
 	if (sh.ext_seen & KTLS_EXT_BIT_PRE_SHARED_KEY) {
 		const struct ktls_suite *ps = ktls_suite_find(s->offer->state.suite);
-		if (sh.selected_identity != 0 || !ps || ps->md != s->suite->md)
+		if (sh.selected_identity != 0 || !ps || ps->md != s->suite->md) {
+			sodium_memzero(shared, shared_len);
 			return ktls_hs_fail(s, KTLS_EILLEGAL, "server selected a PSK we cannot use");
+		}
 		s->psk_accepted = true;
 		psk = s->offer->state.psk;
 		psk_len = s->offer->state.psk_len;

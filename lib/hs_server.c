@@ -120,7 +120,9 @@ static int send_server_flight(struct ktls_session *s, const struct ktls_client_h
 			      const struct ktls_key_share_entry *client_share,
 			      const struct ktls_ticket_state *psk)
 {
-	uint8_t out[1024], random[32], shared[64];
+	/* out: ServerHello with our key share (up to 1024 bytes for ffdhe8192), then
+	 * EncryptedExtensions and CertificateRequest */
+	uint8_t out[KTLS_KEX_PUB_MAX + 512], random[32], shared[KTLS_KEX_SHARED_MAX];
 	size_t shared_len;
 	struct wire_writer w;
 

@@ -1,32 +1,80 @@
 /*
- * kex.c — X25519 (libsodium) and P-256 ECDH (OpenSSL EVP) for the TLS 1.3 key share
- * (RFC 8446 §4.2.8, §7.4); see kex.h.
+ * kex.c — the TLS 1.3 key share (RFC 8446 §4.2.8, §7.4): X25519 through libsodium, every
+ * other group through OpenSSL EVP ("X448", "EC" with P-256/P-384/P-521, "DH" with the
+ * RFC 7919 named groups); see kex.h.
  *
- * Every check on the peer's key happens here, before its bytes reach a primitive: exact
- * length, the uncompressed-point prefix and the curve equation for P-256 (OpenSSL refuses an
- * encoded point that is off the curve when it builds the key, and set_peer_ex validates it
- * again), and for X25519 the all-zero output that a low-order point produces, tested in
- * constant time (§7.4.2). A peer key that fails any of them is illegal_parameter.
+ * Every check on the peer's key happens here, before its bytes reach a primitive: the exact
+ * length of the group's key_exchange; for the NIST curves the uncompressed-point prefix and
+ * the curve equation (OpenSSL refuses an encoded point that is off the curve when it builds
+ * the key, and set_peer_ex validates it again); for FFDHE 1 < Y < p-1; for X25519 and X448
+ * the all-zero output that a low-order point produces (§7.4.2). A peer key that fails any
+ * of them is illegal_parameter.
  */
 #include "kex.h"
 
 #include "ktls.h"
 #include "messages.h"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/dh.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/params.h>
 #include <sodium.h>
 #include <string.h>
 
 #define X25519_LEN 32
-#define P256_POINT_LEN 65 /* 0x04 || X || Y */
-#define P256_GROUP_NAME "P-256"
+
+enum kex_kind { KEX_X25519, KEX_X448, KEX_EC, KEX_FFDHE };
+
+struct kex_group {
+	uint16_t id;
+	enum kex_kind kind;
+	const char *name; /* OpenSSL's group name (EC, DH), or NULL */
+	size_t pub_len;   /* key_exchange bytes */
+	size_t shared_len;
+};
+
+/* §4.2.8.2: an uncompressed point is 1 + 2 * field bytes, the secret the x-coordinate;
+ * §4.2.8.1 / §7.4.1: FFDHE values and secrets are the byte length of p. */
+static const struct kex_group kex_groups[] = {
+	{ TLS_GROUP_X25519, KEX_X25519, NULL, 32, 32 },
+	{ TLS_GROUP_SECP256R1, KEX_EC, "P-256", 65, 32 },
+	{ TLS_GROUP_SECP384R1, KEX_EC, "P-384", 97, 48 },
+	{ TLS_GROUP_SECP521R1, KEX_EC, "P-521", 133, 66 },
+	{ TLS_GROUP_X448, KEX_X448, NULL, 56, 56 },
+	{ TLS_GROUP_FFDHE2048, KEX_FFDHE, "ffdhe2048", 256, 256 },
+	{ TLS_GROUP_FFDHE3072, KEX_FFDHE, "ffdhe3072", 384, 384 },
+	{ TLS_GROUP_FFDHE4096, KEX_FFDHE, "ffdhe4096", 512, 512 },
+	{ TLS_GROUP_FFDHE6144, KEX_FFDHE, "ffdhe6144", 768, 768 },
+	{ TLS_GROUP_FFDHE8192, KEX_FFDHE, "ffdhe8192", 1024, 1024 },
+};
+
+static const struct kex_group *kex_group_find(uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(kex_groups) / sizeof(kex_groups[0]); i++)
+		if (kex_groups[i].id == id)
+			return &kex_groups[i];
+	return NULL;
+}
+
+/* OpenSSL's key type for a kind. */
+static const char *kex_key_type(enum kex_kind kind)
+{
+	return kind == KEX_EC ? "EC" : kind == KEX_FFDHE ? "DH" : "X448";
+}
 
 /* Returns 1 for the groups we implement, else 0. */
 int ktls_kex_supported(uint16_t group)
 {
-	return group == TLS_GROUP_X25519 || group == TLS_GROUP_SECP256R1;
+	return kex_group_find(group) != NULL;
+}
+
+size_t ktls_kex_shared_len(uint16_t group)
+{
+	const struct kex_group *g = kex_group_find(group);
+	return g ? g->shared_len : 0;
 }
 
 /* Fills k->pub from k->priv (X25519). Returns 0 or KTLS_ECRYPTO. */
@@ -38,33 +86,66 @@ static int x25519_public(struct ktls_kex *k)
 	return 0;
 }
 
-/* A fresh P-256 key pair into k->p256 and its uncompressed point into k->pub. Returns 0,
- * KTLS_ENOMEM or KTLS_ECRYPTO. */
-static int p256_generate(struct ktls_kex *k)
+/* Y as exactly len bytes, left-padded with zeros (§4.2.8.1). Returns 0 or KTLS_ECRYPTO. */
+static int ffdhe_pad(const BIGNUM *y, uint8_t *out, size_t len)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	return BN_bn2binpad(y, out, (int)len) == (int)len ? 0 : KTLS_ECRYPTO;
+}
+
+/* k->pub from k->pkey in the group's wire form. Returns 0 or KTLS_ECRYPTO. */
+static int openssl_public(struct ktls_kex *k, const struct kex_group *g)
+{
+	size_t len = g->pub_len;
+	BIGNUM *y = NULL;
+	int err = KTLS_ECRYPTO;
+
+	switch (g->kind) {
+	case KEX_EC:
+		if (EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+						    k->pub, sizeof(k->pub), &len) &&
+		    len == g->pub_len && k->pub[0] == 0x04)
+			err = 0;
+		break;
+	case KEX_X448:
+		if (EVP_PKEY_get_raw_public_key(k->pkey, k->pub, &len) && len == g->pub_len)
+			err = 0;
+		break;
+	case KEX_FFDHE:
+		/* our own Y is padded to the length of p as well (§4.2.8.1) */
+		if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, &y))
+			err = ffdhe_pad(y, k->pub, g->pub_len);
+		BN_free(y);
+		break;
+	case KEX_X25519:
+		break;
+	}
+	if (!err)
+		k->pub_len = g->pub_len;
+	return err;
+}
+
+/* A fresh OpenSSL key pair for g into k->pkey and its public value into k->pub. Returns 0,
+ * KTLS_ENOMEM or KTLS_ECRYPTO. */
+static int openssl_generate(struct ktls_kex *k, const struct kex_group *g)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, kex_key_type(g->kind), NULL);
 	OSSL_PARAM params[3];
-	size_t len = 0;
+	size_t n = 0;
 	int err = KTLS_ECRYPTO;
 
 	if (!ctx)
 		return KTLS_ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)P256_GROUP_NAME, 0);
+	if (g->name)
+		params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+							       (char *)g->name, 0);
 	/* §4.2.8.2: only the uncompressed form is allowed in TLS 1.3. */
-	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-						     (char *)"uncompressed", 0);
-	params[2] = OSSL_PARAM_construct_end();
-	if (EVP_PKEY_keygen_init(ctx) <= 0 || !EVP_PKEY_CTX_set_params(ctx, params) ||
-	    EVP_PKEY_generate(ctx, &k->p256) <= 0)
-		goto out;
-	if (!EVP_PKEY_get_octet_string_param(k->p256, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, k->pub,
-					     sizeof(k->pub), &len) ||
-	    len != P256_POINT_LEN || k->pub[0] != 0x04)
-		goto out;
-	k->pub_len = len;
-	err = 0;
-out:
+	if (g->kind == KEX_EC)
+		params[n++] = OSSL_PARAM_construct_utf8_string(
+			OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, (char *)"uncompressed", 0);
+	params[n] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_CTX_set_params(ctx, params) &&
+	    EVP_PKEY_generate(ctx, &k->pkey) > 0)
+		err = openssl_public(k, g);
 	EVP_PKEY_CTX_free(ctx);
 	return err;
 }
@@ -72,19 +153,20 @@ out:
 /* Returns 0, KTLS_EUNSUPPORTED, KTLS_ENOMEM or KTLS_ECRYPTO. */
 int ktls_kex_generate(struct ktls_kex *k, uint16_t group)
 {
+	const struct kex_group *g = kex_group_find(group);
 	int err;
 
 	memset(k, 0, sizeof(*k));
-	if (!ktls_kex_supported(group))
+	if (!g)
 		return KTLS_EUNSUPPORTED;
 	if (sodium_init() < 0)
 		return KTLS_ECRYPTO;
 	k->group = group;
-	if (group == TLS_GROUP_X25519) {
+	if (g->kind == KEX_X25519) {
 		randombytes_buf(k->priv, sizeof(k->priv)); /* clamped by crypto_scalarmult */
 		err = x25519_public(k);
 	} else {
-		err = p256_generate(k);
+		err = openssl_generate(k, g);
 	}
 	if (err) {
 		ERR_clear_error();
@@ -93,32 +175,78 @@ int ktls_kex_generate(struct ktls_kex *k, uint16_t group)
 	return err;
 }
 
+/* An FFDHE key pair from a fixed exponent x: Y = g^x mod p, computed here because OpenSSL 3.0
+ * does not derive the public value when a DH key is built from data. Returns 0, KTLS_EINVAL
+ * or KTLS_ECRYPTO. */
+static int ffdhe_set_private(struct ktls_kex *k, const struct kex_group *g, const uint8_t *priv,
+			     size_t len)
+{
+	struct ktls_kex tmp = { 0 };
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	BIGNUM *x = NULL, *y = NULL, *p = NULL, *gen = NULL;
+	BN_CTX *bn = BN_CTX_new();
+	int err = KTLS_ECRYPTO;
+
+	if (!len || len > g->pub_len)
+		err = KTLS_EINVAL;
+	/* p and g of the named group, from a throwaway key of that group */
+	else if (bn && !openssl_generate(&tmp, g) &&
+		 EVP_PKEY_get_bn_param(tmp.pkey, OSSL_PKEY_PARAM_FFC_P, &p) &&
+		 EVP_PKEY_get_bn_param(tmp.pkey, OSSL_PKEY_PARAM_FFC_G, &gen) &&
+		 (x = BN_secure_new()) && BN_bin2bn(priv, (int)len, x) && (y = BN_new()) &&
+		 BN_mod_exp(y, gen, x, p, bn) && (bld = OSSL_PARAM_BLD_new()) &&
+		 OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->name, 0) &&
+		 OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) &&
+		 OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) &&
+		 (params = OSSL_PARAM_BLD_to_param(bld)) &&
+		 (ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) &&
+		 EVP_PKEY_fromdata_init(ctx) > 0 &&
+		 EVP_PKEY_fromdata(ctx, &k->pkey, EVP_PKEY_KEYPAIR, params) > 0)
+		err = openssl_public(k, g);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	ktls_kex_free(&tmp);
+	BN_clear_free(x);
+	BN_free(y);
+	BN_free(p);
+	BN_free(gen);
+	BN_CTX_free(bn);
+	return err;
+}
+
 /* Returns 0, KTLS_EUNSUPPORTED, KTLS_EINVAL or KTLS_ECRYPTO. */
 int ktls_kex_set_private(struct ktls_kex *k, uint16_t group, const uint8_t *priv, size_t len)
 {
+	const struct kex_group *g = kex_group_find(group);
 	int err;
 
 	memset(k, 0, sizeof(*k));
-	if (group != TLS_GROUP_X25519)
+	if (!g || (g->kind != KEX_X25519 && g->kind != KEX_FFDHE))
 		return KTLS_EUNSUPPORTED;
-	if (len != X25519_LEN)
+	if (g->kind == KEX_X25519 && len != X25519_LEN)
 		return KTLS_EINVAL;
 	if (sodium_init() < 0)
 		return KTLS_ECRYPTO;
 	k->group = group;
-	memcpy(k->priv, priv, X25519_LEN);
-	err = x25519_public(k);
-	if (err)
+	if (g->kind == KEX_X25519) {
+		memcpy(k->priv, priv, X25519_LEN);
+		err = x25519_public(k);
+	} else {
+		err = ffdhe_set_private(k, g, priv, len);
+	}
+	if (err) {
+		ERR_clear_error();
 		ktls_kex_free(k);
+	}
 	return err;
 }
 
 /* X25519(priv, peer) (RFC 7748 §5). Returns 0 or KTLS_EILLEGAL. */
-static int x25519_derive(const struct ktls_kex *k, const uint8_t *peer, size_t peer_len,
-			 uint8_t *shared)
+static int x25519_derive(const struct ktls_kex *k, const uint8_t *peer, uint8_t *shared)
 {
-	if (peer_len != X25519_LEN)
-		return KTLS_EILLEGAL;
 	/* libsodium refuses some low-order points itself (-1); §7.4.2 demands that an all-zero
 	 * result be refused, checked here in constant time whatever libsodium did. */
 	int bad = crypto_scalarmult(shared, k->priv, peer) != 0;
@@ -126,23 +254,15 @@ static int x25519_derive(const struct ktls_kex *k, const uint8_t *peer, size_t p
 	return bad ? KTLS_EILLEGAL : 0;
 }
 
-/* The peer's uncompressed P-256 point as an EVP_PKEY. Returns 0, KTLS_EILLEGAL when it is
- * not a point on the curve, or KTLS_ENOMEM. */
-static int p256_peer_key(const uint8_t *peer, EVP_PKEY **out)
+/* Builds a public key of group g from fromdata params. Returns 0, KTLS_EILLEGAL when OpenSSL
+ * refuses the value (a point off the curve), or KTLS_ENOMEM. */
+static int peer_fromdata(const struct kex_group *g, OSSL_PARAM *params, EVP_PKEY **out)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, kex_key_type(g->kind), NULL);
 	int err = KTLS_EILLEGAL;
 
-	*out = NULL;
 	if (!ctx)
 		return KTLS_ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)P256_GROUP_NAME, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer,
-						      P256_POINT_LEN);
-	params[2] = OSSL_PARAM_construct_end();
-	/* Decoding the point checks that it lies on the curve. */
 	if (EVP_PKEY_fromdata_init(ctx) > 0 &&
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) > 0)
 		err = 0;
@@ -150,23 +270,93 @@ static int p256_peer_key(const uint8_t *peer, EVP_PKEY **out)
 	return err;
 }
 
-/* ECDH on P-256; shared gets the 32-byte x-coordinate (§7.4.1). Returns 0, KTLS_EILLEGAL,
- * KTLS_ENOMEM or KTLS_ECRYPTO. */
-static int p256_derive(const struct ktls_kex *k, const uint8_t *peer, size_t peer_len,
-		       uint8_t *shared)
+/* The peer's uncompressed point as an EVP_PKEY; decoding it checks that it lies on the
+ * curve. Returns 0, KTLS_EILLEGAL or KTLS_ENOMEM. */
+static int ec_peer_key(const struct kex_group *g, const uint8_t *peer, size_t peer_len,
+		       EVP_PKEY **out)
+{
+	OSSL_PARAM params[3];
+
+	/* §4.2.8.2: legacy_form 4, then X and Y of the field's size each; compressed and
+	 * hybrid forms are not allowed. */
+	if (peer_len != g->pub_len || peer[0] != 0x04)
+		return KTLS_EILLEGAL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer,
+						      peer_len);
+	params[2] = OSSL_PARAM_construct_end();
+	return peer_fromdata(g, params, out);
+}
+
+/* The peer's FFDHE value Y as an EVP_PKEY of the group. Returns 0, KTLS_EILLEGAL (wrong
+ * length, or not 1 < Y < p-1), KTLS_ENOMEM or KTLS_ECRYPTO. */
+static int ffdhe_peer_key(const struct ktls_kex *k, const struct kex_group *g,
+			  const uint8_t *peer, size_t peer_len, EVP_PKEY **out)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	BIGNUM *y = NULL, *p = NULL;
+	int err = KTLS_ECRYPTO;
+
+	/* §4.2.8.1: Y is encoded as exactly the byte length of p, left-padded with zeros */
+	if (peer_len != g->pub_len)
+		return KTLS_EILLEGAL;
+	if (!EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_FFC_P, &p) ||
+	    !(y = BN_bin2bn(peer, (int)peer_len, NULL)) || !BN_sub_word(p, 1))
+		goto out;
+	/* RFC 7919 §5.1: the peer's Y must satisfy 1 < Y < p-1 (p now holds p-1) */
+	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, p) >= 0) {
+		err = KTLS_EILLEGAL;
+		goto out;
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->name, 0) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)))
+		err = peer_fromdata(g, params, out);
+out:
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(y);
+	BN_free(p);
+	return err;
+}
+
+/* The peer's key_exchange as an EVP_PKEY of our group. Returns 0, KTLS_EILLEGAL, KTLS_ENOMEM
+ * or KTLS_ECRYPTO. */
+static int openssl_peer_key(const struct ktls_kex *k, const struct kex_group *g,
+			    const uint8_t *peer, size_t peer_len, EVP_PKEY **out)
+{
+	*out = NULL;
+	switch (g->kind) {
+	case KEX_EC:
+		return ec_peer_key(g, peer, peer_len, out);
+	case KEX_FFDHE:
+		return ffdhe_peer_key(k, g, peer, peer_len, out);
+	case KEX_X448:
+		if (peer_len != g->pub_len)
+			return KTLS_EILLEGAL;
+		*out = EVP_PKEY_new_raw_public_key_ex(NULL, "X448", NULL, peer, peer_len);
+		return *out ? 0 : KTLS_ENOMEM;
+	case KEX_X25519:
+		break;
+	}
+	return KTLS_EINVAL;
+}
+
+/* ECDH, X448 or FFDHE through OpenSSL; shared gets g->shared_len bytes. Returns 0,
+ * KTLS_EILLEGAL, KTLS_ENOMEM or KTLS_ECRYPTO. */
+static int openssl_derive(const struct ktls_kex *k, const struct kex_group *g,
+			  const uint8_t *peer, size_t peer_len, uint8_t *shared)
 {
 	EVP_PKEY *peer_key = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
-	size_t len = KTLS_KEX_SHARED_LEN;
-	int err;
+	size_t len = g->shared_len;
+	int err = openssl_peer_key(k, g, peer, peer_len, &peer_key);
 
-	/* §4.2.8.2: legacy_form 4, X and Y of 32 bytes each; compressed forms are not allowed. */
-	if (peer_len != P256_POINT_LEN || peer[0] != 0x04)
-		return KTLS_EILLEGAL;
-	err = p256_peer_key(peer, &peer_key);
 	if (err)
 		return err;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->p256, NULL);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 	if (!ctx) {
 		err = KTLS_ENOMEM;
 		goto out;
@@ -174,15 +364,25 @@ static int p256_derive(const struct ktls_kex *k, const uint8_t *peer, size_t pee
 	err = KTLS_ECRYPTO;
 	if (EVP_PKEY_derive_init(ctx) <= 0)
 		goto out;
+	/* §7.4.1: the FFDHE secret keeps its leading zeros, the length of p */
+	if (g->kind == KEX_FFDHE && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+		goto out;
 	/* validate_peer = 1: OpenSSL's public-key check (on the curve, not infinity, right
-	 * order) once more, independent of how the key was built. */
+	 * order; for DH the range and subgroup) once more, independent of how the key was
+	 * built. */
 	if (EVP_PKEY_derive_set_peer_ex(ctx, peer_key, 1) <= 0) {
 		err = KTLS_EILLEGAL;
 		goto out;
 	}
-	if (EVP_PKEY_derive(ctx, shared, &len) <= 0 || len != KTLS_KEX_SHARED_LEN)
+	if (EVP_PKEY_derive(ctx, shared, &len) <= 0) {
+		/* OpenSSL's X448 refuses an all-zero result itself (§7.4.2) */
+		err = g->kind == KEX_X448 ? KTLS_EILLEGAL : KTLS_ECRYPTO;
 		goto out;
-	err = 0;
+	}
+	if (len != g->shared_len)
+		goto out;
+	/* §7.4.2, whatever OpenSSL did: an all-zero X448 result is refused */
+	err = g->kind == KEX_X448 && sodium_is_zero(shared, len) ? KTLS_EILLEGAL : 0;
 out:
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer_key);
@@ -193,29 +393,32 @@ out:
 int ktls_kex_derive(struct ktls_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *shared,
 		    size_t *shared_len)
 {
+	const struct kex_group *g = kex_group_find(k->group);
 	int err;
 
 	*shared_len = 0;
 	if (!peer && peer_len)
 		return KTLS_EINVAL;
-	if (k->group == TLS_GROUP_X25519 && k->pub_len == X25519_LEN)
-		err = x25519_derive(k, peer, peer_len, shared);
-	else if (k->group == TLS_GROUP_SECP256R1 && k->p256)
-		err = p256_derive(k, peer, peer_len, shared);
-	else
+	if (!g || !k->pub_len || (g->kind != KEX_X25519 && !k->pkey))
 		return KTLS_EINVAL;
+	if (peer_len != g->pub_len)
+		err = KTLS_EILLEGAL; /* §4.2.8: every group's key_exchange has one length */
+	else if (g->kind == KEX_X25519)
+		err = x25519_derive(k, peer, shared);
+	else
+		err = openssl_derive(k, g, peer, peer_len, shared);
 	if (err) {
 		ERR_clear_error();
-		sodium_memzero(shared, KTLS_KEX_SHARED_LEN);
+		sodium_memzero(shared, g->shared_len);
 		return err;
 	}
-	*shared_len = KTLS_KEX_SHARED_LEN;
+	*shared_len = g->shared_len;
 	return 0;
 }
 
 /* Frees and wipes k. Returns nothing. */
 void ktls_kex_free(struct ktls_kex *k)
 {
-	EVP_PKEY_free(k->p256); /* OpenSSL clears the private scalar as it frees it */
+	EVP_PKEY_free(k->pkey); /* OpenSSL clears the private key as it frees it */
 	sodium_memzero(k, sizeof(*k));
 }

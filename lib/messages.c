@@ -1107,15 +1107,15 @@ const char *ktls_group_name(uint16_t group)
 {
 	switch (group) {
 	case TLS_GROUP_SECP256R1: return "secp256r1";
-	case 0x0018: return "secp384r1";
-	case 0x0019: return "secp521r1";
+	case TLS_GROUP_SECP384R1: return "secp384r1";
+	case TLS_GROUP_SECP521R1: return "secp521r1";
 	case TLS_GROUP_X25519: return "x25519";
-	case 0x001e: return "x448";
-	case 0x0100: return "ffdhe2048";
-	case 0x0101: return "ffdhe3072";
-	case 0x0102: return "ffdhe4096";
-	case 0x0103: return "ffdhe6144";
-	case 0x0104: return "ffdhe8192";
+	case TLS_GROUP_X448: return "x448";
+	case TLS_GROUP_FFDHE2048: return "ffdhe2048";
+	case TLS_GROUP_FFDHE3072: return "ffdhe3072";
+	case TLS_GROUP_FFDHE4096: return "ffdhe4096";
+	case TLS_GROUP_FFDHE6144: return "ffdhe6144";
+	case TLS_GROUP_FFDHE8192: return "ffdhe8192";
 	default: return NULL;
 	}
 }

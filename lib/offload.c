@@ -23,23 +23,18 @@ int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *len, const struct
 		rec_seq[i] = (uint8_t)(seq >> (56 - 8 * i));
 	memset(ci, 0, sizeof(*ci));
 	ci->info.version = TLS_1_3_VERSION;
+	/* AES-GCM and AES-CCM: the 12-byte IV is split into salt(4) || iv(8) */
+#define SALTED(dst, cipher, key_len)                                                           \
+	(ci->info.cipher_type = (cipher), memcpy((dst).salt, iv, 4), memcpy((dst).iv, iv + 4, 8), \
+	 memcpy((dst).key, key, (key_len)), memcpy((dst).rec_seq, rec_seq, 8),                 \
+	 *len = sizeof(dst), 0)
 	switch (suite->aead) {
 	case KTLS_AEAD_AES_128_GCM:
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		memcpy(ci->aes128.salt, iv, 4);
-		memcpy(ci->aes128.iv, iv + 4, 8);
-		memcpy(ci->aes128.key, key, 16);
-		memcpy(ci->aes128.rec_seq, rec_seq, 8);
-		*len = sizeof(ci->aes128);
-		return 0;
+		return SALTED(ci->aes128, TLS_CIPHER_AES_GCM_128, 16);
 	case KTLS_AEAD_AES_256_GCM:
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		memcpy(ci->aes256.salt, iv, 4);
-		memcpy(ci->aes256.iv, iv + 4, 8);
-		memcpy(ci->aes256.key, key, 32);
-		memcpy(ci->aes256.rec_seq, rec_seq, 8);
-		*len = sizeof(ci->aes256);
-		return 0;
+		return SALTED(ci->aes256, TLS_CIPHER_AES_GCM_256, 32);
+	case KTLS_AEAD_AES_128_CCM:
+		return SALTED(ci->aes128ccm, TLS_CIPHER_AES_CCM_128, 16);
 	case KTLS_AEAD_CHACHA20_POLY1305:
 		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
 		memcpy(ci->chacha.iv, iv, 12);
@@ -47,7 +42,19 @@ int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *len, const struct
 		memcpy(ci->chacha.rec_seq, rec_seq, 8);
 		*len = sizeof(ci->chacha);
 		return 0;
+	case KTLS_AEAD_AES_128_CCM_8: /* no kernel cipher: see ktls_offload_check_suite */
+		break;
 	}
+#undef SALTED
+	return KTLS_EUNSUPPORTED;
+}
+
+int ktls_offload_check_suite(const struct ktls_suite *suite, char *reason, size_t reason_len)
+{
+	if (suite->aead != KTLS_AEAD_AES_128_CCM_8)
+		return 0;
+	snprintf(reason, reason_len, "%s has no kernel TLS cipher (the kernel's AES-CCM has a "
+		 "16-byte tag only): records stay in userspace", suite->name);
 	return KTLS_EUNSUPPORTED;
 }
 
@@ -94,7 +101,9 @@ int ktls_offload_install(ktls_setsockopt_fn so, int fd, int direction,
 	if (e == EINVAL || e == ENOENT || e == ENOPROTOOPT)
 		snprintf(reason, reason_len, "the kernel refused %s for %s (%s): cipher not built "
 			 "(CONFIG_CRYPTO_%s) or TLS 1.3 unsupported", dir, suite->name, strerror(e),
-			 suite->aead == KTLS_AEAD_CHACHA20_POLY1305 ? "CHACHA20POLY1305" : "GCM");
+			 suite->aead == KTLS_AEAD_CHACHA20_POLY1305 ? "CHACHA20POLY1305"
+			 : suite->aead == KTLS_AEAD_AES_128_CCM	    ? "CCM"
+								    : "GCM");
 	else
 		snprintf(reason, reason_len, "setsockopt(SOL_TLS, %s) for %s: %s", dir, suite->name,
 			 strerror(e));

@@ -5,8 +5,9 @@
  *
  * The crypto_info for TLS 1.3 carries the traffic key, the 12-byte static IV and rec_seq,
  * the number of records already protected with this key (RFC 8446 §5.3: it restarts at 0
- * with every key). For AES-GCM the kernel splits the IV into a 4-byte salt and an 8-byte
- * "iv"; for ChaCha20-Poly1305 it takes all 12 bytes as iv.
+ * with every key). For AES-GCM and AES-CCM the kernel splits the IV into a 4-byte salt and
+ * an 8-byte "iv"; for ChaCha20-Poly1305 it takes all 12 bytes as iv. TLS_AES_128_CCM_8_SHA256
+ * has no kernel cipher at all (the kernel's CCM has a 16-byte tag): it stays in userspace.
  */
 #ifndef KTLS_OFFLOAD_H
 #define KTLS_OFFLOAD_H
@@ -53,6 +54,7 @@ union ktls_crypto_info {
 	struct tls12_crypto_info_aes_gcm_128 aes128;
 	struct tls12_crypto_info_aes_gcm_256 aes256;
 	struct tls12_crypto_info_chacha20_poly1305 chacha;
+	struct tls12_crypto_info_aes_ccm_128 aes128ccm;
 };
 
 /* Fills ci for suite from its key and 12-byte IV at sequence number seq; *len gets the size
@@ -60,6 +62,11 @@ union ktls_crypto_info {
 KTLS_MUST_CHECK int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *len,
 					   const struct ktls_suite *suite, const uint8_t *key,
 					   const uint8_t *iv, uint64_t seq);
+
+/* Whether the kernel has a cipher for suite at all. Returns 0, or KTLS_EUNSUPPORTED with a
+ * sentence in reason (TLS_AES_128_CCM_8_SHA256). */
+KTLS_MUST_CHECK int ktls_offload_check_suite(const struct ktls_suite *suite, char *reason,
+					     size_t reason_len);
 
 /* setsockopt, swappable so tests can make the kernel say no. */
 typedef int (*ktls_setsockopt_fn)(int fd, int level, int name, const void *val, socklen_t len);

@@ -21,6 +21,7 @@ static const uint16_t probe_suites[KTLS_PROBE_SUITES] = {
 	KTLS_TLS_CHACHA20_POLY1305_SHA256,
 	KTLS_TLS_AES_128_GCM_SHA256,
 	KTLS_TLS_AES_256_GCM_SHA384,
+	KTLS_TLS_AES_128_CCM_SHA256, /* CCM_8 has no kernel cipher: nothing to probe */
 };
 
 /* A connected loopback TCP pair. Returns 0 or -1. */
@@ -81,7 +82,7 @@ static int probe_tx(int fds[2], const struct ktls_suite *suite, const uint8_t *s
 {
 	static const char msg[] = "kernel-tx-probe";
 	uint8_t rec[64], type, *plain;
-	size_t plain_len, rec_len = ktls_record_sealed_len(sizeof(msg), 0);
+	size_t plain_len, rec_len = ktls_record_sealed_len(suite, sizeof(msg), 0);
 	struct ktls_record_key rk;
 
 	if (ktls_offload_install(setsockopt, fds[0], TLS_TX, suite, secret, 0, reason, rlen))

@@ -69,15 +69,15 @@ int ktls_record_seal(struct ktls_record_key *rk, uint8_t type, const uint8_t *da
 	if (err)
 		return err;
 
-	size_t inner_len = len + 1 + pad;
+	size_t inner_len = len + 1 + pad, tag_len = rk->aead.suite->tag_len;
 	wire_writer_init(&w, out, cap);
 	err = wire_put_u8(&w, TLS_CONTENT_APPLICATION_DATA);
 	if (!err)
 		err = wire_put_u16(&w, TLS_LEGACY_RECORD_VERSION);
 	if (!err)
-		err = wire_put_u16(&w, (uint16_t)(inner_len + KTLS_TAG_LEN));
+		err = wire_put_u16(&w, (uint16_t)(inner_len + tag_len));
 	if (!err)
-		err = wire_reserve(&w, inner_len + KTLS_TAG_LEN, &inner);
+		err = wire_reserve(&w, inner_len + tag_len, &inner);
 	if (err)
 		return err;
 
@@ -152,7 +152,7 @@ int ktls_record_open(struct ktls_record_key *rk, uint8_t *record, size_t len, ui
 	err = ktls_aead_open(&rk->aead, nonce, record, TLS_RECORD_HEADER_LEN, body, body_len, body);
 	if (err)
 		return err; /* too short for a tag, or forged: bad_record_mac (§5.2) */
-	size_t inner_len = body_len - KTLS_TAG_LEN;
+	size_t inner_len = body_len - rk->aead.suite->tag_len;
 
 	/* §5.4: the real type is the last non-zero byte; all zeros is unexpected_message. */
 	if (inner_len > TLS_MAX_INNER_PLAINTEXT)

@@ -53,10 +53,12 @@ KTLS_MUST_CHECK int ktls_record_key_from_secret(struct ktls_record_key *rk,
 						const uint8_t *traffic_secret);
 void ktls_record_key_wipe(struct ktls_record_key *rk);
 
-/* The record that seal writes for len content bytes and pad padding bytes. */
-static inline size_t ktls_record_sealed_len(size_t len, size_t pad)
+/* The record that seal writes under suite for len content bytes and pad padding bytes (the
+ * tag is the suite's: 16 bytes, 8 for CCM_8). */
+static inline size_t ktls_record_sealed_len(const struct ktls_suite *suite, size_t len,
+					    size_t pad)
 {
-	return TLS_RECORD_HEADER_LEN + len + 1 + pad + KTLS_TAG_LEN;
+	return TLS_RECORD_HEADER_LEN + len + 1 + pad + suite->tag_len;
 }
 
 /* Writes one protected record of content type `type` holding data[0..len) followed by pad

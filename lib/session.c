@@ -56,7 +56,9 @@ int ktls_session_offload(struct ktls_session *s)
 	if (s->out.len != s->out.pos || s->app_in.len != s->app_in.pos || s->rec_len)
 		return ktls_hs_fail(s, KTLS_EINTERNAL, "cannot offload: data still buffered in userspace");
 
-	err = ktls_offload_attach(cfg->setsockopt_fn, s->fd, reason, sizeof(reason));
+	err = ktls_offload_check_suite(s->suite, reason, sizeof(reason));
+	if (!err)
+		err = ktls_offload_attach(cfg->setsockopt_fn, s->fd, reason, sizeof(reason));
 	if (!err && want_tx) {
 		err = ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
 					   own_app_secret(s), s->tx.seq, reason, sizeof(reason));

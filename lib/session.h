@@ -27,8 +27,9 @@
 #include "transcript.h"
 #include "x509.h"
 
-#define KTLS_MAX_SUITES 3
-#define KTLS_MAX_GROUPS 2
+#define KTLS_MAX_SUITES 5
+#define KTLS_MAX_GROUPS 10    /* every group kex.c implements */
+#define KTLS_DEFAULT_GROUPS 7 /* x25519 .. ffdhe3072, see ktls_config_new */
 #define KTLS_MAX_ALPN 8
 
 struct ktls_config {

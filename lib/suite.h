@@ -12,12 +12,14 @@
 #define KTLS_MAX_HASH_LEN 48 /* SHA-384 */
 #define KTLS_MAX_KEY_LEN 32
 #define KTLS_IV_LEN 12       /* every TLS 1.3 AEAD here uses a 96-bit nonce (§5.3) */
-#define KTLS_TAG_LEN 16
+#define KTLS_MAX_TAG_LEN 16  /* the longest tag; CCM_8's is 8 (suite->tag_len) */
 
 enum ktls_aead_alg {
 	KTLS_AEAD_AES_128_GCM,
 	KTLS_AEAD_AES_256_GCM,
 	KTLS_AEAD_CHACHA20_POLY1305,
+	KTLS_AEAD_AES_128_CCM,   /* RFC 6655 AEAD_AES_128_CCM: 16-byte tag */
+	KTLS_AEAD_AES_128_CCM_8, /* RFC 6655 AEAD_AES_128_CCM_8: 8-byte tag */
 };
 
 struct ktls_suite {
@@ -25,6 +27,7 @@ struct ktls_suite {
 	const char *name;
 	enum ktls_aead_alg aead;
 	size_t key_len;
+	size_t tag_len;            /* bytes the AEAD adds to every record (§5.2) */
 	const EVP_MD *(*md)(void); /* the suite's hash, for HKDF and the transcript */
 	size_t hash_len;
 };

@@ -14,6 +14,7 @@
 
 #define STATE_VERSION 2 /* 1: without the client's identity */
 #define SAVED_VERSION 1
+#define TICKET_TAG_LEN 16 /* tickets are sealed with ChaCha20-Poly1305 */
 
 uint64_t ktls_wallclock_ms(void)
 {
@@ -117,7 +118,7 @@ int ktls_ticket_seal(const struct ktls_ticket_key *k, const struct ktls_ticket_s
 	if (!err)
 		err = wire_reserve(&w, KTLS_IV_LEN, &nonce);
 	if (!err)
-		err = wire_reserve(&w, pw.len + KTLS_TAG_LEN, &sealed);
+		err = wire_reserve(&w, pw.len + TICKET_TAG_LEN, &sealed);
 	if (!err) {
 		randombytes_buf(nonce, KTLS_IV_LEN);
 		err = ktls_aead_init(&aead, ktls_suite_find(KTLS_TLS_CHACHA20_POLY1305_SHA256), k->key);
@@ -142,7 +143,7 @@ int ktls_ticket_open(const struct ktls_ticket_key *keys, size_t n, const uint8_t
 
 	wire_reader_init(&r, ticket, len);
 	if (wire_get_u32(&r, &id) || wire_get_view(&r, KTLS_IV_LEN, &nonce) ||
-	    wire_remaining(&r) < KTLS_TAG_LEN || wire_remaining(&r) > sizeof(plain))
+	    wire_remaining(&r) < TICKET_TAG_LEN || wire_remaining(&r) > sizeof(plain))
 		return KTLS_EBADMAC;
 	const struct ktls_ticket_key *k = NULL;
 	for (size_t i = 0; i < n && !k; i++)
@@ -158,7 +159,7 @@ int ktls_ticket_open(const struct ktls_ticket_key *keys, size_t n, const uint8_t
 	if (err)
 		return KTLS_EBADMAC;
 	uint8_t version;
-	wire_reader_init(&r, plain, sealed_len - KTLS_TAG_LEN);
+	wire_reader_init(&r, plain, sealed_len - TICKET_TAG_LEN);
 	err = wire_get_u8(&r, &version);
 	if (!err && version != STATE_VERSION && version != 1)
 		err = KTLS_EDECODE;

@@ -1,7 +1,9 @@
 /*
  * aead_test.c — the AEAD interface (lib/aead.c): ChaCha20-Poly1305 against RFC 8439 §2.8.2
- * and Appendix A.5, and for every suite's AEAD: round trips, in-place use, and rejection of
- * any modified byte. AES-128-GCM is also held to RFC 8448's records in record_test.
+ * and Appendix A.5, AES-128-CCM_8 against NIST SP 800-38C Example 3 and AES-128-CCM against
+ * OpenSSL's one-shot CCM, and for every suite's AEAD: round trips, in-place use, and
+ * rejection of any modified byte. AES-128-GCM is also held to RFC 8448's records in
+ * record_test.
  */
 #include "harness.h"
 
@@ -9,6 +11,7 @@
 #include "ktls.h"
 #include "support/vectors.h"
 
+#include <openssl/evp.h>
 #include <string.h>
 
 static const struct ktls_suite *chacha(void)
@@ -81,6 +84,8 @@ FIXTURE_VARIANT(suite_aead)
 FIXTURE_VARIANT_ADD(suite_aead, chacha20_poly1305) { .suite = KTLS_TLS_CHACHA20_POLY1305_SHA256 };
 FIXTURE_VARIANT_ADD(suite_aead, aes_128_gcm) { .suite = KTLS_TLS_AES_128_GCM_SHA256 };
 FIXTURE_VARIANT_ADD(suite_aead, aes_256_gcm) { .suite = KTLS_TLS_AES_256_GCM_SHA384 };
+FIXTURE_VARIANT_ADD(suite_aead, aes_128_ccm) { .suite = KTLS_TLS_AES_128_CCM_SHA256 };
+FIXTURE_VARIANT_ADD(suite_aead, aes_128_ccm_8) { .suite = KTLS_TLS_AES_128_CCM_8_SHA256 };
 
 FIXTURE_SETUP(suite_aead)
 {
@@ -100,6 +105,7 @@ TEST_F(suite_aead, round_trip_sizes)
 {
 	static const size_t sizes[] = { 0, 1, 15, 16, 17, 1000, 16385 };
 	static uint8_t pt[16385], ct[16385 + 16], back[16385];
+	size_t t = self->a.suite->tag_len;
 
 	for (size_t i = 0; i < sizeof(pt); i++)
 		pt[i] = (uint8_t)(i * 7);
@@ -107,7 +113,7 @@ TEST_F(suite_aead, round_trip_sizes)
 		size_t n = sizes[i];
 		ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, (const uint8_t *)"hdr", 3, pt, n, ct));
 		ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, (const uint8_t *)"hdr", 3, ct,
-					    n + 16, back));
+					    n + t, back));
 		ASSERT_MEMEQ(pt, back, n);
 	}
 }
@@ -115,12 +121,17 @@ TEST_F(suite_aead, round_trip_sizes)
 TEST_F(suite_aead, in_place)
 {
 	uint8_t buf[64 + 16], orig[64];
+	size_t t = self->a.suite->tag_len;
 
 	for (unsigned i = 0; i < sizeof(orig); i++)
 		orig[i] = buf[i] = (uint8_t)i;
 	ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, NULL, 0, buf, 64, buf));
 	ASSERT_NE(0, memcmp(buf, orig, 64));
-	ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, NULL, 0, buf, 80, buf));
+	ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, NULL, 0, buf, 64 + t, buf));
+	ASSERT_MEMEQ(orig, buf, 64);
+	/* and again: one key seals and opens in turn */
+	ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, NULL, 0, buf, 64, buf));
+	ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, NULL, 0, buf, 64 + t, buf));
 	ASSERT_MEMEQ(orig, buf, 64);
 }
 
@@ -128,24 +139,26 @@ TEST_F(suite_aead, any_modified_byte_is_rejected)
 {
 	uint8_t pt[32], ct[48], bad[48], out[32], aad[5] = { 23, 3, 3, 0, 48 };
 	uint8_t nonce2[12];
+	size_t t = self->a.suite->tag_len, n = 32 + t;
 
 	memset(pt, 0x33, sizeof(pt));
 	ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, aad, 5, pt, 32, ct));
-	for (unsigned i = 0; i < sizeof(ct); i++) {
-		memcpy(bad, ct, sizeof(ct));
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(bad, ct, n);
 		bad[i] ^= 0x80;
-		ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, bad, 48, out));
+		ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, bad, n, out));
 	}
 	aad[4] ^= 1;
-	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, 48, out));
+	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, n, out));
 	aad[4] ^= 1;
 	memcpy(nonce2, self->nonce, 12);
 	nonce2[11] ^= 1;
-	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, nonce2, aad, 5, ct, 48, out));
-	/* shorter than a tag */
-	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, 15, out));
+	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, nonce2, aad, 5, ct, n, out));
+	/* shorter than a tag; one byte short of the record */
+	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, t - 1, out));
+	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, n - 1, out));
 	/* and the untouched one still opens */
-	ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, 48, out));
+	ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, aad, 5, ct, n, out));
 	ASSERT_MEMEQ(pt, out, 32);
 }
 
@@ -153,14 +166,108 @@ TEST_F(suite_aead, wrong_key_is_rejected)
 {
 	struct ktls_aead other;
 	uint8_t key2[32], ct[16 + 16], out[16];
+	size_t t = self->a.suite->tag_len;
 
 	memcpy(key2, self->key, 32);
 	key2[0] ^= 1;
 	ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, NULL, 0, (const uint8_t *)"0123456789abcdef",
 				    16, ct));
 	ASSERT_EQ(0, ktls_aead_init(&other, ktls_suite_find(variant->suite), key2));
-	EXPECT_EQ(KTLS_EBADMAC, ktls_aead_open(&other, self->nonce, NULL, 0, ct, 32, out));
+	EXPECT_EQ(KTLS_EBADMAC, ktls_aead_open(&other, self->nonce, NULL, 0, ct, 16 + t, out));
 	ktls_aead_free(&other);
+}
+
+/* ---- AES-128-CCM (RFC 6655) ---------------------------------------------------------------- */
+
+/* NIST SP 800-38C Appendix C.3, Example 3: a 12-byte nonce and a 64-bit tag, exactly
+ * AEAD_AES_128_CCM_8 as TLS_AES_128_CCM_8_SHA256 uses it. */
+TEST(ccm_8_sp800_38c_example_3)
+{
+	static const uint8_t key[16] = { 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+					 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f };
+	static const uint8_t nonce[12] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+					   0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b };
+	static const uint8_t want[32] = {
+		0xe3, 0xb2, 0x01, 0xa9, 0xf5, 0xb7, 0x1a, 0x7a, 0x9b, 0x1c, 0xea,
+		0xec, 0xcd, 0x97, 0xe7, 0x0b, 0x61, 0x76, 0xaa, 0xd9, 0xa4, 0x42,
+		0x8a, 0xa5, /* the tag: */ 0x48, 0x43, 0x92, 0xfb, 0xc1, 0xb0, 0x99, 0x51,
+	};
+	uint8_t aad[20], pt[24], out[32], back[24];
+	struct ktls_aead a;
+
+	for (unsigned i = 0; i < sizeof(aad); i++)
+		aad[i] = (uint8_t)i;
+	for (unsigned i = 0; i < sizeof(pt); i++)
+		pt[i] = (uint8_t)(0x20 + i);
+	ASSERT_EQ(0, ktls_aead_init(&a, ktls_suite_find(KTLS_TLS_AES_128_CCM_8_SHA256), key));
+	ASSERT_EQ(0, ktls_aead_seal(&a, nonce, aad, sizeof(aad), pt, sizeof(pt), out));
+	ASSERT_MEMEQ(want, out, sizeof(want));
+	ASSERT_EQ(0, ktls_aead_open(&a, nonce, aad, sizeof(aad), want, sizeof(want), back));
+	ASSERT_MEMEQ(pt, back, sizeof(pt));
+	out[31] ^= 1; /* tamper with the tag */
+	ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&a, nonce, aad, sizeof(aad), out, 32, back));
+	ktls_aead_free(&a);
+}
+
+/* AES-128-CCM with a 16-byte tag has no published vector with a 12-byte nonce: OpenSSL's
+ * one-shot CCM through a fresh context (the sequence of its manual page) computes the
+ * expected record, independently of aead.c's keyed, reused context. */
+static void openssl_ccm_seal(const uint8_t *key, const uint8_t *nonce, const uint8_t *aad,
+			     size_t aad_len, const uint8_t *pt, size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n;
+	ASSERT_NONNULL(c);
+	ASSERT_EQ(1, EVP_EncryptInit_ex(c, EVP_aes_128_ccm(), NULL, NULL, NULL));
+	ASSERT_EQ(1, EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL));
+	ASSERT_EQ(1, EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, NULL));
+	ASSERT_EQ(1, EVP_EncryptInit_ex(c, NULL, NULL, key, nonce));
+	ASSERT_EQ(1, EVP_EncryptUpdate(c, NULL, &n, NULL, (int)len));
+	ASSERT_EQ(1, EVP_EncryptUpdate(c, NULL, &n, aad, (int)aad_len));
+	ASSERT_EQ(1, EVP_EncryptUpdate(c, out, &n, pt, (int)len));
+	ASSERT_EQ(1, EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, out + len));
+	EVP_CIPHER_CTX_free(c);
+}
+
+TEST(ccm_agrees_with_openssl_one_shot)
+{
+	uint8_t key[16], nonce[12], aad[5] = { 23, 3, 3, 0x01, 0x10 }, pt[256], want[256 + 16],
+		got[256 + 16], back[256];
+	struct ktls_aead a;
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0x11 * i);
+	for (unsigned i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)(0xf0 - i);
+	for (unsigned i = 0; i < sizeof(pt); i++)
+		pt[i] = (uint8_t)(i * 3 + 1);
+	ASSERT_EQ(0, ktls_aead_init(&a, ktls_suite_find(KTLS_TLS_AES_128_CCM_SHA256), key));
+	for (size_t len = 0; len <= sizeof(pt); len += 37) {
+		openssl_ccm_seal(key, nonce, aad, sizeof(aad), pt, len, want);
+		ASSERT_EQ(0, ktls_aead_seal(&a, nonce, aad, sizeof(aad), pt, len, got));
+		ASSERT_MEMEQ(want, got, len + 16);
+		ASSERT_EQ(0, ktls_aead_open(&a, nonce, aad, sizeof(aad), want, len + 16, back));
+		ASSERT_MEMEQ(pt, back, len);
+		nonce[11]++;
+	}
+	ktls_aead_free(&a);
+}
+
+/* The two CCM suites differ only in the tag: the 8-byte tag is not a prefix of the 16-byte
+ * one (CCM encodes the tag length into its first block, RFC 3610 §2.2). */
+TEST(ccm_8_is_not_truncated_ccm)
+{
+	uint8_t key[16] = { 7 }, nonce[12] = { 9 }, c16[10 + 16], c8[10 + 8];
+	struct ktls_aead a16, a8;
+
+	ASSERT_EQ(0, ktls_aead_init(&a16, ktls_suite_find(KTLS_TLS_AES_128_CCM_SHA256), key));
+	ASSERT_EQ(0, ktls_aead_init(&a8, ktls_suite_find(KTLS_TLS_AES_128_CCM_8_SHA256), key));
+	ASSERT_EQ(0, ktls_aead_seal(&a16, nonce, NULL, 0, (const uint8_t *)"0123456789", 10, c16));
+	ASSERT_EQ(0, ktls_aead_seal(&a8, nonce, NULL, 0, (const uint8_t *)"0123456789", 10, c8));
+	ASSERT_MEMEQ(c16, c8, 10); /* the same counter-mode keystream */
+	ASSERT_NE(0, memcmp(c16 + 10, c8 + 10, 8));
+	ktls_aead_free(&a16);
+	ktls_aead_free(&a8);
 }
 
 TEST_HARNESS_MAIN

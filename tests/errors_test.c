@@ -63,7 +63,10 @@ TEST(suite_names)
 		     ktls_suite_name(KTLS_TLS_CHACHA20_POLY1305_SHA256));
 	EXPECT_STREQ("TLS_AES_128_GCM_SHA256", ktls_suite_name(KTLS_TLS_AES_128_GCM_SHA256));
 	EXPECT_STREQ("TLS_AES_256_GCM_SHA384", ktls_suite_name(KTLS_TLS_AES_256_GCM_SHA384));
-	EXPECT_NULL(ktls_suite_name(0x1304)); /* TLS_AES_128_CCM_SHA256: not implemented */
+	EXPECT_STREQ("TLS_AES_128_CCM_SHA256", ktls_suite_name(KTLS_TLS_AES_128_CCM_SHA256));
+	EXPECT_STREQ("TLS_AES_128_CCM_8_SHA256", ktls_suite_name(KTLS_TLS_AES_128_CCM_8_SHA256));
+	EXPECT_NULL(ktls_suite_name(0x1306)); /* not a TLS 1.3 suite */
+	EXPECT_NULL(ktls_suite_name(0x00ff));
 }
 
 TEST_HARNESS_MAIN

@@ -59,6 +59,19 @@ FIXTURE_VARIANT(matrix)
 MATRIX_GROUPS(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256)
 MATRIX_GROUPS(aes128, KTLS_TLS_AES_128_GCM_SHA256)
 MATRIX_GROUPS(aes256, KTLS_TLS_AES_256_GCM_SHA384)
+/* the CCM suites (off by default: both sides are configured with the variant's suite) */
+MATRIX_KEYS(aes128ccm, KTLS_TLS_AES_128_CCM_SHA256, x25519, KTLS_GROUP_X25519)
+MATRIX_KEYS(aes128ccm8, KTLS_TLS_AES_128_CCM_8_SHA256, x25519, KTLS_GROUP_X25519)
+MATRIX(aes128ccm8, KTLS_TLS_AES_128_CCM_8_SHA256, ffdhe2048, KTLS_GROUP_FFDHE2048, ecdsa, 0x0403)
+/* the other groups, with one suite and key each: the group is all that differs */
+MATRIX(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256, x448, KTLS_GROUP_X448, ecdsa, 0x0403)
+MATRIX(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256, secp384r1, KTLS_GROUP_SECP384R1, ecdsa, 0x0403)
+MATRIX(aes256, KTLS_TLS_AES_256_GCM_SHA384, secp521r1, KTLS_GROUP_SECP521R1, rsa, 0x0804)
+MATRIX(aes128, KTLS_TLS_AES_128_GCM_SHA256, ffdhe2048, KTLS_GROUP_FFDHE2048, ed25519, 0x0807)
+MATRIX(aes128, KTLS_TLS_AES_128_GCM_SHA256, ffdhe3072, KTLS_GROUP_FFDHE3072, ecdsa, 0x0403)
+MATRIX(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256, ffdhe4096, KTLS_GROUP_FFDHE4096, ecdsa, 0x0403)
+MATRIX(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256, ffdhe6144, KTLS_GROUP_FFDHE6144, ecdsa, 0x0403)
+MATRIX(aes256, KTLS_TLS_AES_256_GCM_SHA384, ffdhe8192, KTLS_GROUP_FFDHE8192, ecdsa, 0x0403)
 
 FIXTURE_SETUP(matrix)
 {
@@ -66,6 +79,9 @@ FIXTURE_SETUP(matrix)
 	ASSERT_EQ(0, server_cert(self->p.scfg, variant->key));
 	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, variant->suite));
 	ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, variant->group));
+	/* the server takes every group (ffdhe4096 and up are not in its defaults) and suite */
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, variant->suite));
+	ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, variant->group));
 }
 
 FIXTURE_TEARDOWN(matrix)
@@ -165,21 +181,56 @@ TEST_F(pair, required_client_cert_absent)
 	EXPECT_STREQ("peer sent alert: certificate_required", ktls_session_error(self->p.c));
 }
 
+/* A server without the group of the client's one share asks, by HelloRetryRequest, for the
+ * first of its own list the client supports — not the client's second choice. */
 TEST_F(pair, hello_retry_request)
 {
-	struct ktls_session_info ci, si;
-	ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, "x25519,secp256r1"));
-	ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, "secp256r1"));
-	pair_handshake(&self->p);
-	ASSERT_EQ(0, self->p.crc);
-	ASSERT_EQ(0, self->p.src);
-	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
-	ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
-	EXPECT_EQ(1, ci.hello_retry);
-	EXPECT_EQ(1, si.hello_retry);
-	EXPECT_EQ(KTLS_GROUP_SECP256R1, ci.group);
-	uint8_t got[5];
-	ASSERT_TRUE(pair_transfer(self->p.c, self->p.s, (const uint8_t *)"after", 5, got));
+	static const struct {
+		const char *client, *server;
+		uint16_t group;
+	} cases[] = {
+		{ "x25519,secp256r1", "secp256r1", KTLS_GROUP_SECP256R1 },
+		{ "x25519,secp256r1,x448", "x448,secp256r1", KTLS_GROUP_X448 },
+		{ "secp256r1,ffdhe2048", "ffdhe2048", KTLS_GROUP_FFDHE2048 },
+		{ "x25519,secp521r1,p384", "P-384,secp521r1", KTLS_GROUP_SECP384R1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ktls_session_info ci, si;
+		uint8_t got[5];
+		if (i) {
+			pair_close(&self->p);
+			ASSERT_EQ(0, pair_open(&self->p, false));
+		}
+		ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, cases[i].client));
+		ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, cases[i].server));
+		pair_handshake(&self->p);
+		ASSERT_EQ(0, self->p.crc);
+		ASSERT_EQ(0, self->p.src);
+		ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+		ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+		EXPECT_EQ(1, ci.hello_retry);
+		EXPECT_EQ(1, si.hello_retry);
+		EXPECT_EQ(cases[i].group, ci.group);
+		EXPECT_EQ(cases[i].group, si.group);
+		ASSERT_TRUE(pair_transfer(self->p.c, self->p.s, (const uint8_t *)"after", 5, got));
+	}
+}
+
+/* Every group by its IANA name and the usual aliases; all ten fit in one list; unknown
+ * names and duplicates are refused with a sentence. */
+TEST(group_names)
+{
+	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
+	ASSERT_NONNULL(cfg);
+	EXPECT_EQ(0, ktls_config_set_groups(cfg, "x25519,secp256r1,x448,secp384r1,secp521r1,"
+						 "ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192"));
+	EXPECT_EQ(0, ktls_config_set_groups(cfg, "X448:P-384:p521:FFDHE8192:prime256v1"));
+	EXPECT_EQ(KTLS_EUNSUPPORTED, ktls_config_set_groups(cfg, "x25519,ffdhe1024"));
+	EXPECT_NONNULL(strstr(ktls_config_error(cfg), "ffdhe1024"));
+	EXPECT_NONNULL(strstr(ktls_config_error(cfg), "ffdhe8192"));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_groups(cfg, "p384,secp384r1"));
+	EXPECT_NONNULL(strstr(ktls_config_error(cfg), "twice"));
+	ktls_config_free(cfg);
 }
 
 TEST_F(pair, no_common_group)

@@ -792,15 +792,17 @@ TEST_F(hostile, client_hello_x25519_share_all_zero)
 	expect_server_failed(self, KTLS_EILLEGAL, ILLEGAL_PARAMETER);
 }
 
-/* §4.1.1: no group in common (x448 only) and no HelloRetryRequest possible:
+/* §4.1.1: no group in common (brainpoolP256r1tls13 only) and no HelloRetryRequest possible:
  * handshake_failure. */
 TEST_F(hostile, client_hello_only_unsupported_group)
 {
-	static const uint16_t x448[] = { 0x001e };
-	static const uint8_t share[56] = { 5 };
+	/* brainpoolP256r1tls13 (RFC 8734): a TLS 1.3 group we do not implement */
+	static const uint16_t brainpool[] = { 0x001f };
+	static const uint8_t share[65] = { 4, 5 };
 	open_server(self);
-	send_client_hello(self, &(struct ch_spec){ .groups = x448, .n_groups = 1, .share_group = 0x001e,
-						  .share = share, .share_len = sizeof(share) });
+	send_client_hello(self, &(struct ch_spec){ .groups = brainpool, .n_groups = 1,
+						  .share_group = 0x001f, .share = share,
+						  .share_len = sizeof(share) });
 	expect_server_failed(self, KTLS_EHANDSHAKE, HANDSHAKE_FAILURE);
 }
 
@@ -1772,11 +1774,11 @@ TEST_F(hostile, client_hello_with_2000_key_shares)
  * §4.1.1: handshake_failure, not illegal_parameter. */
 TEST_F(hostile, client_hello_with_2000_key_shares_none_usable)
 {
-	static const uint16_t x448[] = { 0x001e };
-	static const uint8_t share[56] = { 5 };
+	static const uint16_t brainpool[] = { 0x001f }; /* brainpoolP256r1tls13: not ours */
+	static const uint8_t share[65] = { 4 };
 	open_server(self);
-	send_client_hello(self, &(struct ch_spec){ .n_extra_shares = 2000, .groups = x448,
-						  .n_groups = 1, .share_group = 0x001e,
+	send_client_hello(self, &(struct ch_spec){ .n_extra_shares = 2000, .groups = brainpool,
+						  .n_groups = 1, .share_group = 0x001f,
 						  .share = share, .share_len = sizeof(share) });
 	expect_server_failed(self, KTLS_EHANDSHAKE, HANDSHAKE_FAILURE);
 }

@@ -9,9 +9,12 @@
  * ALPN, the alert it sent or received), and application data goes both ways.
  *
  *   matrix.<suite>_<group>_<key>.{client,server}_{openssl,gnutls}
- *       every suite × group × server key, our client and our server, against each peer
+ *       the three default suites × x25519/P-256 × every server key, then each other group
+ *       (x448, P-384, P-521, ffdhe2048..8192) and both CCM suites in rows of their own; our
+ *       client and our server, against each peer. OpenSSL 3.0 and GnuTLS 3.7 do all of
+ *       them, CCM_8 and ffdhe8192 included: no combination is left out.
  *   mtls.*      client certificates both ways, and certificate_required
- *   hrr.*       HelloRetryRequest both ways with both peers
+ *   hrr.*       HelloRetryRequest both ways with both peers, to the server's preferred group
  *   alpn.*      ALPN agreement and no_application_protocol
  *   reject.*    handshakes that must fail: the error code, the alert on the wire (our
  *               info and the peer's output), and the sentence ktls_session_error() gives
@@ -67,8 +70,9 @@ struct group_desc {
 	uint16_t id;
 	const char *ours;       /* ktls_config_set_groups */
 	const char *openssl;    /* -groups */
-	const char *gnutls;     /* GROUP-X in a priority string, ECDHE-X in "Description" */
+	const char *gnutls;     /* GROUP-X in a priority string, <kx>-X in "Description" */
 	const char *s_client;   /* how s_client shows the server's key share */
+	const char *gnutls_kx;  /* "ECDHE", or "DHE" for the FFDHE groups */
 };
 
 struct key_desc {
@@ -85,12 +89,35 @@ static const struct suite_desc SUITE_aes128 = { KTLS_TLS_AES_128_GCM_SHA256,
 						"TLS_AES_128_GCM_SHA256", "AES-128-GCM", 32 };
 static const struct suite_desc SUITE_aes256 = { KTLS_TLS_AES_256_GCM_SHA384,
 						"TLS_AES_256_GCM_SHA384", "AES-256-GCM", 48 };
+/* off by default in OpenSSL, GnuTLS and here: each side enables them by name */
+static const struct suite_desc SUITE_aes128ccm = { KTLS_TLS_AES_128_CCM_SHA256,
+						   "TLS_AES_128_CCM_SHA256", "AES-128-CCM", 32 };
+static const struct suite_desc SUITE_aes128ccm8 = { KTLS_TLS_AES_128_CCM_8_SHA256,
+						    "TLS_AES_128_CCM_8_SHA256", "AES-128-CCM-8", 32 };
 
 static const struct group_desc GROUP_x25519 = { KTLS_GROUP_X25519, "x25519", "X25519", "X25519",
-						"Server Temp Key: X25519, 253 bits" };
+						"Server Temp Key: X25519, 253 bits", "ECDHE" };
 static const struct group_desc GROUP_p256 = { KTLS_GROUP_SECP256R1, "secp256r1", "P-256",
 					      "SECP256R1",
-					      "Server Temp Key: ECDH, prime256v1, 256 bits" };
+					      "Server Temp Key: ECDH, prime256v1, 256 bits", "ECDHE" };
+static const struct group_desc GROUP_p384 = { KTLS_GROUP_SECP384R1, "secp384r1", "P-384",
+					      "SECP384R1",
+					      "Server Temp Key: ECDH, secp384r1, 384 bits", "ECDHE" };
+static const struct group_desc GROUP_p521 = { KTLS_GROUP_SECP521R1, "secp521r1", "P-521",
+					      "SECP521R1",
+					      "Server Temp Key: ECDH, secp521r1, 521 bits", "ECDHE" };
+static const struct group_desc GROUP_x448 = { KTLS_GROUP_X448, "x448", "X448", "X448",
+					      "Server Temp Key: X448, 448 bits", "ECDHE" };
+#define FFDHE_GROUP(bits)                                                                      \
+	static const struct group_desc GROUP_ffdhe##bits = {                                  \
+		KTLS_GROUP_FFDHE##bits, "ffdhe" #bits, "ffdhe" #bits, "FFDHE" #bits,            \
+		"Server Temp Key: DH, " #bits " bits", "DHE"                                   \
+	}
+FFDHE_GROUP(2048);
+FFDHE_GROUP(3072);
+FFDHE_GROUP(4096);
+FFDHE_GROUP(6144);
+FFDHE_GROUP(8192);
 
 static const struct key_desc KEY_rsa = { "server-rsa", 0x0804, "RSA-PSS", "RSA-PSS-RSAE-SHA256" };
 static const struct key_desc KEY_ecdsa = { "server-ecdsa", 0x0403, "ECDSA",
@@ -603,6 +630,20 @@ MATRIX(aes256, x25519, ed25519);
 MATRIX(aes256, p256, rsa);
 MATRIX(aes256, p256, ecdsa);
 MATRIX(aes256, p256, ed25519);
+/* every other group once, with each key and suite somewhere among them */
+MATRIX(aes128, x448, ecdsa);
+MATRIX(chacha20, p384, ecdsa);
+MATRIX(aes256, p521, rsa);
+MATRIX(aes128, ffdhe2048, rsa);
+MATRIX(chacha20, ffdhe3072, ed25519);
+MATRIX(aes256, ffdhe4096, ecdsa);
+MATRIX(aes128, ffdhe6144, ecdsa);
+MATRIX(chacha20, ffdhe8192, rsa);
+/* the CCM suites: with the common group, and with a new one */
+MATRIX(aes128ccm, x25519, ecdsa);
+MATRIX(aes128ccm, p384, rsa);
+MATRIX(aes128ccm8, x25519, ecdsa);
+MATRIX(aes128ccm8, ffdhe2048, ed25519);
 
 /* Both sides limited to the variant's suite and group; our client to them as well, so no
  * HelloRetryRequest. */
@@ -624,8 +665,8 @@ static void matrix_server_config(struct ctx *c, const FIXTURE_VARIANT(matrix) *v
  * (AES-128-GCM)" on both ends. */
 static const char *gnutls_description(const FIXTURE_VARIANT(matrix) *v)
 {
-	return str("(TLS1.3-X.509)-(ECDHE-%s)-(%s)-(%s)", v->group->gnutls, v->key->gnutls,
-		   v->suite->gnutls);
+	return str("(TLS1.3-X.509)-(%s-%s)-(%s)-(%s)", v->group->gnutls_kx, v->group->gnutls,
+		   v->key->gnutls, v->suite->gnutls);
 }
 
 TEST_F(matrix, client_openssl)
@@ -754,29 +795,56 @@ TEST_F(mtls, server_requires_cert_openssl_client_has_none)
 
 INTEROP_FIXTURE(hrr)
 
+/* Our client with groups ours (NULL: the defaults, a share for x25519) against a server
+ * that takes only group: a HelloRetryRequest, then data. */
+static void client_hrr_openssl(struct ctx *c, const char *ours, const struct group_desc *group)
+{
+	client_config(c);
+	if (ours)
+		CFG_OK(c, ktls_config_set_groups(c->cfg, ours));
+	start_s_server(c, "server-ecdsa", "-tls1_3", "-rev", "-groups", group->openssl, NULL);
+	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
+	assert_negotiated(c, &SUITE_chacha20, group, &KEY_ecdsa, 1);
+	exchange_with_rev_server(c);
+}
+
+static void client_hrr_gnutls(struct ctx *c, const char *ours, const struct group_desc *group)
+{
+	client_config(c);
+	if (ours)
+		CFG_OK(c, ktls_config_set_groups(c->cfg, ours));
+	start_gnutls_serv(c, "server-ecdsa",
+			  str("NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-%s", group->gnutls),
+			  NULL, NULL);
+	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
+	EXPECT_EQ(group->id, c->info.group);
+	ASSERT_EQ(1, c->info.hello_retry);
+	exchange_with_echo_server(c);
+	peer_stop(&c->peer, IO_TIMEOUT_MS);
+	ASSERT_PEER_SAID(c, str("(%s-%s)", group->gnutls_kx, group->gnutls));
+}
+
 /* Our client offers x25519 first (its key share), the server only takes P-256. */
 TEST_F(hrr, client_openssl_server_p256)
 {
-	struct ctx *c = &self->c;
-	client_config(c);
-	CFG_OK(c, ktls_config_set_groups(c->cfg, "x25519,secp256r1"));
-	start_s_server(c, "server-ecdsa", "-tls1_3", "-rev", "-groups", "P-256", NULL);
-	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
-	assert_negotiated(c, &SUITE_chacha20, &GROUP_p256, &KEY_ecdsa, 1);
-	exchange_with_rev_server(c);
+	client_hrr_openssl(&self->c, "x25519,secp256r1", &GROUP_p256);
 }
 
 TEST_F(hrr, client_gnutls_server_p256)
 {
-	struct ctx *c = &self->c;
-	client_config(c);
-	CFG_OK(c, ktls_config_set_groups(c->cfg, "x25519,secp256r1"));
-	start_gnutls_serv(c, "server-ecdsa",
-			  "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP256R1", NULL, NULL);
-	ASSERT_HANDSHAKE_OK(c, client_handshake(c));
-	EXPECT_EQ(KTLS_GROUP_SECP256R1, c->info.group);
-	ASSERT_EQ(1, c->info.hello_retry);
-	exchange_with_echo_server(c);
+	client_hrr_gnutls(&self->c, "x25519,secp256r1", &GROUP_p256);
+}
+
+/* Our client with its default groups against servers that take only a group further down
+ * the list: x448 with s_server, ffdhe2048 with gnutls-serv. */
+TEST_F(hrr, client_openssl_server_x448_from_defaults)
+{
+	client_hrr_openssl(&self->c, NULL, &GROUP_x448);
+}
+
+TEST_F(hrr, client_gnutls_server_ffdhe2048_from_defaults)
+{
+	client_hrr_gnutls(&self->c, NULL, &GROUP_ffdhe2048);
 }
 
 /* s_client sends an X25519 share only; our server takes only secp256r1. */
@@ -792,21 +860,51 @@ TEST_F(hrr, server_openssl_client_x25519_first)
 	exchange_with_client(c, "after a HelloRetryRequest\n");
 }
 
+/* Our server with groups ours (NULL: the defaults) against gnutls-cli with the groups of
+ * priority string theirs: it must agree on group, with or without a HelloRetryRequest. */
+static void gnutls_client_group(struct ctx *c, const char *ours, const char *theirs,
+				const struct group_desc *group, int hrr)
+{
+	server_config(c, "server-ecdsa");
+	if (ours)
+		CFG_OK(c, ktls_config_set_groups(c->cfg, ours));
+	start_gnutls_cli(c, str("NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:%s", theirs), NULL);
+	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
+	ASSERT_EQ(group->id, c->info.group);
+	ASSERT_EQ(hrr, c->info.hello_retry);
+	ASSERT_PEER_SAID(c, str("(%s-%s)", group->gnutls_kx, group->gnutls));
+	exchange_with_client(c, "gnutls and its key shares\n");
+}
+
 /* gnutls-cli sends key shares for the first group of each kind, so with X25519 and P-256
- * it offers both; with secp384r1 first and secp256r1 second (both "EC") it offers a share
- * for secp384r1 alone, which we do not implement: we must ask again for secp256r1. */
+ * it offers both; with secp384r1 first and secp521r1 second (both "EC") it offers a share
+ * for secp384r1 alone. Our server that takes only secp521r1 must ask again for it. */
 TEST_F(hrr, server_gnutls_client_p384_first)
 {
+	gnutls_client_group(&self->c, "secp521r1", "+GROUP-SECP384R1:+GROUP-SECP521R1",
+			    &GROUP_p521, 1);
+}
+
+/* The same client against our default groups: its secp384r1 share is one we take, so no
+ * HelloRetryRequest for a group we list earlier (x25519, secp256r1) but it sent no share of. */
+TEST_F(hrr, server_gnutls_client_p384_share_taken)
+{
+	gnutls_client_group(&self->c, NULL, "+GROUP-SECP384R1:+GROUP-SECP256R1", &GROUP_p384, 0);
+}
+
+/* Our server prefers a new group the client lists but sent no share for: s_client shares
+ * X25519 only, lists P-384 before ffdhe3072; our server (ffdhe3072 first, no x25519) asks
+ * for its own preference, not the client's. */
+TEST_F(hrr, server_openssl_client_gets_servers_preference)
+{
 	struct ctx *c = &self->c;
-	server_config(c, "server-ecdsa");
-	start_gnutls_cli(c,
-			 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP384R1:+GROUP-SECP256R1",
-			 NULL);
+	server_config(c, "server-rsa");
+	CFG_OK(c, ktls_config_set_groups(c->cfg, "ffdhe3072,secp384r1"));
+	start_s_client(c, "-tls1_3", "-groups", "X25519:P-384:ffdhe3072", NULL);
 	ASSERT_HANDSHAKE_OK(c, server_handshake(c));
-	ASSERT_EQ(KTLS_GROUP_SECP256R1, c->info.group);
-	ASSERT_EQ(1, c->info.hello_retry);
-	ASSERT_PEER_SAID(c, "(ECDHE-SECP256R1)");
-	exchange_with_client(c, "gnutls after a HelloRetryRequest\n");
+	assert_negotiated(c, &SUITE_chacha20, &GROUP_ffdhe3072, &KEY_rsa, 1);
+	ASSERT_PEER_SAID(c, str("%s\n", GROUP_ffdhe3072.s_client));
+	exchange_with_client(c, "after a HelloRetryRequest for ffdhe3072\n");
 }
 
 /* ==== ALPN ================================================================================== */

@@ -1,9 +1,11 @@
 /*
  * kex_test.c — the (EC)DHE key exchange (RFC 8446 §4.2.8, §7.4): X25519 against RFC 8448 §3,
- * P-256 against RFC 5903 §8.1 and against OpenSSL's own ECDH from the other side; both
- * groups agreeing with themselves; and every malformed peer key refused with
- * illegal_parameter: wrong lengths, compressed or off-curve P-256 points, X25519 points of
- * small order whose output is all zero (§7.4.2).
+ * P-256 against RFC 5903 §8.1; every group (X25519, X448, P-256/384/521, ffdhe2048..8192)
+ * agreeing with itself and with OpenSSL computing the other side; FFDHE values and secrets
+ * padded to the length of p (known answers with leading zeros, and Y^x mod p computed with
+ * BN apart from the library); and every malformed peer key refused with illegal_parameter:
+ * wrong lengths, compressed or off-curve points, X25519/X448 points of small order whose
+ * output is all zero (§7.4.2), FFDHE Y outside 1 < Y < p-1 (RFC 7919 §5.1).
  */
 #include "harness.h"
 
@@ -14,6 +16,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/dh.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <sodium.h>
@@ -30,21 +33,82 @@ static void unhex(const char *hex, uint8_t *out, size_t n)
 	}
 }
 
+/* OpenSSL's own fresh key of a group we implement through OpenSSL. */
+static EVP_PKEY *openssl_key(uint16_t group)
+{
+	const char *type = "DH", *name = ktls_group_name(group);
+	switch (group) {
+	case TLS_GROUP_SECP256R1: type = "EC", name = "P-256"; break;
+	case TLS_GROUP_SECP384R1: type = "EC", name = "P-384"; break;
+	case TLS_GROUP_SECP521R1: type = "EC", name = "P-521"; break;
+	case TLS_GROUP_X448: return EVP_PKEY_Q_keygen(NULL, NULL, "X448");
+	case TLS_GROUP_X25519: return EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+	}
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+								 (char *)name, 0),
+				OSSL_PARAM_construct_end() };
+	EVP_PKEY *pkey = NULL;
+	if (ctx && EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_CTX_set_params(ctx, params))
+		EVP_PKEY_generate(ctx, &pkey);
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* The key_exchange bytes of an OpenSSL key: the EC point or X448 value as OpenSSL encodes
+ * it; a DH value left-padded to len here, independently of the library. */
+static void openssl_public(EVP_PKEY *pkey, size_t len, uint8_t *out, size_t *out_len)
+{
+	BIGNUM *y = NULL;
+
+	if (EVP_PKEY_is_a(pkey, "DH")) {
+		ASSERT_EQ(1, EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, &y));
+		ASSERT_EQ((int)len, BN_bn2binpad(y, out, (int)len));
+		*out_len = len;
+		BN_free(y);
+		return;
+	}
+	ASSERT_EQ(1, EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+						     out, KTLS_KEX_PUB_MAX, out_len));
+}
+
+/* Our key_exchange bytes as a public key of the same group as like, decoded by OpenSSL. */
+static EVP_PKEY *openssl_peer(EVP_PKEY *like, const uint8_t *pub, size_t len)
+{
+	if (EVP_PKEY_is_a(like, "X448") || EVP_PKEY_is_a(like, "X25519"))
+		return EVP_PKEY_new_raw_public_key_ex(NULL, EVP_PKEY_get0_type_name(like), NULL,
+						      pub, len);
+	EVP_PKEY *k = EVP_PKEY_new();
+	if (k && EVP_PKEY_copy_parameters(k, like) == 1 &&
+	    EVP_PKEY_set1_encoded_public_key(k, pub, len) == 1)
+		return k;
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+/* Every group of RFC 8446 §4.2.7 but the obsolete ones. */
+static const uint16_t all_groups[] = {
+	TLS_GROUP_X25519,    TLS_GROUP_SECP256R1, TLS_GROUP_SECP384R1, TLS_GROUP_SECP521R1,
+	TLS_GROUP_X448,      TLS_GROUP_FFDHE2048, TLS_GROUP_FFDHE3072, TLS_GROUP_FFDHE4096,
+	TLS_GROUP_FFDHE6144, TLS_GROUP_FFDHE8192,
+};
+
 TEST(supported_groups)
 {
-	EXPECT_EQ(1, ktls_kex_supported(TLS_GROUP_X25519));
-	EXPECT_EQ(1, ktls_kex_supported(TLS_GROUP_SECP256R1));
-	EXPECT_EQ(0, ktls_kex_supported(0x0018)); /* secp384r1 */
-	EXPECT_EQ(0, ktls_kex_supported(0x001e)); /* x448 */
-	EXPECT_EQ(0, ktls_kex_supported(0x0100)); /* ffdhe2048 */
+	for (size_t i = 0; i < sizeof(all_groups) / sizeof(all_groups[0]); i++)
+		EXPECT_EQ(1, ktls_kex_supported(all_groups[i]));
+	EXPECT_EQ(0, ktls_kex_supported(0x0016)); /* secp256k1: not in TLS 1.3 */
+	EXPECT_EQ(0, ktls_kex_supported(0x001a)); /* brainpoolP256r1 (TLS 1.2 only) */
+	EXPECT_EQ(0, ktls_kex_supported(0x0105));
 	EXPECT_EQ(0, ktls_kex_supported(0));
+	EXPECT_EQ(0u, ktls_kex_shared_len(0x0105));
 }
 
 TEST(generate_refuses_unknown_group)
 {
 	struct ktls_kex k;
 
-	ASSERT_EQ(KTLS_EUNSUPPORTED, ktls_kex_generate(&k, 0x0018));
+	ASSERT_EQ(KTLS_EUNSUPPORTED, ktls_kex_generate(&k, 0x0016));
 	ktls_kex_free(&k);
 }
 
@@ -56,11 +120,20 @@ FIXTURE(agree)
 FIXTURE_VARIANT(agree)
 {
 	uint16_t group;
-	size_t pub_len;
+	size_t pub_len;    /* §4.2.8.1, §4.2.8.2 */
+	size_t shared_len; /* §7.4.1, §7.4.2 */
 };
 
-FIXTURE_VARIANT_ADD(agree, x25519) { .group = TLS_GROUP_X25519, .pub_len = 32 };
-FIXTURE_VARIANT_ADD(agree, p256) { .group = TLS_GROUP_SECP256R1, .pub_len = 65 };
+FIXTURE_VARIANT_ADD(agree, x25519) { TLS_GROUP_X25519, 32, 32 };
+FIXTURE_VARIANT_ADD(agree, p256) { TLS_GROUP_SECP256R1, 65, 32 };
+FIXTURE_VARIANT_ADD(agree, p384) { TLS_GROUP_SECP384R1, 97, 48 };
+FIXTURE_VARIANT_ADD(agree, p521) { TLS_GROUP_SECP521R1, 133, 66 };
+FIXTURE_VARIANT_ADD(agree, x448) { TLS_GROUP_X448, 56, 56 };
+FIXTURE_VARIANT_ADD(agree, ffdhe2048) { TLS_GROUP_FFDHE2048, 256, 256 };
+FIXTURE_VARIANT_ADD(agree, ffdhe3072) { TLS_GROUP_FFDHE3072, 384, 384 };
+FIXTURE_VARIANT_ADD(agree, ffdhe4096) { TLS_GROUP_FFDHE4096, 512, 512 };
+FIXTURE_VARIANT_ADD(agree, ffdhe6144) { TLS_GROUP_FFDHE6144, 768, 768 };
+FIXTURE_VARIANT_ADD(agree, ffdhe8192) { TLS_GROUP_FFDHE8192, 1024, 1024 };
 
 FIXTURE_SETUP(agree)
 {
@@ -76,20 +149,53 @@ FIXTURE_TEARDOWN(agree)
 
 TEST_F(agree, two_parties_agree)
 {
-	uint8_t s1[KTLS_KEX_SHARED_LEN], s2[KTLS_KEX_SHARED_LEN];
-	size_t l1 = 0, l2 = 0;
+	uint8_t s1[KTLS_KEX_SHARED_MAX], s2[KTLS_KEX_SHARED_MAX];
+	size_t l1 = 0, l2 = 0, n = variant->shared_len;
 
 	ASSERT_EQ(variant->group, self->a.group);
 	ASSERT_EQ(variant->pub_len, self->a.pub_len);
 	ASSERT_EQ(variant->pub_len, self->b.pub_len);
-	if (variant->group == TLS_GROUP_SECP256R1) /* §4.2.8.2: uncompressed point */
+	ASSERT_EQ(n, ktls_kex_shared_len(variant->group));
+	if (variant->pub_len == 2 * n + 1) /* NIST curves, §4.2.8.2: uncompressed point */
 		ASSERT_EQ(0x04, self->a.pub[0]);
 	ASSERT_EQ(0, ktls_kex_derive(&self->a, self->b.pub, self->b.pub_len, s1, &l1));
 	ASSERT_EQ(0, ktls_kex_derive(&self->b, self->a.pub, self->a.pub_len, s2, &l2));
-	ASSERT_EQ(32u, l1);
-	ASSERT_EQ(32u, l2);
-	ASSERT_MEMEQ(s1, s2, 32);
-	ASSERT_EQ(0, sodium_is_zero(s1, 32));
+	ASSERT_EQ(n, l1);
+	ASSERT_EQ(n, l2);
+	ASSERT_MEMEQ(s1, s2, n);
+	ASSERT_EQ(0, sodium_is_zero(s1, n));
+}
+
+/* The other side computed by OpenSSL itself from our key_exchange bytes, with its own keys
+ * (EVP_PKEY of the group, its encoding of the public value, its derive). */
+TEST_F(agree, agrees_with_openssl)
+{
+	uint8_t peer_pub[KTLS_KEX_PUB_MAX], s_ours[KTLS_KEX_SHARED_MAX], s_openssl[KTLS_KEX_SHARED_MAX];
+	size_t peer_len = 0, len_ours = 0, len_openssl = sizeof(s_openssl);
+	EVP_PKEY *peer = openssl_key(variant->group), *ours = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+
+	ASSERT_NONNULL(peer);
+	openssl_public(peer, variant->pub_len, peer_pub, &peer_len);
+	ASSERT_EQ(variant->pub_len, peer_len);
+	ASSERT_EQ(0, ktls_kex_derive(&self->a, peer_pub, peer_len, s_ours, &len_ours));
+
+	ours = openssl_peer(peer, self->a.pub, self->a.pub_len);
+	ASSERT_NONNULL(ours);
+	ctx = EVP_PKEY_CTX_new(peer, NULL);
+	ASSERT_NONNULL(ctx);
+	ASSERT_EQ(1, EVP_PKEY_derive_init(ctx));
+	if (EVP_PKEY_is_a(peer, "DH")) /* §7.4.1: leading zeros kept */
+		ASSERT_EQ(1, EVP_PKEY_CTX_set_dh_pad(ctx, 1));
+	ASSERT_EQ(1, EVP_PKEY_derive_set_peer(ctx, ours));
+	ASSERT_EQ(1, EVP_PKEY_derive(ctx, s_openssl, &len_openssl));
+	ASSERT_EQ(variant->shared_len, len_openssl);
+	ASSERT_EQ(variant->shared_len, len_ours);
+	ASSERT_MEMEQ(s_openssl, s_ours, variant->shared_len);
+
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(ours);
+	EVP_PKEY_free(peer);
 }
 
 TEST_F(agree, fresh_keys_differ)
@@ -99,7 +205,7 @@ TEST_F(agree, fresh_keys_differ)
 
 TEST_F(agree, other_groups_key_is_wrong_length)
 {
-	uint8_t shared[KTLS_KEX_SHARED_LEN];
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
 	struct ktls_kex other;
 	size_t len = 99;
 	uint16_t g = variant->group == TLS_GROUP_X25519 ? TLS_GROUP_SECP256R1 : TLS_GROUP_X25519;
@@ -112,7 +218,7 @@ TEST_F(agree, other_groups_key_is_wrong_length)
 
 TEST_F(agree, empty_peer_key)
 {
-	uint8_t shared[KTLS_KEX_SHARED_LEN];
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
 	size_t len = 99;
 
 	EXPECT_EQ(KTLS_EILLEGAL, ktls_kex_derive(&self->a, self->b.pub, 0, shared, &len));
@@ -163,7 +269,7 @@ FIXTURE_TEARDOWN(x25519)
 
 TEST_F(x25519, rfc8448_client_side)
 {
-	uint8_t shared[KTLS_KEX_SHARED_LEN];
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
 	size_t len = 0;
 
 	ktls_kex_free(&self->k);
@@ -178,7 +284,7 @@ TEST_F(x25519, rfc8448_client_side)
 
 TEST_F(x25519, rfc8448_server_side)
 {
-	uint8_t shared[KTLS_KEX_SHARED_LEN];
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
 	size_t len = 0;
 
 	ktls_kex_free(&self->k);
@@ -201,7 +307,7 @@ TEST_F(x25519, set_private_only_for_x25519)
 
 TEST_F(x25519, wrong_length)
 {
-	uint8_t peer[33], shared[KTLS_KEX_SHARED_LEN];
+	uint8_t peer[33], shared[KTLS_KEX_SHARED_MAX];
 	size_t len;
 
 	memcpy(peer, self->k.pub, 32);
@@ -215,13 +321,13 @@ TEST_F(x25519, wrong_length)
  * shared secret, which must be refused. */
 TEST_F(x25519, all_zero_peer_key)
 {
-	uint8_t zero[32] = { 0 }, shared[KTLS_KEX_SHARED_LEN];
+	uint8_t zero[32] = { 0 }, shared[KTLS_KEX_SHARED_MAX];
 	size_t len = 99;
 
 	memset(shared, 0xaa, sizeof(shared));
 	ASSERT_EQ(KTLS_EILLEGAL, ktls_kex_derive(&self->k, zero, 32, shared, &len));
 	EXPECT_EQ(0u, len);
-	EXPECT_EQ(1, sodium_is_zero(shared, sizeof(shared))); /* nothing left behind */
+	EXPECT_EQ(1, sodium_is_zero(shared, 32)); /* nothing left behind */
 }
 
 TEST_F(x25519, small_order_peer_keys)
@@ -236,7 +342,7 @@ TEST_F(x25519, small_order_peer_keys)
 		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* u = p */
 		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* u = p + 1 */
 	};
-	uint8_t peer[32], shared[KTLS_KEX_SHARED_LEN];
+	uint8_t peer[32], shared[KTLS_KEX_SHARED_MAX];
 	size_t len;
 
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
@@ -292,13 +398,13 @@ static EVP_PKEY *p256_from_hex(const char *priv_hex, const char *pub_hex)
 static void rfc5903_side(const char *priv_hex, const char *pub_hex, const char *peer_hex)
 {
 	struct ktls_kex k;
-	uint8_t peer[65], expect[32], shared[KTLS_KEX_SHARED_LEN];
+	uint8_t peer[65], expect[32], shared[KTLS_KEX_SHARED_MAX];
 	size_t len = 0;
 
 	memset(&k, 0, sizeof(k));
 	k.group = TLS_GROUP_SECP256R1;
-	k.p256 = p256_from_hex(priv_hex, pub_hex);
-	ASSERT_NONNULL(k.p256);
+	k.pkey = p256_from_hex(priv_hex, pub_hex);
+	ASSERT_NONNULL(k.pkey);
 	unhex(pub_hex, k.pub, 65);
 	k.pub_len = 65;
 	unhex(peer_hex, peer, 65);
@@ -319,114 +425,274 @@ TEST(p256_rfc5903_responder)
 	rfc5903_side(RFC5903_R, RFC5903_GR, RFC5903_GI);
 }
 
-/* OpenSSL as the peer, deriving on its side with its own API from our public key. */
-TEST(p256_agrees_with_openssl)
-{
-	struct ktls_kex k;
-	EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	EVP_PKEY *ours = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	uint8_t peer_pub[65], s_ours[KTLS_KEX_SHARED_LEN], s_openssl[64];
-	size_t peer_len = 0, len_ours = 0, len_openssl = sizeof(s_openssl);
+/* ---- the NIST curves: what §4.2.8.2 refuses --------------------------------------------- */
 
-	ASSERT_NONNULL(peer);
-	ASSERT_EQ(0, ktls_kex_generate(&k, TLS_GROUP_SECP256R1));
-	ASSERT_EQ(1, EVP_PKEY_get_octet_string_param(peer, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-						     peer_pub, sizeof(peer_pub), &peer_len));
-	ASSERT_EQ(65u, peer_len);
-	EXPECT_EQ(0, ktls_kex_derive(&k, peer_pub, peer_len, s_ours, &len_ours));
-
-	/* our key_exchange bytes, decoded by OpenSSL */
-	ours = EVP_PKEY_new();
-	ASSERT_NONNULL(ours);
-	ASSERT_EQ(1, EVP_PKEY_copy_parameters(ours, peer));
-	ASSERT_EQ(1, EVP_PKEY_set1_encoded_public_key(ours, k.pub, k.pub_len));
-	ctx = EVP_PKEY_CTX_new(peer, NULL);
-	ASSERT_NONNULL(ctx);
-	ASSERT_EQ(1, EVP_PKEY_derive_init(ctx));
-	ASSERT_EQ(1, EVP_PKEY_derive_set_peer(ctx, ours));
-	ASSERT_EQ(1, EVP_PKEY_derive(ctx, s_openssl, &len_openssl));
-	ASSERT_EQ(32u, len_openssl);
-	ASSERT_EQ(32u, len_ours);
-	ASSERT_MEMEQ(s_openssl, s_ours, 32);
-
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(ours);
-	EVP_PKEY_free(peer);
-	ktls_kex_free(&k);
-}
-
-FIXTURE(p256)
+FIXTURE(ec)
 {
 	struct ktls_kex k, peer;
 };
 
-FIXTURE_SETUP(p256)
+FIXTURE_VARIANT(ec)
 {
-	ASSERT_EQ(0, ktls_kex_generate(&self->k, TLS_GROUP_SECP256R1));
-	ASSERT_EQ(0, ktls_kex_generate(&self->peer, TLS_GROUP_SECP256R1));
+	uint16_t group;
+	size_t field; /* bytes of a coordinate */
+};
+
+FIXTURE_VARIANT_ADD(ec, p256) { TLS_GROUP_SECP256R1, 32 };
+FIXTURE_VARIANT_ADD(ec, p384) { TLS_GROUP_SECP384R1, 48 };
+FIXTURE_VARIANT_ADD(ec, p521) { TLS_GROUP_SECP521R1, 66 };
+
+FIXTURE_SETUP(ec)
+{
+	ASSERT_EQ(0, ktls_kex_generate(&self->k, variant->group));
+	ASSERT_EQ(0, ktls_kex_generate(&self->peer, variant->group));
+	ASSERT_EQ(2 * variant->field + 1, self->peer.pub_len);
 }
 
-FIXTURE_TEARDOWN(p256)
+FIXTURE_TEARDOWN(ec)
 {
 	ktls_kex_free(&self->k);
 	ktls_kex_free(&self->peer);
 }
 
-/* Expects ktls_kex_derive to refuse bad as the peer key with illegal_parameter. */
+/* Expects ktls_kex_derive to refuse bad as the peer key with illegal_parameter, leaving
+ * nothing in shared. */
 static void expect_illegal(struct ktls_kex *k, const uint8_t *bad, size_t len)
 {
-	uint8_t shared[KTLS_KEX_SHARED_LEN];
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
 	size_t shared_len = 99;
 
+	memset(shared, 0xaa, sizeof(shared));
 	EXPECT_EQ(KTLS_EILLEGAL, ktls_kex_derive(k, bad, len, shared, &shared_len));
 	EXPECT_EQ(0u, shared_len);
+	EXPECT_EQ(1, sodium_is_zero(shared, ktls_kex_shared_len(k->group)));
 }
 
-TEST_F(p256, wrong_length)
+TEST_F(ec, wrong_length)
 {
-	uint8_t bad[66];
+	uint8_t bad[KTLS_KEX_PUB_MAX + 1] = { 0 };
+	size_t n = self->peer.pub_len;
 
-	memcpy(bad, self->peer.pub, 65);
-	bad[65] = 0;
-	expect_illegal(&self->k, bad, 64);
-	expect_illegal(&self->k, bad, 66);
-	expect_illegal(&self->k, bad, 32);
+	memcpy(bad, self->peer.pub, n);
+	expect_illegal(&self->k, bad, n - 1);
+	expect_illegal(&self->k, bad, n + 1);
+	expect_illegal(&self->k, bad, variant->field);
 	expect_illegal(&self->k, bad, 1);
 }
 
 /* §4.2.8.2: only the uncompressed form; a compressed point is refused even when valid. */
-TEST_F(p256, compressed_point)
+TEST_F(ec, compressed_point)
 {
-	uint8_t bad[65];
+	uint8_t bad[KTLS_KEX_PUB_MAX];
+	size_t n = self->peer.pub_len;
 
-	memcpy(bad, self->peer.pub, 65);
-	bad[0] = (uint8_t)(0x02 | (self->peer.pub[64] & 1)); /* the same point, compressed */
-	expect_illegal(&self->k, bad, 33);
+	memcpy(bad, self->peer.pub, n);
+	bad[0] = (uint8_t)(0x02 | (self->peer.pub[n - 1] & 1)); /* the same point, compressed */
+	expect_illegal(&self->k, bad, variant->field + 1);
 	bad[0] = 0x02;
-	expect_illegal(&self->k, bad, 65);
+	expect_illegal(&self->k, bad, n);
 	bad[0] = 0x03;
-	expect_illegal(&self->k, bad, 65);
+	expect_illegal(&self->k, bad, n);
 	bad[0] = 0x06; /* hybrid form */
-	expect_illegal(&self->k, bad, 65);
+	expect_illegal(&self->k, bad, n);
 	bad[0] = 0x00;
 	expect_illegal(&self->k, bad, 1); /* the point at infinity */
 }
 
-TEST_F(p256, point_not_on_curve)
+TEST_F(ec, point_not_on_curve)
 {
-	uint8_t bad[65];
+	uint8_t bad[KTLS_KEX_PUB_MAX];
+	size_t n = self->peer.pub_len;
 
-	memcpy(bad, self->peer.pub, 65);
-	bad[64] ^= 0x01; /* y changed: y^2 != x^3 - 3x + b */
-	expect_illegal(&self->k, bad, 65);
-	memcpy(bad, self->peer.pub, 65);
+	memcpy(bad, self->peer.pub, n);
+	bad[n - 1] ^= 0x01; /* y changed: y^2 != x^3 - 3x + b */
+	expect_illegal(&self->k, bad, n);
+	memcpy(bad, self->peer.pub, n);
 	bad[10] ^= 0x80; /* x changed */
-	expect_illegal(&self->k, bad, 65);
-	memset(bad + 1, 0, 64); /* (0, 0) */
-	expect_illegal(&self->k, bad, 65);
-	memset(bad + 1, 0xff, 64); /* coordinates above p */
-	expect_illegal(&self->k, bad, 65);
+	expect_illegal(&self->k, bad, n);
+	memset(bad + 1, 0, n - 1); /* (0, 0) */
+	expect_illegal(&self->k, bad, n);
+	memset(bad + 1, 0xff, n - 1); /* coordinates above p */
+	expect_illegal(&self->k, bad, n);
+}
+
+/* ---- X448 -------------------------------------------------------------------------------- */
+
+TEST(x448_wrong_length_and_zero_result)
+{
+	struct ktls_kex k, peer;
+	uint8_t bad[57];
+
+	ASSERT_EQ(0, ktls_kex_generate(&k, TLS_GROUP_X448));
+	ASSERT_EQ(0, ktls_kex_generate(&peer, TLS_GROUP_X448));
+	memcpy(bad, peer.pub, 56);
+	bad[56] = 0;
+	expect_illegal(&k, bad, 55);
+	expect_illegal(&k, bad, 57);
+	expect_illegal(&k, bad, 32);
+	/* §7.4.2: u = 0 and u = 1 (small order, RFC 7748 §6.2) make the output all zero */
+	memset(bad, 0, 56);
+	expect_illegal(&k, bad, 56);
+	bad[0] = 1;
+	expect_illegal(&k, bad, 56);
+	ktls_kex_free(&peer);
+	ktls_kex_free(&k);
+}
+
+/* ---- FFDHE (RFC 7919) -------------------------------------------------------------------- */
+
+FIXTURE(ffdhe)
+{
+	struct ktls_kex k;
+	uint8_t p[KTLS_KEX_PUB_MAX]; /* the group's prime, from OpenSSL */
+	size_t len;
+};
+
+FIXTURE_VARIANT(ffdhe)
+{
+	uint16_t group;
+	size_t len; /* bytes of p */
+};
+
+FIXTURE_VARIANT_ADD(ffdhe, ffdhe2048) { TLS_GROUP_FFDHE2048, 256 };
+FIXTURE_VARIANT_ADD(ffdhe, ffdhe3072) { TLS_GROUP_FFDHE3072, 384 };
+FIXTURE_VARIANT_ADD(ffdhe, ffdhe4096) { TLS_GROUP_FFDHE4096, 512 };
+FIXTURE_VARIANT_ADD(ffdhe, ffdhe6144) { TLS_GROUP_FFDHE6144, 768 };
+FIXTURE_VARIANT_ADD(ffdhe, ffdhe8192) { TLS_GROUP_FFDHE8192, 1024 };
+
+FIXTURE_SETUP(ffdhe)
+{
+	EVP_PKEY *pkey = openssl_key(variant->group);
+	BIGNUM *p = NULL;
+
+	ASSERT_NONNULL(pkey);
+	ASSERT_EQ(1, EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_FFC_P, &p));
+	self->len = variant->len;
+	ASSERT_EQ((int)self->len, BN_num_bytes(p));
+	ASSERT_EQ((int)self->len, BN_bn2binpad(p, self->p, (int)self->len));
+	BN_free(p);
+	EVP_PKEY_free(pkey);
+	ASSERT_EQ(0, ktls_kex_generate(&self->k, variant->group));
+}
+
+FIXTURE_TEARDOWN(ffdhe)
+{
+	ktls_kex_free(&self->k);
+}
+
+/* The small value v as a big-endian number of len bytes. */
+static void ffdhe_small(size_t len, unsigned v, uint8_t *out)
+{
+	memset(out, 0, len);
+	out[len - 1] = (uint8_t)v;
+}
+
+/* p - d (d = 0 or 1) as len bytes; every RFC 7919 prime ends in 0xff: no borrow. */
+static void ffdhe_p_minus(const uint8_t *p, size_t len, unsigned d, uint8_t *out)
+{
+	memcpy(out, p, len);
+	out[len - 1] = (uint8_t)(out[len - 1] - d);
+}
+
+/* RFC 7919 §5.1: Y must satisfy 1 < Y < p-1; §4.2.8.1: exactly len(p) bytes. */
+TEST_F(ffdhe, peer_value_range)
+{
+	uint8_t y[KTLS_KEX_PUB_MAX + 1];
+	size_t n = self->len;
+
+	ASSERT_EQ(0xff, self->p[n - 1]);
+	ffdhe_small(n, 0, y);
+	expect_illegal(&self->k, y, n); /* Y = 0 */
+	ffdhe_small(n, 1, y);
+	expect_illegal(&self->k, y, n); /* Y = 1 */
+	ffdhe_p_minus(self->p, n, 1, y);
+	expect_illegal(&self->k, y, n); /* Y = p - 1 */
+	ffdhe_p_minus(self->p, n, 0, y);
+	expect_illegal(&self->k, y, n); /* Y = p */
+	memset(y, 0xff, n);
+	expect_illegal(&self->k, y, n); /* Y = 2^(8n) - 1 > p */
+	/* a valid Y in the wrong length: without its padding, or with one byte too many */
+	memcpy(y + 1, self->k.pub, n);
+	y[0] = 0;
+	expect_illegal(&self->k, y, n + 1);
+	expect_illegal(&self->k, y + 2, n - 1);
+	/* Y = 2 (the generator) is accepted */
+	uint8_t shared[KTLS_KEX_SHARED_MAX];
+	size_t len = 0;
+	ffdhe_small(n, 2, y);
+	EXPECT_EQ(0, ktls_kex_derive(&self->k, y, n, shared, &len));
+	EXPECT_EQ(n, len);
+}
+
+/* §4.2.8.1 and §7.4.1: our Y and the shared secret keep their leading zeros. With the
+ * private exponent 1, Y = g = 2 (n - 1 zero bytes, then 2) and the secret is the peer's
+ * value itself: 4 gives n - 1 zero bytes, then 4. */
+TEST_F(ffdhe, padding_known_answer)
+{
+	uint8_t one = 1, two[KTLS_KEX_PUB_MAX], four[KTLS_KEX_PUB_MAX], shared[KTLS_KEX_SHARED_MAX];
+	size_t n = self->len, len = 0;
+
+	ktls_kex_free(&self->k);
+	ASSERT_EQ(0, ktls_kex_set_private(&self->k, variant->group, &one, 1));
+	ffdhe_small(n, 2, two);
+	ffdhe_small(n, 4, four);
+	ASSERT_EQ(n, self->k.pub_len);
+	ASSERT_MEMEQ(two, self->k.pub, n);
+	ASSERT_EQ(0, ktls_kex_derive(&self->k, four, n, shared, &len));
+	ASSERT_EQ(n, len);
+	ASSERT_MEMEQ(four, shared, n);
+}
+
+/* A known answer computed apart from the library: our exponent x, the secret Y^x mod p by
+ * BN_mod_exp; and over many fresh keys, the secret is always len(p) bytes (§7.4.1). */
+TEST_F(ffdhe, secret_is_always_p_long)
+{
+	uint8_t x[32], peer_pub[KTLS_KEX_PUB_MAX], shared[KTLS_KEX_SHARED_MAX],
+		expect[KTLS_KEX_SHARED_MAX];
+	size_t n = self->len, len = 0, peer_len = 0;
+	EVP_PKEY *peer = openssl_key(variant->group);
+	BIGNUM *bx = NULL, *by = NULL, *bp = NULL, *bs = BN_new();
+	BN_CTX *bn = BN_CTX_new();
+	struct ktls_kex k;
+
+	ASSERT_NONNULL(peer);
+	openssl_public(peer, n, peer_pub, &peer_len);
+	randombytes_buf(x, sizeof(x));
+	ASSERT_EQ(0, ktls_kex_set_private(&k, variant->group, x, sizeof(x)));
+	ASSERT_EQ(0, ktls_kex_derive(&k, peer_pub, n, shared, &len));
+	ASSERT_EQ(n, len);
+	ASSERT_NONNULL(bx = BN_bin2bn(x, sizeof(x), NULL));
+	ASSERT_NONNULL(by = BN_bin2bn(peer_pub, (int)n, NULL));
+	ASSERT_NONNULL(bp = BN_bin2bn(self->p, (int)n, NULL));
+	ASSERT_EQ(1, BN_mod_exp(bs, by, bx, bp, bn));
+	ASSERT_EQ((int)n, BN_bn2binpad(bs, expect, (int)n));
+	ASSERT_MEMEQ(expect, shared, n);
+	ktls_kex_free(&k);
+	for (int i = 0; i < 8; i++) {
+		struct ktls_kex a;
+		ASSERT_EQ(0, ktls_kex_generate(&a, variant->group));
+		ASSERT_EQ(n, a.pub_len);
+		ASSERT_EQ(0, ktls_kex_derive(&a, peer_pub, n, shared, &len));
+		ASSERT_EQ(n, len);
+		ktls_kex_free(&a);
+	}
+	BN_free(bx);
+	BN_free(by);
+	BN_free(bp);
+	BN_free(bs);
+	BN_CTX_free(bn);
+	EVP_PKEY_free(peer);
+}
+
+TEST(set_private_refuses_other_groups)
+{
+	struct ktls_kex k;
+	uint8_t priv[600] = { 1 };
+
+	EXPECT_EQ(KTLS_EUNSUPPORTED, ktls_kex_set_private(&k, TLS_GROUP_X448, priv, 56));
+	EXPECT_EQ(KTLS_EUNSUPPORTED, ktls_kex_set_private(&k, TLS_GROUP_SECP384R1, priv, 48));
+	EXPECT_EQ(KTLS_EINVAL, ktls_kex_set_private(&k, TLS_GROUP_FFDHE2048, priv, 0));
+	EXPECT_EQ(KTLS_EINVAL, ktls_kex_set_private(&k, TLS_GROUP_FFDHE2048, priv, 257));
 }
 
 TEST_HARNESS_MAIN

@@ -70,10 +70,21 @@ FIXTURE_TEARDOWN(handoff)
 	pair_close(&self->p);
 }
 
+/* After a fallback, the userspace record layer carries data from client to server. */
+static void userspace_carries_data(struct session_pair *p)
+{
+	uint8_t buf[8];
+	long n;
+	ASSERT_EQ(5, ktls_send(p->c, "hello", 5));
+	while ((n = ktls_recv(p->s, buf, sizeof(buf))) == KTLS_WANT_READ)
+		;
+	ASSERT_EQ(5, n);
+	ASSERT_MEMEQ("hello", buf, 5);
+}
+
 TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
 {
 	struct ktls_session_info ci;
-	uint8_t buf[8];
 	fake.ulp_errno = ENOENT;
 	pair_handshake(&self->p);
 	ASSERT_EQ(0, self->p.crc);
@@ -83,13 +94,7 @@ TEST_F(handoff, no_tls_ulp_falls_back_with_a_reason)
 	EXPECT_EQ(0, ci.tx_offloaded);
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_NONNULL(strstr(ci.offload_status, "no tls ULP"));
-	/* and the userspace record layer carries the data */
-	ASSERT_EQ(5, ktls_send(self->p.c, "hello", 5));
-	long n;
-	while ((n = ktls_recv(self->p.s, buf, sizeof(buf))) == KTLS_WANT_READ)
-		;
-	ASSERT_EQ(5, n);
-	ASSERT_MEMEQ("hello", buf, 5);
+	userspace_carries_data(&self->p);
 }
 
 TEST_F(handoff, required_offload_fails_the_handshake)
@@ -123,6 +128,35 @@ TEST_F(handoff, cipher_refused_names_the_suite)
 	EXPECT_EQ(0, ci.rx_offloaded);
 	EXPECT_NONNULL(strstr(ci.offload_status, "refused TLS_TX for TLS_AES_256_GCM_SHA384"));
 	EXPECT_EQ(0u, fake.rx_len); /* RX is not tried after TX failed */
+}
+
+/* TLS_AES_128_CCM_8_SHA256 has no kernel cipher: the kernel is not asked at all (not even
+ * for the ULP), data flows in userspace, and the reason says why. */
+TEST_F(handoff, ccm_8_stays_in_userspace)
+{
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, "aes128ccm8"));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, "aes128ccm8"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_EQ(KTLS_TLS_AES_128_CCM_8_SHA256, ci.cipher_suite);
+	EXPECT_EQ(0, ci.tx_offloaded);
+	EXPECT_EQ(0, ci.rx_offloaded);
+	EXPECT_EQ(0, fake.calls);
+	EXPECT_NONNULL(strstr(ci.offload_status, "TLS_AES_128_CCM_8_SHA256 has no kernel TLS cipher"));
+	userspace_carries_data(&self->p);
+}
+
+TEST_F(handoff, ccm_8_with_offload_required_fails)
+{
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, "aes128ccm8"));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, "aes128ccm8"));
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_BOTH, 1));
+	pair_handshake(&self->p);
+	EXPECT_EQ(KTLS_EOFFLOAD, self->p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "no kernel TLS cipher"));
 }
 
 TEST_F(handoff, offload_none_never_asks_the_kernel)
@@ -210,6 +244,10 @@ FIXTURE_VARIANT_ADD(crypto_info, aes_256_gcm) {
 	.ciphers = "aes256", .suite = KTLS_TLS_AES_256_GCM_SHA384,
 	.cipher_type = TLS_CIPHER_AES_GCM_256,
 	.len = sizeof(struct tls12_crypto_info_aes_gcm_256) };
+FIXTURE_VARIANT_ADD(crypto_info, aes_128_ccm) {
+	.ciphers = "aes128ccm", .suite = KTLS_TLS_AES_128_CCM_SHA256,
+	.cipher_type = TLS_CIPHER_AES_CCM_128,
+	.len = sizeof(struct tls12_crypto_info_aes_ccm_128) };
 
 FIXTURE_SETUP(crypto_info)
 {
@@ -254,6 +292,14 @@ TEST_F(crypto_info, layout_and_sequence_number)
 		ASSERT_MEMEQ(k.key, fake.tx.aes256.key, 32);
 		ASSERT_MEMEQ(seq, fake.tx.aes256.rec_seq, 8);
 		break;
+	case TLS_CIPHER_AES_CCM_128: /* split like GCM */
+		ASSERT_MEMEQ(k.iv, fake.tx.aes128ccm.salt, 4);
+		ASSERT_MEMEQ(k.iv + 4, fake.tx.aes128ccm.iv, 8);
+		ASSERT_MEMEQ(k.key, fake.tx.aes128ccm.key, 16);
+		ASSERT_MEMEQ(seq, fake.tx.aes128ccm.rec_seq, 8);
+		break;
+	default:
+		ASSERT_TRUE(0);
 	}
 }
 

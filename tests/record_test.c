@@ -148,6 +148,8 @@ FIXTURE_VARIANT(suite)
 FIXTURE_VARIANT_ADD(suite, chacha20_poly1305) { .suite = KTLS_TLS_CHACHA20_POLY1305_SHA256 };
 FIXTURE_VARIANT_ADD(suite, aes_128_gcm) { .suite = KTLS_TLS_AES_128_GCM_SHA256 };
 FIXTURE_VARIANT_ADD(suite, aes_256_gcm) { .suite = KTLS_TLS_AES_256_GCM_SHA384 };
+FIXTURE_VARIANT_ADD(suite, aes_128_ccm) { .suite = KTLS_TLS_AES_128_CCM_SHA256 };
+FIXTURE_VARIANT_ADD(suite, aes_128_ccm_8) { .suite = KTLS_TLS_AES_128_CCM_8_SHA256 };
 
 FIXTURE_SETUP(suite)
 {
@@ -176,7 +178,7 @@ static int seal_open(struct ktls_record_key *tx, struct ktls_record_key *rx, uin
 	int err = ktls_record_seal(tx, type, data, len, pad, buf, TLS_MAX_RECORD + 64, &n);
 	if (err)
 		return err;
-	if (n != ktls_record_sealed_len(len, pad))
+	if (n != ktls_record_sealed_len(tx->aead.suite, len, pad))
 		return KTLS_EINTERNAL;
 	return ktls_record_open(rx, buf, n, got_type, plain, plain_len);
 }
@@ -230,7 +232,10 @@ TEST_F(suite, record_header_and_nonce)
 	ASSERT_EQ(0, ktls_record_seal(&self->tx, TLS_CONTENT_HANDSHAKE, (const uint8_t *)"same", 4,
 				      0, b, sizeof(b), &nb));
 	/* §5.2: opaque_type application_data, legacy_record_version 0x0303, length */
-	static const uint8_t hdr[] = { 23, 0x03, 0x03, 0x00, 4 + 1 + 16 };
+	/* the length counts the suite's tag: 16 bytes, 8 for CCM_8 (RFC 6655 §3) */
+	const uint8_t hdr[] = { 23, 0x03, 0x03, 0x00, (uint8_t)(4 + 1 + self->suite->tag_len) };
+	ASSERT_EQ(variant->suite == KTLS_TLS_AES_128_CCM_8_SHA256 ? 8u : 16u, self->suite->tag_len);
+	ASSERT_EQ(5 + 4 + 1 + self->suite->tag_len, na);
 	ASSERT_MEMEQ(hdr, a, 5);
 	ASSERT_MEMEQ(hdr, b, 5);
 	/* a fresh nonce per record: the same plaintext seals differently */
@@ -260,7 +265,8 @@ TEST_F(suite, nonce_is_iv_xor_sequence)
 	uint8_t inner[6] = { 'h', 'e', 'l', 'l', 'o', TLS_CONTENT_APPLICATION_DATA };
 	ASSERT_EQ(0, ktls_aead_init(&aead, self->suite, k.key));
 	ASSERT_EQ(0, ktls_aead_seal(&aead, nonce, rec, 5, inner, 6, want));
-	ASSERT_MEMEQ(want, rec + 5, 6 + 16);
+	ASSERT_EQ(5 + 6 + self->suite->tag_len, n);
+	ASSERT_MEMEQ(want, rec + 5, 6 + self->suite->tag_len);
 	ktls_aead_free(&aead);
 }
 
@@ -303,7 +309,7 @@ static size_t forge_record(struct ktls_record_key *tx, const uint8_t *inner, siz
 		secret[i] = (uint8_t)(i * 13 + 5);
 	if (ktls_derive_traffic_keys(tx->aead.suite, secret, &k))
 		abort();
-	size_t body = inner_len + KTLS_TAG_LEN;
+	size_t body = inner_len + tx->aead.suite->tag_len;
 	out[0] = TLS_CONTENT_APPLICATION_DATA;
 	out[1] = 3;
 	out[2] = 3;
@@ -411,12 +417,12 @@ TEST_F(suite, seal_limits)
 						self->buf, sizeof(self->buf), &n));
 	/* output too small */
 	EXPECT_EQ(KTLS_ENOSPACE, ktls_record_seal(&self->tx, TLS_CONTENT_APPLICATION_DATA, data, 10,
-						  0, self->buf, ktls_record_sealed_len(10, 0) - 1,
+						  0, self->buf, ktls_record_sealed_len(self->suite, 10, 0) - 1,
 						  &n));
 	EXPECT_EQ(0u, self->tx.seq);
 	ASSERT_EQ(0, ktls_record_seal(&self->tx, TLS_CONTENT_APPLICATION_DATA, data, 10,
 				      TLS_MAX_PLAINTEXT - 10, self->buf, sizeof(self->buf), &n));
-	EXPECT_EQ((size_t)(5 + TLS_MAX_INNER_PLAINTEXT + 16), n);
+	EXPECT_EQ((size_t)(5 + TLS_MAX_INNER_PLAINTEXT) + self->suite->tag_len, n);
 }
 
 TEST_F(suite, sequence_number_never_wraps)

@@ -191,6 +191,8 @@ int main(int argc, char **argv)
 			       pc->tx ? "yes" : "no", pc->rx ? "yes" : "no", why ? " — " : "",
 			       why ? pc->reason : "");
 		}
+		printf("%-30s never — the kernel has no AES-CCM with an 8-byte tag: records stay "
+		       "in userspace\n", ktls_suite_name(KTLS_TLS_AES_128_CCM_8_SHA256));
 		printf("zero-copy TX (TLS_TX_ZEROCOPY_RO):  %s\n", r.zerocopy_tx ? "yes" : "no");
 		printf("no-pad RX (TLS_RX_EXPECT_NO_PAD):   %s\n", r.rx_no_pad ? "yes" : "no");
 		printf("TLS 1.3 rekey (KeyUpdate):          %s\n",

@@ -78,14 +78,26 @@ KTLS_API const char *ktls_alert_name(int alert);
 #define KTLS_TLS_AES_128_GCM_SHA256       0x1301
 #define KTLS_TLS_AES_256_GCM_SHA384       0x1302
 #define KTLS_TLS_CHACHA20_POLY1305_SHA256 0x1303
+#define KTLS_TLS_AES_128_CCM_SHA256       0x1304 /* off by default; kernel: AES-CCM-128 */
+#define KTLS_TLS_AES_128_CCM_8_SHA256     0x1305 /* off by default; never kernel-offloaded:
+						   * the kernel has no 8-byte-tag CCM */
 
 /* Returns the IANA name of a TLS 1.3 cipher suite this library implements
  * ("TLS_CHACHA20_POLY1305_SHA256"), or NULL when it implements no suite of that id. */
 KTLS_API const char *ktls_suite_name(uint16_t suite);
 
-/* Named groups (RFC 8446 §4.2.7) and signature schemes (§4.2.3) reported by the session. */
+/* Named groups (RFC 8446 §4.2.7, RFC 7919) this library implements, as the session reports
+ * them. */
 #define KTLS_GROUP_SECP256R1 0x0017
+#define KTLS_GROUP_SECP384R1 0x0018
+#define KTLS_GROUP_SECP521R1 0x0019
 #define KTLS_GROUP_X25519 0x001d
+#define KTLS_GROUP_X448 0x001e
+#define KTLS_GROUP_FFDHE2048 0x0100
+#define KTLS_GROUP_FFDHE3072 0x0101
+#define KTLS_GROUP_FFDHE4096 0x0102
+#define KTLS_GROUP_FFDHE6144 0x0103
+#define KTLS_GROUP_FFDHE8192 0x0104
 
 /* ---- Configuration ------------------------------------------------------------------------
  * A ktls_config holds what a handshake needs: role, certificates, trust, preferences. Set it
@@ -103,8 +115,10 @@ enum ktls_client_auth {
 struct ktls_config;
 
 /* Returns a new configuration with defaults — suites ChaCha20-Poly1305, AES-128-GCM,
- * AES-256-GCM; groups x25519, secp256r1; system CA store; no key log (not even with
- * $SSLKEYLOGFILE set: see ktls_config_set_keylog_from_env) — or NULL when out of memory. */
+ * AES-256-GCM; groups x25519, secp256r1, x448, secp384r1, secp521r1, ffdhe2048, ffdhe3072
+ * (a client sends its key share for x25519 only); system CA store; no key log (not even
+ * with $SSLKEYLOGFILE set: see ktls_config_set_keylog_from_env) — or NULL when out of
+ * memory. */
 KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
 KTLS_API void ktls_config_free(struct ktls_config *cfg);
 /* The message of the last failed setter ("cannot read key file x: ..."), or "". */
@@ -138,11 +152,17 @@ KTLS_API int ktls_config_set_verify_name(struct ktls_config *cfg, int on);
 KTLS_API int ktls_config_set_server_name(struct ktls_config *cfg, const char *name);
 /* ALPN protocols in preference order, comma-separated ("h2,http/1.1"). */
 KTLS_API int ktls_config_set_alpn(struct ktls_config *cfg, const char *list);
-/* Key-exchange groups in preference order, comma- or colon-separated: x25519, secp256r1
- * (alias p256, P-256). The client sends a key share for the first one. */
+/* Key-exchange groups in preference order, comma- or colon-separated, by IANA name: x25519,
+ * secp256r1 (alias p256, P-256, prime256v1), x448, secp384r1 (p384, P-384), secp521r1
+ * (p521, P-521), ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192. A client sends a
+ * key share for the first one (and another after a HelloRetryRequest); a server takes the
+ * first of its list the client sent a share for, else asks with a HelloRetryRequest for the
+ * first of its list the client supports. */
 KTLS_API int ktls_config_set_groups(struct ktls_config *cfg, const char *list);
 /* Cipher suites in preference order, comma- or colon-separated, by IANA name
- * (TLS_CHACHA20_POLY1305_SHA256) or short name (chacha20, aes128, aes256). */
+ * (TLS_CHACHA20_POLY1305_SHA256) or short name (chacha20, aes128, aes256, aes128ccm,
+ * aes128ccm8). TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256 are off unless listed;
+ * CCM_8 (8-byte tag) is never offloaded: the kernel has no cipher for it. */
 KTLS_API int ktls_config_set_ciphers(struct ktls_config *cfg, const char *list);
 KTLS_API int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth mode);
 /* Append NSS key log lines (SSLKEYLOGFILE format) to path; NULL turns it off. Secrets are
@@ -343,7 +363,7 @@ KTLS_API const char *ktls_sig_scheme_display_name(uint16_t scheme);
  * we seal come back out of the kernel as plaintext. A cipher counts only when bytes went
  * through it. (ktls-check prints this.) */
 
-#define KTLS_PROBE_SUITES 3
+#define KTLS_PROBE_SUITES 4 /* ChaCha20-Poly1305, AES-128-GCM, AES-256-GCM, AES-128-CCM */
 
 struct ktls_probe_cipher {
 	uint16_t suite;   /* KTLS_TLS_* */

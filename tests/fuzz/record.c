@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                         \
 	} while (0)
 
-static const uint16_t suites[4] = { 0x1303, 0x1301, 0x1302, 0x1303 };
+static const uint16_t suites[8] = { 0x1303, 0x1301, 0x1302, 0x1304, 0x1305, 0x1303, 0x1301, 0x1305 };
 static const uint64_t seqs[4] = { 0, 1, UINT64_MAX - 1, UINT64_MAX };
 
 static void key_init(struct ktls_record_key *rk, const struct ktls_suite *suite, uint64_t seq)
@@ -80,7 +80,7 @@ static uint8_t *seal_inner(struct ktls_record_key *rk, const uint8_t *inner, siz
 			   size_t *rec_len)
 {
 	uint8_t nonce[KTLS_IV_LEN];
-	size_t body = n + KTLS_TAG_LEN;
+	size_t body = n + rk->aead.suite->tag_len;
 	uint8_t *rec = malloc(TLS_RECORD_HEADER_LEN + body);
 	CHECK(rec);
 	rec[0] = 23;
@@ -97,7 +97,7 @@ static uint8_t *seal_inner(struct ktls_record_key *rk, const uint8_t *inner, siz
 
 static void mode_inner(struct ktls_record_key *rk, const uint8_t *p, size_t n, bool flip)
 {
-	if (n + KTLS_TAG_LEN > 0xffff)
+	if (n + rk->aead.suite->tag_len > 0xffff)
 		return; /* the header's length cannot say it */
 	size_t rec_len;
 	uint8_t *rec = seal_inner(rk, p, n, &rec_len), type, *plain;
@@ -112,7 +112,7 @@ static void mode_inner(struct ktls_record_key *rk, const uint8_t *p, size_t n, b
 	size_t real = n;
 	while (real > 0 && p[real - 1] == 0)
 		real--;
-	if (n + KTLS_TAG_LEN > TLS_MAX_CIPHERTEXT)
+	if (n + rk->aead.suite->tag_len > TLS_MAX_CIPHERTEXT)
 		want = KTLS_EOVERFLOW;
 	else if (seq == UINT64_MAX)
 		want = KTLS_ESEQWRAP;
@@ -149,7 +149,7 @@ static void mode_seal(struct ktls_record_key *tx, struct ktls_record_key *rx, co
 	uint8_t type = p[0], got_type, *plain;
 	size_t pad = (size_t)p[1] << 8 | p[2], len = n - 3, rec_len, plain_len;
 	const uint8_t *content = p + 3;
-	size_t cap = ktls_record_sealed_len(len, pad);
+	size_t cap = ktls_record_sealed_len(tx->aead.suite, len, pad);
 	uint8_t *rec = malloc(cap);
 	CHECK(rec);
 	int err = ktls_record_seal(tx, type, content, len, pad, rec, cap, &rec_len);
@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
-	const struct ktls_suite *suite = ktls_suite_find(suites[data[0] & 3]);
+	const struct ktls_suite *suite = ktls_suite_find(suites[data[0] & 7]);
 	CHECK(suite);
 	struct ktls_record_key a, b;
 	key_init(&a, suite, seqs[data[1] & 3]);

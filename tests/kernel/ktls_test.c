@@ -3,7 +3,8 @@
  * on machines whose kernel has not; tests/kernel_test.sh decides). Nothing here skips: a
  * kernel that cannot take the keys fails these tests.
  *
- * Every test crosses the three suites (FIXTURE_VARIANT). Client and server run in this one
+ * Every test crosses the four suites the kernel can carry (FIXTURE_VARIANT); CCM_8, which it
+ * cannot, has a test of its own. Client and server run in this one
  * process over a loopback TCP connection with non-blocking sockets, as an epoll loop would
  * drive them; after the handshake both hand their keys to the kernel.
  */
@@ -55,16 +56,25 @@ FIXTURE_VARIANT(kernel)
 {
 	const char *ciphers;
 	uint16_t suite;
+	uint16_t cipher; /* TLS_CIPHER_*, as sock_diag reports it */
 };
 
-FIXTURE_VARIANT_ADD(kernel, chacha20_poly1305) { "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256 };
-FIXTURE_VARIANT_ADD(kernel, aes_128_gcm) { "aes128", KTLS_TLS_AES_128_GCM_SHA256 };
-FIXTURE_VARIANT_ADD(kernel, aes_256_gcm) { "aes256", KTLS_TLS_AES_256_GCM_SHA384 };
+/* every suite the kernel can carry (TLS_AES_128_CCM_8_SHA256 cannot: see below) */
+FIXTURE_VARIANT_ADD(kernel, chacha20_poly1305) { "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256,
+						 TLS_CIPHER_CHACHA20_POLY1305 };
+FIXTURE_VARIANT_ADD(kernel, aes_128_gcm) { "aes128", KTLS_TLS_AES_128_GCM_SHA256,
+					   TLS_CIPHER_AES_GCM_128 };
+FIXTURE_VARIANT_ADD(kernel, aes_256_gcm) { "aes256", KTLS_TLS_AES_256_GCM_SHA384,
+					   TLS_CIPHER_AES_GCM_256 };
+FIXTURE_VARIANT_ADD(kernel, aes_128_ccm) { "aes128ccm", KTLS_TLS_AES_128_CCM_SHA256,
+					   TLS_CIPHER_AES_CCM_128 };
 
 FIXTURE_SETUP(kernel)
 {
 	ASSERT_EQ(0, pair_open(&self->p, true)); /* loopback TCP: the kernel can take it */
 	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, variant->ciphers));
+	/* the CCM suites are off by default: the server takes the variant's suite */
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, variant->ciphers));
 }
 
 FIXTURE_TEARDOWN(kernel)
@@ -512,8 +522,6 @@ static int collect(const struct ktls_diag_sock *sock, void *arg)
  * our connection are TLS 1.3 sockets with this cipher in software TX and RX. */
 TEST_F(kernel, sock_diag_shows_both_ends)
 {
-	static const uint16_t cipher_of[] = { [1] = TLS_CIPHER_AES_GCM_128, [2] = TLS_CIPHER_AES_GCM_256,
-					      [3] = TLS_CIPHER_CHACHA20_POLY1305 };
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
 	struct diag_seen seen = { 0 };
@@ -527,7 +535,7 @@ TEST_F(kernel, sock_diag_shows_both_ends)
 	for (int i = 0; i < 2; i++) {
 		EXPECT_TRUE(seen.socks[i].has_tls_info);
 		EXPECT_EQ(0x0304, seen.socks[i].version);
-		EXPECT_EQ(cipher_of[variant->suite & 0xff], seen.socks[i].cipher);
+		EXPECT_EQ(variant->cipher, seen.socks[i].cipher);
 		EXPECT_STREQ("sw", ktls_diag_conf_name(seen.socks[i].tx_conf));
 		EXPECT_STREQ("sw", ktls_diag_conf_name(seen.socks[i].rx_conf));
 	}
@@ -766,7 +774,8 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 		dup2(out[1], 1);
 		dup2(out[1], 2);
 		execlp("openssl", "openssl", "s_client", "-tls1_3", "-connect", port, "-CAfile",
-		       test_cert("ca.pem"), "-servername", "localhost", "-quiet", NULL);
+		       test_cert("ca.pem"), "-servername", "localhost", "-ciphersuites",
+		       ktls_suite_name(variant->suite), "-quiet", NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -780,7 +789,6 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 	}
 	int fd = accept(l, NULL, NULL);
 	ASSERT_TRUE(fd >= 0);
-	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, variant->ciphers));
 	struct ktls_session *s;
 	ASSERT_EQ(0, ktls_handshake(fd, self->p.scfg, &s));
 	expect_offloaded(s, variant->suite);
@@ -809,6 +817,43 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 	close(fd);
 	close(l);
 	close(out[0]);
+}
+
+/* TLS_AES_128_CCM_8_SHA256: the kernel has no AES-CCM with an 8-byte tag, so both ends stay
+ * in the userspace record layer on a kernel that has kTLS, say why, and carry the data; with
+ * offload required the handshake fails with KTLS_EOFFLOAD. */
+TEST(ccm_8_falls_back_to_userspace)
+{
+	struct session_pair p;
+	struct ktls_session_info ci, si;
+	static uint8_t data[40000], got[40000];
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	ASSERT_EQ(0, pair_open(&p, true));
+	ASSERT_EQ(0, ktls_config_set_ciphers(p.ccfg, "aes128ccm8"));
+	ASSERT_EQ(0, ktls_config_set_ciphers(p.scfg, "aes128ccm8"));
+	pair_handshake(&p);
+	ASSERT_EQ(0, p.crc);
+	ASSERT_EQ(0, p.src);
+	ASSERT_EQ(0, ktls_session_get_info(p.c, &ci));
+	ASSERT_EQ(0, ktls_session_get_info(p.s, &si));
+	EXPECT_EQ(KTLS_TLS_AES_128_CCM_8_SHA256, ci.cipher_suite);
+	EXPECT_EQ(0, ci.tx_offloaded + ci.rx_offloaded + si.tx_offloaded + si.rx_offloaded);
+	EXPECT_NONNULL(strstr(ci.offload_status, "has no kernel TLS cipher"));
+	EXPECT_NONNULL(strstr(si.offload_status, "has no kernel TLS cipher"));
+	EXPECT_TRUE(pair_transfer(p.c, p.s, data, sizeof(data), got));
+	EXPECT_TRUE(pair_transfer(p.s, p.c, data, sizeof(data), got));
+	pair_close(&p);
+
+	ASSERT_EQ(0, pair_open(&p, true));
+	ASSERT_EQ(0, ktls_config_set_ciphers(p.ccfg, "aes128ccm8"));
+	ASSERT_EQ(0, ktls_config_set_offload(p.ccfg, KTLS_OFFLOAD_BOTH, 1));
+	ASSERT_EQ(0, ktls_config_set_ciphers(p.scfg, "aes128ccm8"));
+	pair_handshake(&p);
+	EXPECT_EQ(KTLS_EOFFLOAD, p.crc);
+	EXPECT_NONNULL(strstr(ktls_session_error(p.c), "no kernel TLS cipher"));
+	pair_close(&p);
 }
 
 TEST_HARNESS_MAIN

@@ -163,7 +163,7 @@ int rp_seal_inner(struct rp_key *k, const uint8_t *inner, size_t inner_len, stru
 {
 	struct ktls_aead a;
 	uint8_t n[12], hdr[5];
-	size_t body = inner_len + KTLS_TAG_LEN;
+	size_t body = inner_len + k->suite->tag_len;
 
 	if (!k->set || body > 0xffff || ktls_aead_init(&a, k->suite, k->key))
 		return -1;
@@ -199,7 +199,7 @@ int rp_open_record(struct rp_key *k, const uint8_t *rec, size_t len, struct rp_b
 	struct ktls_aead a;
 	uint8_t n[12];
 
-	if (!k->set || len < 5 + KTLS_TAG_LEN || ktls_aead_init(&a, k->suite, k->key))
+	if (!k->set || len < 5 + k->suite->tag_len || ktls_aead_init(&a, k->suite, k->key))
 		return -1;
 	rp_clear(inner);
 	reserve(inner, len);
@@ -208,7 +208,7 @@ int rp_open_record(struct rp_key *k, const uint8_t *rec, size_t len, struct rp_b
 	ktls_aead_free(&a);
 	if (err)
 		return -1;
-	inner->len = len - 5 - KTLS_TAG_LEN;
+	inner->len = len - 5 - k->suite->tag_len;
 	k->seq++;
 	return 0;
 }
