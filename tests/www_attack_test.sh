@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# www_attack_test.sh — ktls-server --www against peers that try to take its slots and its
+# descriptors (issue 12): a fresh client must still be served while they hold on.
+#
+#   1. --max-connections idle TCP connects (no bytes): the oldest unfinished handshake makes
+#      way for a newcomer instead of the newcomer being refused.
+#   2. more idle connects than the process has descriptors (ulimit -n): accept fails with
+#      EMFILE; a stalled handshake is evicted, a fresh client is served, and the worker does
+#      not spin on its level-triggered listener (its CPU time stays small).
+# Every wait is on an event (a socket count, a process exit), bounded.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+B=${KTLS_BUILD:-build}
+C=${KTLS_CERTS:-$B/certs}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/www_attack.XXXXXX") || exit 1
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+
+echo "TAP version 13"
+echo "1..5"
+N=0 FAILS=0
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; shift; for f in "$@"; do [ -s "$f" ] && sed 's/^/# /' "$f" | tail -n 20; done; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
+# wait_for CMD...: until it succeeds, at most 60 s
+wait_for() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+mkdir -p "$TMP/root"
+echo "small file" >"$TMP/root/small.txt"
+
+# serve NAME [server options...]: ktls-server --www in the background, until it listens
+serve() {
+	local name=$1
+	shift
+	P=$(port)
+	"$B/bin/ktls-server" --cert "$C/server-ecdsa.pem" --key "$C/server-ecdsa.key" \
+		--bind 127.0.0.1 --port "$P" --www "$TMP/root" "$@" 2>"$TMP/$name.err" &
+	SPID=$!
+	PIDS+=("$SPID")
+	wait_for grep -q "listening on" "$TMP/$name.err"
+}
+# idle N: N TCP connections to $P that send nothing, held by a helper process until killed;
+# it prints how many of them the server closed when it gets SIGTERM
+idle() {
+	python3 - "$P" "$1" >"$TMP/idle.out" 2>&1 <<'PY' &
+import signal, socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setblocking(False)
+    socks.append(s)
+def done(*_):
+    closed = 0
+    for s in socks:
+        try:
+            closed += s.recv(1) == b""
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    print("closed", closed, flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+print("holding", n, flush=True)
+while True:
+    time.sleep(3600)
+PY
+	IPID=$!
+	PIDS+=("$IPID")
+	wait_for grep -q holding "$TMP/idle.out"
+}
+fetch() { # fetch NAME: one download with a bound
+	"$B/bin/ktls-client" --ca "$C/ca.pem" --servername localhost "127.0.0.1:$P" \
+		--get /small.txt -o "$TMP/$1.body" --timeout 30 >"$TMP/$1.out" 2>"$TMP/$1.log"
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# 1. slot pressure
+serve slots --max-connections 16
+idle 16
+wait_for test "$(established "$P")" -ge 16
+if fetch slots && grep -q "small file" "$TMP/slots.body"; then
+	ok "with --max-connections idle connects held, a fresh client is served"
+else
+	not_ok "a fresh client is served under slot pressure" "$TMP/slots.log" "$TMP/slots.err"
+fi
+kill -TERM "$IPID"
+wait "$IPID"
+grep -q "closed [1-9]" "$TMP/idle.out" && ok "... the oldest idle connect made way ($(cat "$TMP/idle.out" | tail -1))" ||
+	not_ok "an idle connect was evicted" "$TMP/idle.out"
+kill -TERM "$SPID"
+wait "$SPID"
+
+# 2. out of descriptors: 40 for the whole process, 80 idle connects
+(ulimit -n 40 && exec "$B/bin/ktls-server" --cert "$C/server-ecdsa.pem" --key "$C/server-ecdsa.key" \
+	--bind 127.0.0.1 --port "$(port)" --www "$TMP/root" 2>"$TMP/fds.err") &
+SPID=$!
+PIDS+=("$SPID")
+wait_for grep -q "listening on" "$TMP/fds.err"
+P=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$TMP/fds.err" | head -1)
+idle 80
+wait_for test "$(established "$P")" -ge 30
+t0=$(cpu_ticks "$SPID")
+if fetch fds && grep -q "small file" "$TMP/fds.body"; then
+	ok "out of descriptors: a fresh client is served"
+else
+	not_ok "out of descriptors: a fresh client is served" "$TMP/fds.log" "$TMP/fds.err"
+fi
+sleep 2 # a window to measure the worker's CPU in, not a wait for an event
+t1=$(cpu_ticks "$SPID")
+echo "# worker CPU over the window: $((t1 - t0)) ticks"
+[ $((t1 - t0)) -lt 50 ] && ok "... and the worker does not spin on its listener ($((t1 - t0)) ticks)" ||
+	not_ok "the worker spins ($((t1 - t0)) ticks)" "$TMP/fds.err"
+kill -TERM "$IPID" 2>/dev/null
+kill -TERM "$SPID"
+wait "$SPID"
+grep -q "unfinished handshakes evicted" "$TMP/fds.err" && ok "... it says how many it evicted ($(grep -o '[0-9]* unfinished handshakes evicted' "$TMP/fds.err"))" ||
+	not_ok "the worker reports evictions" "$TMP/fds.err"
+exit $((FAILS > 0))
