@@ -25,8 +25,13 @@ serve() {
 	local p
 	p=$(port)
 	if [[ $3 == hold ]]; then
-		{ cat "$2"; sleep 60; } | openssl s_server -accept "127.0.0.1:$p" -naccept 1 \
-			-cert "$C/server-ecdsa.pem" -key "$C/server-ecdsa.key" -quiet >"$work/$1.srv" 2>&1 &
+		# its input: the response, then nothing until the writer is killed (the writer's
+		# pid is kept, so that no sleep outlives the test and holds prove's pipes)
+		mkfifo "$work/$1.in"
+		{ cat "$2"; exec sleep 60; } >"$work/$1.in" 2>/dev/null </dev/null &
+		pids+=($!)
+		openssl s_server -accept "127.0.0.1:$p" -naccept 1 -cert "$C/server-ecdsa.pem" \
+			-key "$C/server-ecdsa.key" -quiet <"$work/$1.in" >"$work/$1.srv" 2>&1 &
 	else
 		openssl s_server -accept "127.0.0.1:$p" -naccept 1 -cert "$C/server-ecdsa.pem" \
 			-key "$C/server-ecdsa.key" -quiet <"$2" >"$work/$1.srv" 2>&1 &
@@ -60,6 +65,7 @@ serve trunc "$work/nolen" hold
 get trunc
 for _ in $(seq 300); do [[ -s $work/trunc.out ]] && break; sleep 0.1; done # the body arrived
 kill -9 "$SRV_PID"
+wait "$SRV_PID" 2>/dev/null
 wait "$GET_PID"
 rc=$?
 if [[ $rc == 1 ]] && grep -q "closed without close_notify after 10 body bytes: the body may be truncated" "$work/trunc.err"; then
