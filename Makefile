@@ -8,6 +8,8 @@
 #   make certs           the test PKI in build/certs (certs/gen.sh)
 #   make bench           kTLS against userspace, side by side: build/bench/ (see bench/README.md)
 #   make bench-smoke     every benchmark program briefly (CI)
+#   make attack          each hostile-client attack for 30 s against ktls-server --www: a
+#                        fresh client's worst download time and the server's memory growth
 #   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI
 #   make valgrind        handshake and interop tests under valgrind memcheck
 #   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools
@@ -48,10 +50,10 @@ TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
 TOOL_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/common/*.c))
 
-# tests/NAME.c is a test program unless it is a helper program (harness_sample, www_records) the tests run.
+# tests/NAME.c is a test program unless it is a helper program (harness_sample, www_records, attack) the tests run.
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_AUX := harness_sample www_records
+TEST_AUX := harness_sample www_records attack
 TEST_SRCS := $(filter-out $(TEST_AUX:%=tests/%.c),$(wildcard tests/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_AUX_BINS := $(TEST_AUX:%=$(BUILD)/tests/%)
@@ -72,7 +74,7 @@ PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
 	HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
 
 .PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps demo \
-	bench bench-smoke \
+	bench bench-smoke attack \
 	install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -220,6 +222,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bash certs/gen.sh $(CERTS)
 	@KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) bash bench/run.sh $(BENCH_ARGS)
+
+# Each attack of tests/attack.c for 30 s against ktls-server --www, a fresh client timed
+# meanwhile: prints, per attack, its worst download time and the server's memory growth.
+attack: deps
+	@$(MAKE) --no-print-directory all tests
+	@bash certs/gen.sh $(CERTS)
+	@ATTACK_SECS=$${ATTACK_SECS:-30} KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
+		bash tests/www_attack_test.sh
 
 bench-smoke: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)

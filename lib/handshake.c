@@ -130,6 +130,24 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 	return s;
 }
 
+/* While the handshake waits for the peer with nothing half-read, its buffers hold nothing
+ * either: they go, and come back with the next bytes. A server with thousands of handshakes
+ * in flight then holds memory only for those that sent part of a message. */
+static void release_idle_buffers(struct ktls_session *s)
+{
+	if (s->rec_len || s->state == HS_CONNECTED)
+		return;
+	if (s->rec) {
+		sodium_memzero(s->rec, TLS_MAX_RECORD);
+		free(s->rec);
+		s->rec = NULL;
+	}
+	if (s->hs_in.pos == s->hs_in.len)
+		ktls_buf_free(&s->hs_in);
+	if (s->out.pos == s->out.len)
+		ktls_buf_free(&s->out);
+}
+
 /* Drops what only the handshake needed. */
 static void release_handshake_state(struct ktls_session *s)
 {
@@ -583,8 +601,10 @@ int ktls_session_handshake(struct ktls_session *s)
 			continue;
 		}
 		err = ktls_read_record(s);
-		if (err == KTLS_WANT_READ)
+		if (err == KTLS_WANT_READ) {
+			release_idle_buffers(s);
 			return err;
+		}
 		if (err == KTLS_ETIMEOUT)
 			return ktls_hs_fail(s, err, "handshake not finished within %u ms: the peer is "
 					    "too slow or silent", s->cfg->limits.handshake_timeout_ms);

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# www_attack_test.sh — ktls-server --www against peers that try to take its slots and its
-# descriptors (issue 12): a fresh client must still be served while they hold on.
+# www_attack_test.sh — ktls-server --www against peers that try to stall a worker, take its
+# slots, its descriptors or its memory (issue 12): a fresh client must still be served while
+# they go on, and the server's memory must stay bounded.
 #
 #   1. --max-connections idle TCP connects (no bytes): the oldest unfinished handshake makes
 #      way for a newcomer instead of the newcomer being refused.
 #   2. more idle connects than the process has descriptors (ulimit -n): accept fails with
 #      EMFILE; a stalled handshake is evicted, a fresh client is served, and the worker does
 #      not spin on its level-triggered listener (its CPU time stays small).
+#   3. each attack of build/tests/attack (ChangeCipherSpec and user_canceled floods in the
+#      handshake; empty records, user_canceled, KeyUpdates with and without update_requested
+#      after it; 2000 idle connects; 2000 connections holding most of a 64 KiB ClientHello)
+#      runs for ATTACK_SECS (default 4) against a server with default options while a fresh
+#      client downloads a file again and again: every download must succeed, the flooding
+#      attacker must be cut off, and the server's peak RSS must grow by less than 5 MB.
+#      The worst download time is printed (a diagnostic: `make attack` runs 30 s per attack
+#      and reads it), never asserted.
 # Every wait is on an event (a socket count, a process exit), bounded.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -17,7 +26,9 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
 echo "TAP version 13"
-echo "1..5"
+ATTACK_SECS=${ATTACK_SECS:-4}
+MODES="ccs canceled-hs empty canceled keyupdate keyupdate-req idle half-hello"
+echo "1..$((5 + 3 * 8))"
 N=0 FAILS=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
 not_ok() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; shift; for f in "$@"; do [ -s "$f" ] && sed 's/^/# /' "$f" | tail -n 20; done; }
@@ -118,4 +129,44 @@ kill -TERM "$SPID"
 wait "$SPID"
 grep -q "unfinished handshakes evicted" "$TMP/fds.err" && ok "... it says how many it evicted ($(grep -o '[0-9]* unfinished handshakes evicted' "$TMP/fds.err"))" ||
 	not_ok "the worker reports evictions" "$TMP/fds.err"
+# 3. the attacks of build/tests/attack
+kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+for mode in $MODES; do
+	serve "$mode" # default options
+	fetch "$mode-warm" # the server's own start-up allocations are not the attack's
+	rss0=$(kb "$SPID" VmRSS)
+	"$B/tests/attack" "$mode" "$P" "$ATTACK_SECS" >"$TMP/$mode.attack" 2>&1 &
+	APID=$!
+	PIDS+=("$APID")
+	worst=0 served=0 failed=0
+	while kill -0 "$APID" 2>/dev/null; do
+		t0=$(date +%s%N)
+		if fetch "$mode-fresh" && grep -q "small file" "$TMP/$mode-fresh.body"; then
+			served=$((served + 1))
+		else
+			failed=$((failed + 1))
+			cp "$TMP/$mode-fresh.log" "$TMP/$mode-failed.log"
+		fi
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		[ $ms -gt $worst ] && worst=$ms
+	done
+	wait "$APID"
+	hwm=$(kb "$SPID" VmHWM)
+	grown=$((hwm - rss0))
+	echo "# $mode: $(cat "$TMP/$mode.attack"); fresh client: $served served, $failed failed, worst ${worst} ms; server peak RSS +${grown} kB"
+	[ $served -ge 1 ] && [ $failed = 0 ] && ok "$mode: a fresh client is served throughout ($served downloads, worst ${worst} ms)" ||
+		not_ok "$mode: a fresh client is served throughout ($served served, $failed failed)" "$TMP/$mode-failed.log" "$TMP/$mode.attack"
+	case $mode in
+	idle | half-hello) # held, not flooding: the server keeps them within its limits
+		grep -q "max_open=[1-9]" "$TMP/$mode.attack" && ok "... the attacker held its connections" ||
+			not_ok "the attacker held connections" "$TMP/$mode.attack" ;;
+	*)
+		grep -q "closed_by_server=[1-9]" "$TMP/$mode.attack" && ok "... the server cut the attacker off" ||
+			not_ok "the server cut the attacker off" "$TMP/$mode.attack" "$TMP/$mode.err" ;;
+	esac
+	[ $grown -lt 5120 ] && ok "... the server's memory grew by ${grown} kB (under 5 MB)" ||
+		not_ok "the server's memory grew by ${grown} kB" "$TMP/$mode.attack"
+	kill -TERM "$SPID"
+	wait "$SPID"
+done
 exit $((FAILS > 0))

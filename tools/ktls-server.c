@@ -42,8 +42,12 @@ static const char usage[] =
 	"  --www DIR                 serve the files under DIR\n"
 	"  --workers N               worker processes, each with its own SO_REUSEPORT socket\n"
 	"                            (default 1)\n"
-	"  --max-connections N       open connections per worker; more are accepted and closed\n"
-	"                            at once (default 4096)\n"
+	"  --max-connections N       open connections per worker (default 4096); a newcomer\n"
+	"                            beyond them evicts the oldest unfinished handshake, or is\n"
+	"                            closed at once when every connection is established\n"
+	"  --handshake-memory MB     per worker, what unfinished handshakes may hold in partly\n"
+	"                            received messages (default 2); beyond it the oldest of\n"
+	"                            them is closed\n"
 	"  --handshake-timeout SECS  a connection must finish its handshake in this time\n"
 	"                            (default 10)\n"
 	"  --idle-timeout SECS       a whole request must arrive within SECS of the connection\n"
@@ -202,6 +206,7 @@ int main(int argc, char **argv)
 		{ "www", required_argument, NULL, 'W' },
 		{ "workers", required_argument, NULL, 'N' },
 		{ "max-connections", required_argument, NULL, 'M' },
+		{ "handshake-memory", required_argument, NULL, 1101 },
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "access-log", required_argument, NULL, 'l' },
@@ -214,6 +219,7 @@ int main(int argc, char **argv)
 	bool echo = false, once = false;
 	const char *file = NULL;
 	struct www_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
+			      .handshake_memory = 2u << 20,
 			      .idle_timeout = 30 };
 	int c;
 
@@ -257,6 +263,16 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 1101: {
+			int mb = parse_count(optarg, 1 << 20);
+			if (mb < 0) {
+				fprintf(stderr, "%s: --handshake-memory takes megabytes > 0, not '%s'\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			w.handshake_memory = (size_t)mb << 20;
+			break;
+		}
 		case 'H':
 		case 'I': {
 			double v = parse_secs(optarg);

@@ -22,6 +22,14 @@
  * (and handshakes in flight end, so that their peers also get a proper close_notify), sends
  * close_notify on every connection, and exits when the last one is gone.
  *
+ * Hostile peers (issue 12): a connection gets RUN_BUDGET state steps per event, so pipelined
+ * requests cannot keep the worker; the library returns after a budget of records that carry
+ * nothing. A session is made when the first byte arrives. Unfinished handshakes are what an
+ * attacker can hold cheaply, so they give way: to a newcomer when the slots are full, to
+ * accept(2) when descriptors run out, and — the oldest of those holding partly received
+ * messages first — when they hold more than --handshake-memory. A connection closed while
+ * events of the same round may still name it waits in worker.dead until the round ends.
+ *
  * Closing: after our close_notify we shut down our side and keep reading (and discarding)
  * for a short while ("lingering close", RFC 9112 §9.6), so that request bytes we never read
  * do not make the kernel answer with a RST that could destroy the response at the client.
@@ -60,7 +68,8 @@
 #define RUN_BUDGET 32          /* state steps per connection per event: then the next one */
 #define ACCEPT_PAUSE_MS 100    /* out of descriptors: how long the listener rests */
 
-enum cstate { C_HANDSHAKE, C_READ, C_SEND_HEAD, C_SEND_BODY, C_FLUSH, C_CLOSING, C_LINGER };
+enum cstate { C_HANDSHAKE, C_READ, C_SEND_HEAD, C_SEND_BODY, C_FLUSH, C_CLOSING, C_LINGER,
+	      C_DEAD /* closed; the struct waits in worker.dead for the end of the round */ };
 
 struct conn {
 	struct conn *prev, *next;
@@ -69,6 +78,7 @@ struct conn {
 	enum cstate st;
 	uint32_t events;   /* registered with epoll */
 	int64_t deadline;  /* ms, monotonic */
+	size_t hs_mem;     /* while in C_HANDSHAKE: what its session holds beyond an empty one */
 	bool keep_alive, peer_eof, tx_off, rx_off;
 	/* request bytes; NULL while nothing is pending */
 	char *in;
@@ -93,10 +103,13 @@ struct worker {
 	int ep, lfd, sigfd, rootfd;
 	char root_real[4096];
 	struct conn *conns; /* all live connections, newest first */
+	struct conn *dead;  /* closed this round: events of this round may still point at them */
 	int nconns;
 	bool stopping;
 	uint64_t next_id, accepted, refused, evicted, requests;
 	int reserve_fd;          /* held back for accept-and-close when descriptors run out */
+	size_t hs_mem;           /* the sum of conn.hs_mem: input unfinished handshakes hold */
+	size_t session_base;     /* ktls_session_memory of a session that holds nothing */
 	int64_t accept_paused;   /* the listener rests until then (0: it listens) */
 	int64_t fd_warned;       /* when we last said so */
 	/* the access log: whole lines only, one write(2) per batch, so that workers appending
@@ -123,8 +136,25 @@ static void set_events(struct worker *w, struct conn *c, uint32_t ev)
 		c->events = ev;
 }
 
+/* Keeps w->hs_mem true: what c's unfinished handshake holds now (0 once it is done). */
+static void account_handshake(struct worker *w, struct conn *c)
+{
+	size_t now = 0;
+	if (c->st == C_HANDSHAKE && c->s) {
+		size_t m = ktls_session_memory(c->s);
+		now = m > w->session_base ? m - w->session_base : 0;
+	}
+	w->hs_mem = w->hs_mem - c->hs_mem + now;
+	c->hs_mem = now;
+}
+
+/* Closes c and frees all it holds. The struct itself waits in w->dead until reap(): one
+ * connection may close another (an eviction) whose event is still to come this round. */
 static void conn_free(struct worker *w, struct conn *c)
 {
+	if (c->st == C_DEAD)
+		return;
+	w->hs_mem -= c->hs_mem;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -140,7 +170,20 @@ static void conn_free(struct worker *w, struct conn *c)
 	free(c->in);
 	free(c->out);
 	free(c->req_line);
-	free(c);
+	memset(c, 0, sizeof(*c));
+	c->st = C_DEAD;
+	c->next = w->dead;
+	w->dead = c;
+}
+
+/* Frees the structs of the connections closed this round. */
+static void reap(struct worker *w)
+{
+	while (w->dead) {
+		struct conn *c = w->dead;
+		w->dead = c->next;
+		free(c);
+	}
 }
 
 /* ---- access log ---------------------------------------------------------------------- */
@@ -426,12 +469,15 @@ static void finish_response(struct worker *w, struct conn *c)
 }
 
 static void expire(struct worker *w, struct conn *c);
+static void trim_handshake_memory(struct worker *w);
 
 /* Runs c's state machine until it must wait for the socket, or until it has had its share
  * of this round (RUN_BUDGET steps: pipelined requests cannot keep the worker to one peer;
  * it is woken again at once, as its socket is writable); may free c. */
 static void run(struct worker *w, struct conn *c)
 {
+	if (c->st == C_DEAD) /* evicted earlier in this round */
+		return;
 	if (now_ms() >= c->deadline) { /* a peer that always has input still has a deadline */
 		expire(w, c);
 		return;
@@ -450,6 +496,11 @@ static void run(struct worker *w, struct conn *c)
 			}
 			int rc = ktls_session_handshake(c->s);
 			if (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) {
+				account_handshake(w, c);
+				if (w->hs_mem > w->o->handshake_memory)
+					trim_handshake_memory(w);
+				if (c->st == C_DEAD) /* it was the oldest of the heavy ones */
+					return;
 				set_events(w, c, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
 				return;
 			}
@@ -463,6 +514,7 @@ static void run(struct worker *w, struct conn *c)
 				c->rx_off = info.rx_offloaded;
 			}
 			c->st = C_READ;
+			account_handshake(w, c); /* done: it holds no handshake input any more */
 			c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 			if (w->stopping)
 				start_close(w, c);
@@ -577,6 +629,8 @@ static void run(struct worker *w, struct conn *c)
 			c->deadline = now_ms() + LINGER_MS;
 			break;
 		}
+		case C_DEAD:
+			return;
 		case C_LINGER:
 			for (;;) {
 				long n = ktls_recv(c->s, w->scratch, sizeof(w->scratch));
@@ -629,6 +683,24 @@ static struct conn *oldest_handshake(struct worker *w)
 		if (c->st == C_HANDSHAKE)
 			oldest = c;
 	return oldest;
+}
+
+/* Unfinished handshakes hold more partly received input than the budget allows (peers
+ * that send most of a large ClientHello and stop, by the thousand): the oldest of those that
+ * hold some goes, until the rest fit. Handshakes waiting with nothing half-read hold
+ * nothing and are never chosen for this. */
+static void trim_handshake_memory(struct worker *w)
+{
+	while (w->hs_mem > w->o->handshake_memory) {
+		struct conn *victim = NULL;
+		for (struct conn *c = w->conns; c; c = c->next)
+			if (c->st == C_HANDSHAKE && c->hs_mem)
+				victim = c; /* the list is newest first: the last one is the oldest */
+		if (!victim)
+			return;
+		w->evicted++;
+		conn_free(w, victim);
+	}
 }
 
 /* accept failed for want of descriptors: make room by evicting a stalled handshake, else
@@ -784,6 +856,7 @@ static int worker_loop(struct worker *w)
 			}
 		}
 		log_flush(w);
+		reap(w);
 		int64_t now = now_ms();
 		if (now >= next_sweep) {
 			sweep(w);
@@ -819,6 +892,9 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 	w->rootfd = rootfd;
 	w->log_fd = log_fd;
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct ktls_session *empty = ktls_session_new(cfg, -1);
+	w->session_base = ktls_session_memory(empty);
+	ktls_session_free(empty);
 	snprintf(w->root_real, sizeof(w->root_real), "%s", root_real);
 	sigset_t set;
 	sigemptyset(&set);
@@ -835,6 +911,7 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 		return EXIT_NETWORK;
 	}
 	int rc = worker_loop(w);
+	reap(w);
 	log_flush(w);
 	fprintf(stderr, "%s: worker %d stopped: %llu connections accepted (%llu refused, %llu "
 		"unfinished handshakes evicted to make room), %llu requests\n", prog, (int)getpid(),

@@ -11,7 +11,9 @@ struct www_opts {
 	const char *bind_addr;    /* NULL: all addresses */
 	const char *port;         /* "0": any free port (the one chosen is printed) */
 	int workers;              /* processes, each with its own SO_REUSEPORT socket */
-	int max_connections;      /* per worker; beyond it accept and close at once */
+	int max_connections;      /* per worker; beyond it the oldest unfinished handshake goes */
+	size_t handshake_memory;  /* per worker: bytes that unfinished handshakes may hold in
+				   * partly received messages; beyond it the oldest of them goes */
 	double handshake_timeout; /* seconds from accept to the end of the handshake */
 	double idle_timeout;      /* seconds for a whole request to arrive, or without progress */
 	const char *access_log;   /* NULL: none, "-": stdout, else a file (appended) */
