@@ -3,21 +3,8 @@
 # sending a canned response): a body without Content-Length is complete only at
 # close_notify (RFC 8446 §6.1) — a TCP close before it is a truncation and fails; and text
 # from the peer (the status line) is printed with control characters escaped.
-set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-B=${KTLS_BUILD:-build}
-C=${KTLS_CERTS:-$B/certs}
-work=$(mktemp -d)
-pids=()
-trap 'kill -9 "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-
-echo "TAP version 13"
-echo "1..4"
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/# /' <<<"${2:-}"; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "${BASH_SOURCE[0]}")/support/tap.sh"
+tap_plan 4
 
 # serve NAME RESPONSE-FILE HOLD: s_server sends the file to the first client; with HOLD it
 # then stays (its stdin open) until killed, else it ends the connection with close_notify.
@@ -89,4 +76,4 @@ fi
 # 4. and nothing from it reaches the terminal raw
 [[ $(grep -c $'\r' "$work/esc.err") == 0 ]] && ok "no raw carriage return from the peer in our output" ||
 	not_ok "raw CR in our output" "$(cat -v "$work/esc.err")"
-exit $((fails > 0))
+tap_exit

@@ -2,22 +2,8 @@
 # resume_tools_test.sh — resumption with the tools, across server processes: ktls-client
 # --sess-out saves a ticket, --sess-in resumes it against another ktls-server that shares
 # the ticket key file; a server with another key runs a full handshake instead.
-set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-B=${KTLS_BUILD:-build}
-C=${KTLS_CERTS:-$B/certs}
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-
-echo "TAP version 13"
-echo "1..7"
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/# /' <<<"${2:-}"; }
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "${BASH_SOURCE[0]}")/support/tap.sh"
+tap_plan 7
 serve() { # serve PORT KEYFILE: an echo server, in the background
 	"$B/bin/ktls-server" --bind 127.0.0.1 --port "$1" --cert "$C/server-ecdsa.pem" \
 		--key "$C/server-ecdsa.key" --echo --ticket-key-file "$2" 2>"$work/server-$1.log" &
@@ -53,4 +39,4 @@ fi
 printf 'not a session' >"$work/bad"
 out=$(echo x | timeout 20 "$B/bin/ktls-client" --ca "$C/ca.pem" --sess-in "$work/bad" "127.0.0.1:$p1" 2>&1)
 [[ $? == 2 ]] && grep -q "is not a saved session" <<<"$out" && ok "a file that is not a session is a usage error" || not_ok "bad session file" "$out"
-exit $((fails > 0))
+tap_exit
