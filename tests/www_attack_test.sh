@@ -27,8 +27,17 @@ trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null
 
 echo "TAP version 13"
 ATTACK_SECS=${ATTACK_SECS:-4}
-MODES="ccs canceled-hs empty canceled keyupdate keyupdate-req idle half-hello"
-echo "1..$((5 + 3 * 8))"
+# ATTACK_MODES: which attacks of part 3 (the microVM runs the post-handshake ones with kernel
+# RX: tests/www_attack_kernel_test.sh); ATTACK_SLOTS=0 leaves parts 1 and 2 to the host run
+MODES=${ATTACK_MODES:-ccs canceled-hs empty canceled keyupdate keyupdate-req idle half-hello}
+SLOTS=${ATTACK_SLOTS:-1}
+set -- $MODES
+echo "1..$(( (SLOTS ? 5 : 0) + 3 * $# ))"
+KERNEL=0
+if "$B/bin/ktls-check" >/dev/null 2>&1; then
+	KERNEL=1
+	echo "# kernel mode: the server's connections are carried by kernel TLS"
+fi
 N=0 FAILS=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
 not_ok() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; shift; for f in "$@"; do [ -s "$f" ] && sed 's/^/# /' "$f" | tail -n 20; done; }
@@ -40,16 +49,17 @@ wait_for() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1
 mkdir -p "$TMP/root"
 echo "small file" >"$TMP/root/small.txt"
 
-# serve NAME [server options...]: ktls-server --www in the background, until it listens
+# serve NAME [server options...]: ktls-server --www in the background, until it listens;
+# its port in $P
 serve() {
 	local name=$1
 	shift
-	P=$(port)
 	"$B/bin/ktls-server" --cert "$C/server-ecdsa.pem" --key "$C/server-ecdsa.key" \
-		--bind 127.0.0.1 --port "$P" --www "$TMP/root" "$@" 2>"$TMP/$name.err" &
+		--bind 127.0.0.1 --port 0 --www "$TMP/root" "$@" 2>"$TMP/$name.err" &
 	SPID=$!
 	PIDS+=("$SPID")
 	wait_for grep -q "listening on" "$TMP/$name.err"
+	P=$(sed -n 's/.*listening on .* port \([0-9]*\)$/\1/p' "$TMP/$name.err" | head -1)
 }
 # idle N: N TCP connections to $P that send nothing, held by a helper process until killed;
 # it prints how many of them the server closed when it gets SIGTERM
@@ -88,6 +98,7 @@ fetch() { # fetch NAME: one download with a bound
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+if [ "$SLOTS" = 1 ]; then
 # 1. slot pressure
 serve slots --max-connections 16
 idle 16
@@ -129,10 +140,19 @@ kill -TERM "$SPID"
 wait "$SPID"
 grep -q "unfinished handshakes evicted" "$TMP/fds.err" && ok "... it says how many it evicted ($(grep -o '[0-9]* unfinished handshakes evicted' "$TMP/fds.err"))" ||
 	not_ok "the worker reports evictions" "$TMP/fds.err"
+fi
+
 # 3. the attacks of build/tests/attack
 kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 for mode in $MODES; do
-	serve "$mode" # default options
+	if [ $KERNEL = 1 ] && [ $mode = empty ]; then
+		# kernel RX consumes empty records inside recvmsg and hands us nothing, so no cap
+		# of ours sees them: they cost the kernel, never the worker, and the peer, which
+		# sends no request, is cut off by --idle-timeout (2 s here, 30 by default)
+		serve "$mode" --idle-timeout 2
+	else
+		serve "$mode" # default options
+	fi
 	fetch "$mode-warm" # the server's own start-up allocations are not the attack's
 	rss0=$(kb "$SPID" VmRSS)
 	"$B/tests/attack" "$mode" "$P" "$ATTACK_SECS" >"$TMP/$mode.attack" 2>&1 &
@@ -140,14 +160,14 @@ for mode in $MODES; do
 	PIDS+=("$APID")
 	worst=0 served=0 failed=0
 	while kill -0 "$APID" 2>/dev/null; do
-		t0=$(date +%s%N)
+		t0=${EPOCHREALTIME/./}
 		if fetch "$mode-fresh" && grep -q "small file" "$TMP/$mode-fresh.body"; then
 			served=$((served + 1))
 		else
 			failed=$((failed + 1))
 			cp "$TMP/$mode-fresh.log" "$TMP/$mode-failed.log"
 		fi
-		ms=$((($(date +%s%N) - t0) / 1000000))
+		ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
 		[ $ms -gt $worst ] && worst=$ms
 	done
 	wait "$APID"
