@@ -442,6 +442,7 @@ void ktls_limits_default(struct ktls_limits *l)
 	l->max_empty_records = 32;
 	l->max_warning_alerts = 4;
 	l->max_key_updates = 32;
+	l->max_client_hello = KTLS_MAX_CLIENT_HELLO;
 	l->handshake_timeout_ms = 10000;
 }
 
@@ -456,6 +457,9 @@ int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
 		return config_fail(cfg, KTLS_EINVAL, "max_chain_bytes must not be 0");
 	if (!l->max_extensions || l->max_extensions > KTLS_MAX_EXTENSIONS)
 		return config_fail(cfg, KTLS_EINVAL, "max_extensions must be 1..%d", KTLS_MAX_EXTENSIONS);
+	if (!l->max_client_hello || l->max_client_hello > KTLS_MAX_CLIENT_HELLO)
+		return config_fail(cfg, KTLS_EINVAL, "max_client_hello must be 1..%d",
+				   KTLS_MAX_CLIENT_HELLO);
 	if (l->max_empty_records > 65535 || l->max_warning_alerts > 65535 ||
 	    l->max_key_updates > 65535)
 		return config_fail(cfg, KTLS_EINVAL,

@@ -537,7 +537,9 @@ static int dispatch_messages(struct ktls_session *s)
 		wire_reader_init(&r, msg, avail);
 		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &len))
 			return 0; /* need more */
-		if (len > s->cfg->limits.max_handshake_message)
+		const struct ktls_limits *lim = &s->cfg->limits;
+		if (len > lim->max_handshake_message ||
+		    (type == TLS_HS_CLIENT_HELLO && len > lim->max_client_hello))
 			return ktls_hs_fail(s, KTLS_EDECODE, "%s message of %u bytes is over the limit",
 					    ktls_handshake_type_name(type) ? ktls_handshake_type_name(type)
 									   : "handshake",

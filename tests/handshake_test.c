@@ -577,6 +577,12 @@ TEST(limits_are_validated)
 	l.max_extensions = 16384;
 	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
 	ktls_limits_default(&l);
+	EXPECT_EQ(131396u, l.max_client_hello);
+	l.max_client_hello = 0;
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
+	l.max_client_hello = 131397;
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
+	ktls_limits_default(&l);
 	l.max_handshake_message = 0;
 	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_limits(cfg, &l));
 	l.max_handshake_message = 2u << 20;

@@ -2069,4 +2069,31 @@ TEST_F(hostile, session_memory_grows_only_with_bytes)
 	EXPECT_LT(idle + self->b.len / 2, half);
 }
 
+/* ktls_limits.max_client_hello: a server may take less than RFC 8446's largest hello (the
+ * file server takes 16 KiB); a bigger one is refused from its header, before it is buffered. */
+TEST_F(hostile, client_hello_over_the_configured_cap)
+{
+	struct ktls_limits l;
+	ktls_limits_default(&l);
+	EXPECT_EQ(131396u, l.max_client_hello);
+	l.max_client_hello = 2000;
+	ASSERT_EQ(0, ktls_config_set_limits(self->scfg, &l));
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .n_unknown = 600 }); /* ~2.5 KB */
+	expect_server_failed(self, KTLS_EDECODE, DECODE_ERROR);
+	EXPECT_NONNULL(strstr(ktls_session_error(self->m.s), "client_hello message of"));
+}
+
+TEST_F(hostile, client_hello_under_the_configured_cap)
+{
+	struct ktls_limits l;
+	ktls_limits_default(&l);
+	l.max_client_hello = 2000;
+	ASSERT_EQ(0, ktls_config_set_limits(self->scfg, &l));
+	open_server(self);
+	send_client_hello(self, &(struct ch_spec){ .n_unknown = 300 }); /* ~1.4 KB */
+	EXPECT_EQ(KTLS_WANT_READ, self->m.src);
+	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
+}
+
 TEST_HARNESS_MAIN

@@ -45,6 +45,9 @@ static const char usage[] =
 	"  --max-connections N       open connections per worker (default 4096); a newcomer\n"
 	"                            beyond them evicts the oldest unfinished handshake, or is\n"
 	"                            closed at once when every connection is established\n"
+	"  --max-client-hello BYTES  the largest ClientHello taken (default 16384; curl, OpenSSL\n"
+	"                            and GnuTLS send 300 to 510 bytes here, browsers up to ~2 KB\n"
+	"                            with post-quantum key shares; RFC 8446 allows 131396)\n"
 	"  --handshake-memory MB     per worker, what unfinished handshakes may hold in partly\n"
 	"                            received messages (default 2); beyond it the oldest of\n"
 	"                            them is closed\n"
@@ -207,6 +210,7 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'N' },
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "handshake-memory", required_argument, NULL, 1101 },
+		{ "max-client-hello", required_argument, NULL, 1102 },
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "access-log", required_argument, NULL, 'l' },
@@ -219,7 +223,7 @@ int main(int argc, char **argv)
 	bool echo = false, once = false;
 	const char *file = NULL;
 	struct www_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
-			      .handshake_memory = 2u << 20,
+			      .handshake_memory = 2u << 20, .max_client_hello = 16384,
 			      .idle_timeout = 30 };
 	int c;
 
@@ -263,6 +267,16 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 1102: {
+			int n = parse_count(optarg, 131396);
+			if (n < 0) {
+				fprintf(stderr, "%s: --max-client-hello takes 1..131396 bytes, not '%s'\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			w.max_client_hello = (size_t)n;
+			break;
+		}
 		case 1101: {
 			int mb = parse_count(optarg, 1 << 20);
 			if (mb < 0) {
@@ -335,6 +349,7 @@ int main(int argc, char **argv)
 		struct ktls_limits lim;
 		ktls_limits_default(&lim);
 		lim.handshake_timeout_ms = (unsigned)(w.handshake_timeout * 1000);
+		lim.max_client_hello = w.max_client_hello;
 		if (ktls_config_set_limits(cfg, &lim)) {
 			fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
 			ktls_config_free(cfg);

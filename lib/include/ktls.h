@@ -199,6 +199,11 @@ struct ktls_limits {
 	unsigned max_empty_records;   /* zero-length application_data records (default 32) */
 	unsigned max_warning_alerts;  /* user_canceled alerts after the handshake (default 4) */
 	unsigned max_key_updates;     /* KeyUpdates from the peer (default 32) */
+	/* Server: bytes in a ClientHello (default 131396, the largest RFC 8446 §4.1.2 allows,
+	 * and never more than max_handshake_message). Real clients send 300 to 2,000 bytes; a
+	 * server facing the internet may take less (ktls-server --www: 16384), so that a peer
+	 * holding half a hello costs it less. Larger is decode_error, refused from its header. */
+	size_t max_client_hello;
 };
 /* Fills l with the defaults above. */
 KTLS_API void ktls_limits_default(struct ktls_limits *l);

@@ -12,6 +12,7 @@ struct www_opts {
 	const char *port;         /* "0": any free port (the one chosen is printed) */
 	int workers;              /* processes, each with its own SO_REUSEPORT socket */
 	int max_connections;      /* per worker; beyond it the oldest unfinished handshake goes */
+	size_t max_client_hello;  /* bytes (ktls_limits.max_client_hello for --www) */
 	size_t handshake_memory;  /* per worker: bytes that unfinished handshakes may hold in
 				   * partly received messages; beyond it the oldest of them goes */
 	double handshake_timeout; /* seconds from accept to the end of the handshake */
