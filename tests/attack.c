@@ -16,6 +16,8 @@
  *   keyupdate-req  the same with update_requested: the server must answer, we never read
  *   idle           TCP connections that send nothing, up to --conns at once
  *   half-hello     connections that each send most of a 64 KiB ClientHello and stop
+ *   half-hello-16k the same with a 16,000-byte ClientHello (under --www's cap, so the server
+ *                  must hold it: its --handshake-memory budget is what bounds them)
  *
  * Usage: attack MODE PORT SECONDS [CONNS]   (CONNS: how many at once for idle and half-hello,
  * default 2000). Every loop is bounded by the clock; the sockets are non-blocking.
@@ -195,11 +197,12 @@ static void flood(const char *mode)
 	ktls_config_free(cfg);
 }
 
-/* Most of a 64 KiB ClientHello: a header announcing 65536 bytes, then 60 KiB of records. */
-static size_t half_hello(uint8_t *out, size_t cap)
+/* Most of a ClientHello of `announced` bytes: its header, then 15/16 of it in records. */
+static size_t half_hello(uint8_t *out, size_t cap, uint32_t announced)
 {
-	size_t n = 0, body = 60 * 1024;
-	uint8_t hdr[4] = { TLS_HS_CLIENT_HELLO, 0x01, 0x00, 0x00 }; /* 65536 */
+	size_t n = 0, body = announced / 16 * 15;
+	uint8_t hdr[4] = { TLS_HS_CLIENT_HELLO, (uint8_t)(announced >> 16), (uint8_t)(announced >> 8),
+			   (uint8_t)announced };
 	bool first = true;
 	while (body && n + 5 + TLS_MAX_PLAINTEXT <= cap) {
 		size_t take = body < TLS_MAX_PLAINTEXT ? body : TLS_MAX_PLAINTEXT;
@@ -225,7 +228,8 @@ static size_t half_hello(uint8_t *out, size_t cap)
 static void hold(const char *mode, unsigned want)
 {
 	static uint8_t hello[80 * 1024];
-	size_t hello_len = half_hello(hello, sizeof(hello));
+	size_t hello_len = half_hello(hello, sizeof(hello),
+				      !strcmp(mode, "half-hello-16k") ? 16000 : 65536);
 	int *fds = calloc(want, sizeof(int));
 	unsigned open_now = 0;
 	struct rlimit rl;
@@ -247,7 +251,7 @@ static void hold(const char *mode, unsigned want)
 			}
 			if (fds[i] < 0 && (fds[i] = connect_nb()) >= 0) {
 				open_now++;
-				if (!strcmp(mode, "half-hello") && write_all(fds[i], hello, hello_len)) {
+				if (strcmp(mode, "idle") && write_all(fds[i], hello, hello_len)) {
 					close(fds[i]);
 					fds[i] = -1;
 					open_now--;
@@ -275,7 +279,7 @@ int main(int argc, char **argv)
 	port = atoi(argv[2]);
 	end_ms = now_ms() + (int64_t)(atof(argv[3]) * 1000);
 	unsigned conns = argc > 4 ? (unsigned)atoi(argv[4]) : 2000;
-	if (!strcmp(mode, "idle") || !strcmp(mode, "half-hello"))
+	if (!strcmp(mode, "idle") || !strcmp(mode, "half-hello") || !strcmp(mode, "half-hello-16k"))
 		hold(mode, conns);
 	else if (!strcmp(mode, "ccs") || !strcmp(mode, "canceled-hs") || !strcmp(mode, "empty") ||
 		 !strcmp(mode, "canceled") || !strcmp(mode, "keyupdate") ||
