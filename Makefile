@@ -73,7 +73,7 @@ STRICT := $(if $(filter true 1,$(CI)),1,0)
 PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
 	HARNESS_SAMPLE=$(BUILD)/tests/harness_sample
 
-.PHONY: all lib tools tests check check-build check-clang check-asan run-tests certs deps demo \
+.PHONY: all lib tools tests examples check check-build check-clang check-asan run-tests certs deps demo \
 	bench bench-smoke attack \
 	install uninstall clean
 .DELETE_ON_ERROR:
@@ -164,7 +164,25 @@ check: deps
 	@bash certs/gen.sh $(CERTS)
 	@$(MAKE) --no-print-directory run-tests
 
-check-build: all tests
+check-build: all tests examples
+
+# examples/*.c, each built the way a user builds it: against an installed libktls (a staged
+# `make install` under $(BUILD)/stage) through pkg-config. tests/examples_test.sh runs them.
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+STAGE := $(abspath $(BUILD)/stage)
+STAGE_PC = PKG_CONFIG_PATH=$(STAGE)/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
+	pkg-config
+
+examples: $(EXAMPLE_BINS)
+
+$(STAGE)/usr/local/lib/pkgconfig/libktls.pc: $(STATIC_LIB) $(SHARED_LIB) lib/include/ktls.h
+	@$(MAKE) --no-print-directory install DESTDIR=$(STAGE) PREFIX=/usr/local >/dev/null
+
+$(BUILD)/examples/%: examples/%.c $(STAGE)/usr/local/lib/pkgconfig/libktls.pc
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@ \
+		$$($(STAGE_PC) --cflags --libs libktls) -Wl,-rpath,$(STAGE)/usr/local/lib
 
 check-clang:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang all tests
@@ -179,7 +197,7 @@ check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CERTS=$(CERTS) \
 		RUN_SCRIPTS="$(filter-out $(VM_TEST_SCRIPTS),$(TEST_SCRIPTS))" \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all tests run-tests
+		LDFLAGS="-fsanitize=address,undefined" all tests examples run-tests
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
