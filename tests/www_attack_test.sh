@@ -60,7 +60,7 @@ serve() {
 		--bind 127.0.0.1 --port 0 --www "$TMP/root" "$@" 2>"$TMP/$name.err" &
 	SPID=$!
 	PIDS+=("$SPID")
-	wait_for grep -q "listening on" "$TMP/$name.err"
+	wait_for grep -qs "listening on" "$TMP/$name.err"
 	P=$(sed -n 's/.*listening on .* port \([0-9]*\)$/\1/p' "$TMP/$name.err" | head -1)
 }
 # idle N: N TCP connections to $P that send nothing, held by a helper process until killed;
@@ -92,7 +92,7 @@ while True:
 PY
 	IPID=$!
 	PIDS+=("$IPID")
-	wait_for grep -q holding "$TMP/idle.out"
+	wait_for grep -qs holding "$TMP/idle.out"
 }
 fetch() { # fetch NAME: one download with a bound
 	"$B/bin/ktls-client" --ca "$C/ca.pem" --servername localhost "127.0.0.1:$P" \
@@ -122,7 +122,7 @@ wait "$SPID"
 	--bind 127.0.0.1 --port "$(port)" --www "$TMP/root" 2>"$TMP/fds.err") &
 SPID=$!
 PIDS+=("$SPID")
-wait_for grep -q "listening on" "$TMP/fds.err"
+wait_for grep -qs "listening on" "$TMP/fds.err"
 P=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$TMP/fds.err" | head -1)
 idle 80
 wait_for test "$(established "$P")" -ge 30
