@@ -12,7 +12,8 @@
 #                        fresh client's worst download time and the server's memory growth
 #   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI
 #   make valgrind        handshake and interop tests under valgrind memcheck
-#   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools
+#   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools,
+#                        man pages
 #   make clean
 #
 # Variables: CC (default gcc; CC=clang works), BUILD (default build), CFLAGS (default -O2 -g),
@@ -208,10 +209,18 @@ install: all
 	ln -sf libktls.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libktls.so
 	$(call write_pc,$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktls.pc,$(PREFIX)/lib,$(PREFIX)/include)
 	$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/ktls.h $(DESTDIR)$(PREFIX)/lib/libktls.* \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktls.pc $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libktls.pc $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) \
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard man/*.1)) \
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man3/%,$(wildcard man/*.3)) \
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man8/%,$(wildcard man/*.8))
 
 clean:
 	rm -rf $(BUILD)

@@ -20,6 +20,7 @@ set -euo pipefail
 #   qemu-system-x86 busybox-static cpio  the microVM that runs Debian's kernel with kTLS
 #   ca-certificates   the system trust store, the client's default CA set
 #   python3 iproute2  test scripts: a free port (python3), whether a peer listens yet (ss)
+#   groff-base        the man pages are linted with groff -ww
 PACKAGES=(
   build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind
   libsodium-dev libssl-dev libmnl-dev
@@ -28,6 +29,7 @@ PACKAGES=(
   qemu-system-x86 busybox-static cpio
   gnuplot-nox
   python3 iproute2
+  groff-base
 )
 
 mode=install
