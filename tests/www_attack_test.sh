@@ -145,6 +145,10 @@ grep -q "unfinished handshakes evicted" "$TMP/fds.err" && ok "... it says how ma
 fi
 
 # 3. the attacks of build/tests/attack
+# Under AddressSanitizer (make check-asan) freed memory sits in its quarantine and every
+# allocation carries red zones: the bound there is looser, the same check otherwise.
+LIMIT_KB=5120
+ldd "$B/bin/ktls-server" 2>/dev/null | grep -q libasan && LIMIT_KB=65536
 kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 for mode in $MODES; do
 	if [ $KERNEL = 1 ] && [ $mode = empty ]; then
@@ -186,7 +190,7 @@ for mode in $MODES; do
 		grep -q "closed_by_server=[1-9]" "$TMP/$mode.attack" && ok "... the server cut the attacker off" ||
 			not_ok "the server cut the attacker off" "$TMP/$mode.attack" "$TMP/$mode.err" ;;
 	esac
-	[ $grown -lt 5120 ] && ok "... the server's memory grew by ${grown} kB (under 5 MB)" ||
+	[ $grown -lt $LIMIT_KB ] && ok "... the server's memory grew by ${grown} kB (under $((LIMIT_KB / 1024)) MB)" ||
 		not_ok "the server's memory grew by ${grown} kB" "$TMP/$mode.attack"
 	kill -TERM "$SPID"
 	wait "$SPID"
