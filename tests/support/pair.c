@@ -45,6 +45,21 @@ static int tcp_pair(int *client, int *server)
 	return 0;
 }
 
+/* The library's handshake deadline (10 s by default) stretched as the harness stretches its
+ * own timeouts (KTLS_TEST_TIMEOUT_SCALE: 20 under valgrind, where an RSA or FFDHE handshake
+ * takes seconds), so a slow machine is not mistaken for a silent peer. */
+static int stretch_deadline(struct ktls_config *cfg)
+{
+	const char *env = getenv("KTLS_TEST_TIMEOUT_SCALE");
+	double scale = env ? atof(env) : 1;
+	struct ktls_limits l;
+	if (scale <= 1)
+		return 0;
+	ktls_limits_default(&l);
+	l.handshake_timeout_ms = (unsigned)(l.handshake_timeout_ms * scale);
+	return ktls_config_set_limits(cfg, &l);
+}
+
 int pair_open(struct session_pair *p, bool tcp)
 {
 	int sv[2];
@@ -66,7 +81,8 @@ int pair_open(struct session_pair *p, bool tcp)
 	if (!p->ccfg || !p->scfg ||
 	    ktls_config_set_cert(p->scfg, test_cert("server-ecdsa.pem"), test_cert("server-ecdsa.key")) ||
 	    ktls_config_set_ca(p->ccfg, test_cert("ca.pem"), NULL) ||
-	    ktls_config_set_server_name(p->ccfg, "localhost"))
+	    ktls_config_set_server_name(p->ccfg, "localhost") || stretch_deadline(p->ccfg) ||
+	    stretch_deadline(p->scfg))
 		return -1;
 	return 0;
 }
