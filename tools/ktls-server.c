@@ -145,6 +145,8 @@ static int send_file(const char *prog, struct ktls_session *s, const char *path)
 		long n = ktls_recv(s, buf, sizeof(buf));
 		if (n == 0)
 			break;
+		if (n == KTLS_WANT_READ)
+			continue; /* a record without data (a KeyUpdate): a blocking socket waits next */
 		if (n < 0) {
 			cli_print_error(prog, "receive", s, (int)n);
 			return EXIT_TLS;
@@ -161,6 +163,8 @@ static int echo_loop(const char *prog, struct ktls_session *s)
 		long n = ktls_recv(s, buf, sizeof(buf));
 		if (n == 0)
 			break; /* close_notify: answer with ours */
+		if (n == KTLS_WANT_READ)
+			continue; /* a record without data (a KeyUpdate): a blocking socket waits next */
 		if (n < 0) {
 			cli_print_error(prog, "receive", s, (int)n);
 			return EXIT_TLS;
