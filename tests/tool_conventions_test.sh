@@ -46,7 +46,7 @@ fi
 # A listener that never accepts, its queue (backlog 0: one connection) already full: the
 # kernel drops further SYNs, so a connect waits as for a black-holed address. A second
 # listener accepts and never answers.
-python3 - "$work/ports" <<'PY' &
+cat >"$work/listeners.py" <<'PY'
 import socket, sys, time
 full = socket.socket(); full.bind(("127.0.0.1", 0)); full.listen(0)
 fillers = []
@@ -63,32 +63,25 @@ held = []
 while True:
     c, _ = silent.accept(); held.append(c)
 PY
+python3 "$work/listeners.py" "$work/ports" &
 pids+=($!)
 for _ in $(seq 100); do [[ -s $work/ports ]] && break; sleep 0.1; done
 read -r full silent <"$work/ports"
 
-err=$(timeout 30 "$B/bin/ktls-client" --connect-timeout 1 --ca "$C/ca.pem" \
-	--servername localhost "127.0.0.1:$full" </dev/null 2>&1)
-rc=$?
-if [[ $rc == 3 ]] && grep -q "^ktls-client: cannot connect to 127.0.0.1 port $full: timed out after 1 s$" <<<"$err"; then
-	ok "--connect-timeout 1 against a full backlog: timed out after 1 s, exit 3"
-else
-	not_ok "--connect-timeout 1 against a full backlog: timed out after 1 s, exit 3" "rc=$rc"$'\n'"$err"
-fi
-err=$(timeout 30 "$B/bin/ktls-client" --get / --timeout 1 --ca "$C/ca.pem" \
-	--servername localhost "127.0.0.1:$silent" 2>&1 >/dev/null)
-rc=$?
-if [[ $rc == 3 ]] && grep -q "^ktls-client: timed out after 1 s$" <<<"$err"; then
-	ok "--get --timeout 1 against a silent server: timed out after 1 s, exit 3"
-else
-	not_ok "--get --timeout 1 against a silent server: timed out after 1 s, exit 3" "rc=$rc"$'\n'"$err"
-fi
-err=$(timeout 30 "$B/bin/ktls-client" --get / --timeout 1 --ca "$C/ca.pem" \
-	--servername localhost "127.0.0.1:$full" 2>&1 >/dev/null)
-rc=$?
-if [[ $rc == 3 ]] && grep -q "timed out after 1 s" <<<"$err"; then
-	ok "--get --timeout 1 bounds the connect too"
-else
-	not_ok "--get --timeout 1 bounds the connect too" "rc=$rc"$'\n'"$err"
-fi
+# times_out NAME PATTERN ARGS...: ktls-client ARGS ends with exit 3 and a line matching PATTERN
+times_out() {
+	local name=$1 pattern=$2
+	shift 2
+	err=$(timeout 30 "$B/bin/ktls-client" --ca "$C/ca.pem" --servername localhost "$@" \
+		</dev/null 2>&1 >/dev/null)
+	rc=$?
+	if [[ $rc == 3 ]] && grep -q "$pattern" <<<"$err"; then ok "$name"; else not_ok "$name" "rc=$rc"$'\n'"$err"; fi
+}
+times_out "--connect-timeout 1 against a full backlog: timed out after 1 s, exit 3" \
+	"^ktls-client: cannot connect to 127.0.0.1 port $full: timed out after 1 s$" \
+	--connect-timeout 1 "127.0.0.1:$full"
+times_out "--get --timeout 1 against a silent server: timed out after 1 s, exit 3" \
+	"^ktls-client: timed out after 1 s$" --get / --timeout 1 "127.0.0.1:$silent"
+times_out "--get --timeout 1 bounds the connect too" "timed out after 1 s" \
+	--get / --timeout 1 "127.0.0.1:$full"
 tap_exit
