@@ -379,7 +379,10 @@ static void receiver(const struct child_ctx *c, int ready_fd)
 				child_fail(c, 1, "recv after %llu bytes: %s", (unsigned long long)got,
 					   n ? strerror(errno) : "end of stream");
 		} else if (s) {
-			n = ktls_recv(s, buf, o->rsize);
+			/* KTLS_WANT_READ on this blocking socket: records without data (tickets)
+			 * came first; the next call waits for data */
+			while ((n = ktls_recv(s, buf, o->rsize)) == KTLS_WANT_READ)
+				;
 			if (n <= 0)
 				child_fail(c, 1, "ktls_recv after %llu bytes: %s", (unsigned long long)got,
 					   n ? ktls_session_error(s) : "close_notify");

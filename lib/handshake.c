@@ -226,7 +226,7 @@ int ktls_hs_fail(struct ktls_session *s, int err, const char *fmt, ...)
 			if (ktls_flush(s)) /* best effort: we are failing anyway */
 				memcpy(s->error, msg, sizeof(msg)); /* the failure, not the flush's */
 		}
-		ktls_trace(s, "<<< alert %s (fatal): %s", ktls_alert_name(alert), s->error);
+		ktls_trace(s, ">>> alert %s (fatal): %s", ktls_alert_name(alert), s->error);
 	}
 	return err;
 }
@@ -275,7 +275,7 @@ int ktls_queue_record(struct ktls_session *s, uint8_t type, const uint8_t *data,
 int ktls_send_ccs(struct ktls_session *s)
 {
 	static const uint8_t ccs = 1;
-	ktls_trace(s, "<<< change_cipher_spec (middlebox compatibility, RFC 8446 Appendix D.4)");
+	ktls_trace(s, ">>> change_cipher_spec (middlebox compatibility, RFC 8446 Appendix D.4)");
 	return ktls_queue_record(s, TLS_CONTENT_CHANGE_CIPHER_SPEC, &ccs, 1);
 }
 
@@ -392,7 +392,7 @@ int ktls_on_alert(struct ktls_session *s, const uint8_t *body, size_t len)
 		return ktls_hs_fail(s, KTLS_EDECODE, "malformed alert record");
 	s->alert_received = desc;
 	const char *name = ktls_alert_name(desc);
-	ktls_trace(s, ">>> alert %s (%s)", name ? name : "unknown", level == 1 ? "warning" : "fatal");
+	ktls_trace(s, "<<< alert %s (%s)", name ? name : "unknown", level == 1 ? "warning" : "fatal");
 	if (desc == TLS_ALERT_CLOSE_NOTIFY) {
 		s->close_notify_received = true;
 		return KTLS_ECLOSED;

@@ -765,6 +765,23 @@ static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
 	return err ? ktls_hs_fail(s, err, "out of memory") : 0;
 }
 
+/* Whether the socket has something to read right now (with kernel RX: a whole record, or
+ * EOF), by poll with a zero timeout. */
+static bool readable_now(const struct ktls_session *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	int n;
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n != 0; /* an error: let the read report it */
+}
+
+size_t ktls_pending(const struct ktls_session *s)
+{
+	return s ? s->app_in.len - s->app_in.pos : 0;
+}
+
 long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 {
 	unsigned idle = 0; /* records this call that carried no data (the work budget, ktls.h) */
@@ -788,8 +805,14 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 		 * let our queue grow (bounded anyway: one KeyUpdate answer, a few tickets) */
 		if (err == KTLS_WANT_WRITE && queued_output(s) > TLS_MAX_RECORD)
 			return KTLS_WANT_WRITE;
-		if (idle >= KTLS_IDLE_RECORD_BUDGET && !s->blocking)
+		if (idle >= KTLS_IDLE_RECORD_BUDGET)
 			return KTLS_WANT_READ; /* the rest waits for the next call */
+		/* Records without data consumed, and nothing more readable now: a blocking read
+		 * would wait for the peer's next data while the caller, which polled the socket
+		 * because it was readable, has other work (stdin to send, say). Hand control back
+		 * as a non-blocking socket would. */
+		if (idle && s->blocking && !readable_now(s))
+			return KTLS_WANT_READ;
 		long n;
 		if (s->rx_offloaded) {
 			uint8_t ctl_type;

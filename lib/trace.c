@@ -158,7 +158,7 @@ void ktls_trace_message(const struct ktls_session *s, bool sent, const uint8_t *
 	if (s->cfg->trace_fd < 0 || len < TLS_HANDSHAKE_HEADER_LEN)
 		return;
 	const char *name = ktls_handshake_type_name(msg[0]);
-	ktls_trace(s, "%s %s (%zu bytes)", sent ? "<<<" : ">>>", name ? name : "unknown",
+	ktls_trace(s, "%s %s (%zu bytes)", sent ? ">>>" : "<<<", name ? name : "unknown",
 		   len - TLS_HANDSHAKE_HEADER_LEN);
 	trace_decoded(s, msg, len);
 	trace_hexdump(s, msg, len);

@@ -469,13 +469,27 @@ static void send_str(struct ctx *c, const char *s)
 	ASSERT_EQ((long)strlen(s), n);
 }
 
+/* ktls_recv on our blocking socket, as a blocking caller that only wants data uses it
+ * (ktls.h): KTLS_WANT_READ after records without data (the peer's tickets) means "call
+ * again"; only a socket that stays silent for the I/O timeout ends the wait. */
+static long recv_data(struct ctx *c, void *buf, size_t len)
+{
+	long n;
+	while ((n = ktls_recv(c->s, buf, len)) == KTLS_WANT_READ) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		if (poll(&p, 1, IO_TIMEOUT_MS) == 0)
+			break;
+	}
+	return n;
+}
+
 /* Receives up to and including the first '\n' (the peers are line-oriented). */
 static void recv_line(struct ctx *c, char *buf, size_t size)
 {
 	size_t have = 0;
 	while (!memchr(buf, '\n', have)) {
 		ASSERT_GT(size - 1, have);
-		long n = ktls_recv(c->s, buf + have, size - 1 - have);
+		long n = recv_data(c, buf + have, size - 1 - have);
 		if (n <= 0) {
 			TH_LOG("ktls_recv: %ld (%s) after %zu bytes of a line", n,
 			       n == KTLS_WANT_READ ? "nothing for the socket timeout"
@@ -493,7 +507,7 @@ static void recv_line(struct ctx *c, char *buf, size_t size)
 static void expect_close_notify(struct ctx *c)
 {
 	char buf[256];
-	long n = ktls_recv(c->s, buf, sizeof(buf));
+	long n = recv_data(c, buf, sizeof(buf));
 	if (n != 0) {
 		TH_LOG("expected close_notify, ktls_recv gave %ld (%s)", n,
 		       n > 0 ? "data" : ktls_strerror((int)n));

@@ -8,10 +8,12 @@
 
 #include "ktls.h"
 #include "record.h"
+#include "session.h"
 #include "support/pair.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +202,78 @@ TEST_F(io, send_more_holds_bytes_for_the_next_record)
 	EXPECT_EQ(sizeof(big) - 16384, n);
 
 	ASSERT_EQ(0, pair_check_close_after_more(p));
+}
+
+/* ktls_recv on a non-blocking session: KTLS_WANT_READ waits for the socket, bounded. */
+static long recv_polled(struct ktls_session *s, int fd, void *buf, size_t len)
+{
+	long n;
+	for (int i = 0; i < 100 && (n = ktls_recv(s, buf, len)) == KTLS_WANT_READ; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		poll(&p, 1, 100);
+	}
+	return n;
+}
+
+/* ktls_pending (issue 13): 10,000 bytes in one record, read 100 at a time with the userspace
+ * record layer. After the first 100 the socket is empty — poll says "not readable" — and
+ * ktls_pending says where the other 9,900 are; each call then returns 100 without reading
+ * the socket. */
+TEST_F(io, pending_counts_plaintext_held_in_the_session)
+{
+	static uint8_t data[10000], got[10000];
+	struct session_pair *p = &self->p;
+	EXPECT_EQ(0u, ktls_pending(NULL));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	EXPECT_EQ(0u, ktls_pending(p->c));
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	ASSERT_EQ((long)sizeof(data), ktls_send(p->s, data, sizeof(data)));
+	ASSERT_EQ(0, ktls_session_flush(p->s));
+
+	ASSERT_EQ(100, recv_polled(p->c, p->cfd, got, 100)); /* tickets, then the record */
+	EXPECT_EQ(9900u, ktls_pending(p->c));
+	struct pollfd pf = { .fd = p->cfd, .events = POLLIN };
+	EXPECT_EQ(0, poll(&pf, 1, 0)); /* what an event loop would wait on: nothing */
+	size_t have = 100;
+	while (have < sizeof(data)) {
+		ASSERT_EQ(sizeof(data) - have, ktls_pending(p->c));
+		ASSERT_EQ(100, ktls_recv(p->c, got + have, 100));
+		have += 100;
+	}
+	EXPECT_EQ(0u, ktls_pending(p->c));
+	ASSERT_MEMEQ(data, got, sizeof(data));
+	EXPECT_EQ(KTLS_WANT_READ, ktls_recv(p->c, got, 100));
+}
+
+/* Issue 13: on a blocking socket, ktls_recv that consumed the server's NewSessionTickets
+ * and finds nothing more to read returns KTLS_WANT_READ instead of blocking for data the
+ * server never sends unasked (an interactive client polls its terminal too). (Before the
+ * fix that call never returned: the alarm ends the test then.) */
+TEST_F(io, blocking_recv_returns_after_records_without_data)
+{
+	struct session_pair *p = &self->p;
+	char buf[64];
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	/* the client's session as one made on a blocking socket */
+	ASSERT_EQ(0, fcntl(p->cfd, F_SETFL, 0));
+	p->c->blocking = true;
+	struct pollfd pf = { .fd = p->cfd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pf, 1, 5000)); /* the server's tickets are there */
+	alarm(20);
+	ASSERT_EQ(KTLS_WANT_READ, ktls_recv(p->c, buf, sizeof(buf)));
+	alarm(0);
+	uint8_t saved[4096];
+	EXPECT_LT(0, ktls_session_save(p->c, saved, sizeof(saved))); /* the tickets were read */
+	/* data comes: the next call returns it */
+	ASSERT_EQ(4, ktls_send(p->s, "late", 4));
+	ASSERT_EQ(0, ktls_session_flush(p->s));
+	ASSERT_EQ(4, ktls_recv(p->c, buf, sizeof(buf)));
+	ASSERT_MEMEQ("late", buf, 4);
 }
 
 TEST_HARNESS_MAIN

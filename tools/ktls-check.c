@@ -2,6 +2,7 @@
  * ktls-check — can this kernel do kernel TLS, and how? Probes by doing (lib/probe.c) and
  * checks the running kernel's configuration against kernel-cfg/. See --help.
  */
+#include "common/version.h"
 #include "ktls.h"
 
 #include <getopt.h>
@@ -26,6 +27,7 @@ static const char usage[] =
 	"Options:\n"
 	"  --json                 one JSON object on stdout\n"
 	"  --kernel-config FILE   check this kernel .config instead of the running kernel's\n"
+	"  -V, --version          versions of libktls, OpenSSL, libsodium; kernel TLS or not\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 when kTLS with ChaCha20-Poly1305 works both ways, 1 when it does not,\n"
@@ -116,22 +118,25 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "kernel-config", required_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
 	const char *config_path = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0; /* cli_usage_error says it in one line */
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'k': config_path = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': return cli_print_version("ktls-check");
+		default: return cli_usage_error("ktls-check", argv, c);
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "ktls-check: unexpected argument '%s'\n\n%s", argv[optind], usage);
+		fprintf(stderr, "ktls-check: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
 

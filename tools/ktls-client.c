@@ -3,6 +3,7 @@
  * and the connection to stdout, like `openssl s_client -quiet`; or, with --get, download
  * over HTTPS/1.1 (common/get.c), once or as a load generator. See --help.
  */
+#include "common/version.h"
 #include "common/cli.h"
 #include "common/get.h"
 
@@ -51,8 +52,8 @@ static const char usage[] =
 	"                       only makes the handshakes\n"
 	"  --hold SECS          load generator: after the last request keep every connection\n"
 	"                       open and idle for SECS, then close_notify\n"
-	"  --timeout SECS       give up after SECS in all (default 60; exit 1, or killed by\n"
-	"                       SIGALRM for a single --get)\n"
+	"  --timeout SECS       give up after SECS in all (default 60): \"timed out after\n"
+	"                       SECS s\" and exit 3\n"
 	"\n"
 	"Options:\n"
 	"  --servername NAME   name for SNI and certificate checking (default: HOST)\n"
@@ -83,10 +84,19 @@ static const char usage[] =
 	"                      holds the resumption key: created mode 0600)\n"
 	"  --sess-in FILE      resume the session saved in FILE (a full handshake if the\n"
 	"                      server declines); the summary then says (resumed)\n"
+	"  --connect-timeout SECS\n"
+	"                      give up connecting after SECS (default 30; with --get, at\n"
+	"                      most --timeout; the load generator has --timeout alone):\n"
+	"                      \"timed out after SECS s\" and exit 3\n"
 	"  --trace             print every handshake message decoded and the key schedule\n"
+	"                      (>>> what we send, <<< what we receive, as openssl -msg)\n"
+	"  -V, --version       versions of libktls, OpenSSL and libsodium, and whether this\n"
+	"                      kernel has kernel TLS\n"
 	"  -h, --help          this text\n"
 	"\n"
-	"Exit status: 0 success, 1 TLS failure, 2 usage error, 3 network error.\n";
+	"Exit status: 0 success, 1 TLS failure (in the load generator: any failed request),\n"
+	"2 usage error, 3 network error: cannot connect, or a timeout (--connect-timeout,\n"
+	"--timeout).\n";
 
 int main(int argc, char **argv)
 {
@@ -117,17 +127,20 @@ int main(int argc, char **argv)
 		{ "requests", required_argument, NULL, 'N' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "connect-timeout", required_argument, NULL, 1101 },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prog = "ktls-client";
 	struct cli_tls_opts o = { 0 };
 	const char *sess_out = NULL, *sess_in = NULL;
-	struct get_opts g = { .timeout = 60, .requests = -1 };
+	struct get_opts g = { .timeout = 60, .requests = -1, .connect_timeout = 30 };
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "ho:I", longopts, NULL)) != -1) {
+	opterr = 0; /* cli_usage_error says it in one line */
+	while ((c = getopt_long(argc, argv, ":hVo:I", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.servername = optarg; break;
 		case 'A': o.ca = optarg; break;
@@ -171,22 +184,24 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'H':
-		case 'T': {
+		case 'T':
+		case 1101: {
 			double v = strtod(optarg, &end);
 			if (!*optarg || *end || v <= 0 || v > 1e6) {
 				fprintf(stderr, "%s: --%s takes seconds > 0, not '%s'\n", prog,
-					c == 'H' ? "hold" : "timeout", optarg);
+					c == 'H' ? "hold" : c == 'T' ? "timeout" : "connect-timeout", optarg);
 				return EXIT_USAGE;
 			}
-			*(c == 'H' ? &g.hold : &g.timeout) = v;
+			*(c == 'H' ? &g.hold : c == 'T' ? &g.timeout : &g.connect_timeout) = v;
 			break;
 		}
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'V': return cli_print_version(prog);
+		default: return cli_usage_error(prog, argv, c);
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "%s: expected one HOST:PORT argument\n\n%s", prog, usage);
+		fprintf(stderr, "%s: expected one HOST:PORT argument (see --help)\n", prog);
 		return EXIT_USAGE;
 	}
 	static char target[1024]; /* HOST:PORT, split in place; static: returns need not free */
@@ -249,7 +264,7 @@ int main(int argc, char **argv)
 		ktls_config_free(cfg);
 		return rc;
 	}
-	int fd = cli_connect(prog, host, port);
+	int fd = cli_connect(prog, host, port, (int)(g.connect_timeout * 1000));
 	if (fd < 0) {
 		ktls_config_free(cfg);
 		return EXIT_NETWORK;

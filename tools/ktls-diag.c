@@ -3,6 +3,7 @@
  * TLS version, cipher and TX/RX mode, like `ss -tie` shows them (and, unlike ss, the cipher
  * of a ChaCha20-Poly1305 socket too), plus the /proc/net/tls_stat counters. See --help.
  */
+#include "common/version.h"
 #include "../lib/diag.h"
 #include "ktls.h"
 
@@ -40,7 +41,8 @@ static const char usage[] =
 	"               {\"sockets\": [...], \"stats\": {NAME: VALUE, ...}} (stats null without\n"
 	"               the tls module)\n"
 	"  --stats      also print the counters of /proc/net/tls_stat, NAME VALUE per line\n"
-	"  -h, --help   this text\n"
+	"  -V, --version  versions of libktls, OpenSSL, libsodium; kernel TLS or not\n"
+	"  -h, --help     this text\n"
 	"\n"
 	"No matching socket (or no tls module) is not an error: it is said on stderr.\n"
 	"Exit status: 0 success (also when nothing matched), 1 netlink or /proc failure,\n"
@@ -115,6 +117,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -123,7 +126,8 @@ int main(int argc, char **argv)
 	uint16_t port = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0; /* cli_usage_error says it in one line */
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_port(optarg, &port)) {
@@ -135,11 +139,12 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 's': stats = true; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'V': return cli_print_version(prog);
+		default: return cli_usage_error(prog, argv, c);
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n\n%s", prog, argv[optind], usage);
+		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, argv[optind]);
 		return EXIT_USAGE;
 	}
 

@@ -4,6 +4,7 @@
  * send a file (--send-file), or relay stdin/stdout to one client like `openssl s_server`.
  * The modes other than --www serve one connection at a time. See --help.
  */
+#include "common/version.h"
 #include "common/cli.h"
 #include "common/www.h"
 
@@ -98,6 +99,7 @@ static const char usage[] =
 	"                       head -c 64 /dev/urandom; default: a random key per process\n"
 	"  --keylog FILE        append NSS key log lines (also: SSLKEYLOGFILE)\n"
 	"  --trace              print every handshake message decoded and the key schedule\n"
+	"  -V, --version        versions of libktls, OpenSSL, libsodium; kernel TLS or not\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Exit status (with --once, or --www after a signal): 0 success, 1 TLS failure, 2 usage\n"
@@ -145,6 +147,8 @@ static int send_file(const char *prog, struct ktls_session *s, const char *path)
 		long n = ktls_recv(s, buf, sizeof(buf));
 		if (n == 0)
 			break;
+		if (n == KTLS_WANT_READ)
+			continue; /* a record without data (a KeyUpdate): a blocking socket waits next */
 		if (n < 0) {
 			cli_print_error(prog, "receive", s, (int)n);
 			return EXIT_TLS;
@@ -161,6 +165,8 @@ static int echo_loop(const char *prog, struct ktls_session *s)
 		long n = ktls_recv(s, buf, sizeof(buf));
 		if (n == 0)
 			break; /* close_notify: answer with ours */
+		if (n == KTLS_WANT_READ)
+			continue; /* a record without data (a KeyUpdate): a blocking socket waits next */
 		if (n < 0) {
 			cli_print_error(prog, "receive", s, (int)n);
 			return EXIT_TLS;
@@ -214,6 +220,7 @@ int main(int argc, char **argv)
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "access-log", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -227,7 +234,8 @@ int main(int argc, char **argv)
 			      .idle_timeout = 30 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0; /* cli_usage_error says it in one line */
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': port = optarg; break;
 		case 'b': bind_addr = optarg; break;
@@ -300,15 +308,16 @@ int main(int argc, char **argv)
 		}
 		case 'l': w.access_log = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'V': return cli_print_version(prog);
+		default: return cli_usage_error(prog, argv, c);
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n\n%s", prog, argv[optind], usage);
+		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!o.cert) {
-		fprintf(stderr, "%s: --cert is required\n\n%s", prog, usage);
+		fprintf(stderr, "%s: --cert is required (see --help)\n", prog);
 		return EXIT_USAGE;
 	}
 	if (w.root && (echo || file || once)) {

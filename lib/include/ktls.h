@@ -294,17 +294,32 @@ KTLS_API int ktls_session_flush(struct ktls_session *s);
 /* Receives application data. Returns the number of bytes read, 0 at the end of the stream
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,
  * see ktls_session_error), KTLS_ECLOSED (connection closed without close_notify), ...
+ * KTLS_WANT_READ on a blocking socket too: after the call consumed records that carry no
+ * application data (NewSessionTickets, KeyUpdates, warning alerts, empty records) and the
+ * socket has nothing more to read right now (a poll with a zero timeout), it returns
+ * KTLS_WANT_READ instead of blocking for data the peer may never send unasked — so a caller
+ * that polled the socket and the terminal, say, is never stuck in here. A blocking caller
+ * that only wants data calls again (that call blocks in the read as usual): loop while
+ * ktls_recv returns KTLS_WANT_READ. A call that begins with nothing read blocks as before.
  * With kernel RX, a record the kernel refuses ends the session with the alert sent to the
  * peer: KTLS_EBADMAC / bad_record_mac when it does not open (the kernel reports a bad tag,
  * an inner plaintext without a content type and an unprotected record such as a plaintext
  * change_cipher_spec alike, as EBADMSG), KTLS_EOVERFLOW / record_overflow when it is too
  * long, KTLS_EDECODE / decode_error when its legacy_record_version is not 0x0303.
- * Work budget, as for ktls_session_handshake: on a non-blocking socket, after
- * KTLS_IDLE_RECORD_BUDGET records that carry no application data (tickets, KeyUpdates,
- * alerts, empty records) the call returns KTLS_WANT_READ, and while what we must send (a
+ * Work budget, as for ktls_session_handshake: after KTLS_IDLE_RECORD_BUDGET records that
+ * carry no application data (tickets, KeyUpdates, alerts, empty records) the call returns
+ * KTLS_WANT_READ (on a blocking socket too), and on a non-blocking socket while what we must send (a
  * KeyUpdate answer, an alert) cannot leave it returns KTLS_WANT_WRITE instead of reading
  * more. */
 KTLS_API long ktls_recv(struct ktls_session *s, void *buf, size_t len);
+/* Returns the bytes of application data ktls_recv can return without reading the socket:
+ * the rest of a record that did not fit the caller's buffer (userspace record layer; with
+ * kernel RX the kernel keeps it, and poll sees it). 0 for NULL. (OpenSSL's SSL_pending,
+ * GnuTLS's gnutls_record_check_pending.)
+ * The rule for an event loop: poll() cannot see these bytes, so after ktls_recv returned
+ * data, call it again until ktls_pending() is 0 (or until it returns KTLS_WANT_READ) before
+ * waiting on the socket, or the loop stalls with data in hand. */
+KTLS_API size_t ktls_pending(const struct ktls_session *s);
 /* Sends count bytes of in_fd from *offset (advanced), or from in_fd's position when offset
  * is NULL. With kernel TX this is sendfile(2): the file goes from the page cache through
  * kernel TLS without a copy to userspace; otherwise read, encrypt, write. Returns the bytes

@@ -97,7 +97,39 @@ bool cli_split_host_port(char *arg, char **host, char **port)
 	return **host && **port;
 }
 
-int cli_connect(const char *prog, const char *host, const char *port)
+/* connect() on fd, waiting at most timeout_ms (< 0: as long as the kernel tries). Returns 0,
+ * or -1 with errno set (ETIMEDOUT when the time ran out). The socket stays blocking. */
+static int connect_within(int fd, const struct sockaddr *a, socklen_t alen, int timeout_ms)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	int rc = connect(fd, a, alen);
+	if (rc < 0 && errno == EINPROGRESS) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int n;
+		do
+			n = poll(&p, 1, timeout_ms);
+		while (n < 0 && errno == EINTR); /* a signal restarts the wait: close enough */
+		int e = 0;
+		socklen_t el = sizeof(e);
+		if (n == 0)
+			e = ETIMEDOUT;
+		else if (n < 0)
+			e = errno;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+			e = errno;
+		rc = e ? -1 : 0;
+		errno = e;
+	}
+	int e = errno;
+	if (fcntl(fd, F_SETFL, fl) < 0)
+		return -1;
+	errno = e;
+	return rc;
+}
+
+int cli_connect(const char *prog, const char *host, const char *port, int timeout_ms)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	int rc = getaddrinfo(host, port, &hints, &res), fd = -1, last = 0;
@@ -107,14 +139,17 @@ int cli_connect(const char *prog, const char *host, const char *port)
 	}
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (fd >= 0 && connect_within(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) < 0) {
 			last = errno;
 			close(fd);
 			fd = -1;
 		}
 	}
 	freeaddrinfo(res);
-	if (fd < 0)
+	if (fd < 0 && last == ETIMEDOUT && timeout_ms >= 0)
+		fprintf(stderr, "%s: cannot connect to %s port %s: timed out after %g s\n", prog, host,
+			port, timeout_ms / 1000.0);
+	else if (fd < 0)
 		fprintf(stderr, "%s: cannot connect to %s port %s: %s\n", prog, host, port,
 			strerror(last));
 	return fd;
@@ -232,11 +267,19 @@ int cli_relay(const char *prog, struct ktls_session *s, int sock)
 			}
 		}
 		if (p[0].revents) {
-			long n = ktls_recv(s, buf, sizeof(buf));
-			if (n > 0) {
+			/* KTLS_WANT_READ (records without data: tickets) sends us back to poll, which
+			 * watches stdin too; plaintext the session holds (ktls_pending) poll cannot
+			 * see, so it is written out before we wait again */
+			long n;
+			while ((n = ktls_recv(s, buf, sizeof(buf))) > 0) {
 				if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
 					return EXIT_NETWORK;
-				fflush(stdout);
+				if (!ktls_pending(s))
+					break;
+			}
+			fflush(stdout);
+			if (n > 0) {
+				/* data written */
 			} else if (n == 0) {
 				sock_open = false; /* close_notify */
 			} else if (n == KTLS_ECLOSED && !stdin_open) {

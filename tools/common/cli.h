@@ -14,7 +14,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_TLS = 1,     /* handshake or TLS protocol failure */
 	EXIT_USAGE = 2,   /* bad command line or configuration */
-	EXIT_NETWORK = 3, /* cannot connect / bind / accept */
+	EXIT_NETWORK = 3, /* cannot connect / bind / accept, or timed out */
 };
 
 /* TLS settings both tools take; NULL/false means "not given". */
@@ -26,8 +26,10 @@ struct cli_tls_opts {
 
 /* Applies opts to cfg; on error prints "<prog>: <reason>" and returns false. */
 bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o);
-/* Connects to host:port (numeric or by name); returns the fd or -1 after printing why. */
-int cli_connect(const char *prog, const char *host, const char *port);
+/* Connects to host:port (numeric or by name), each address tried for at most timeout_ms
+ * (< 0: the kernel's own limit, minutes); returns a blocking fd, or -1 after printing why
+ * ("timed out after N s" when the time ran out). */
+int cli_connect(const char *prog, const char *host, const char *port, int timeout_ms);
 /* Listens on bind:port; returns the fd or -1 after printing why. Flags: a non-blocking
  * socket, and SO_REUSEPORT with a SOMAXCONN backlog for a worker of several. */
 #define CLI_LISTEN_NONBLOCK 0x1

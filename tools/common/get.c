@@ -18,8 +18,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <openssl/evp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,45 +63,102 @@ static double now_s(void)
 
 /* ---- one download -------------------------------------------------------------------- */
 
-static bool send_all(struct ktls_session *s, const char *p, size_t len)
+/* The whole download runs on a non-blocking socket against one deadline (--timeout): every
+ * wait is a poll bounded by what is left of it, so a silent server ends the run with a
+ * message and EXIT_NETWORK, not a signal. */
+struct one {
+	const char *prog;
+	struct ktls_session *s;
+	int fd;
+	double deadline, timeout;
+	bool timed_out;
+};
+
+/* Waits for events on the socket within the deadline; false (after saying so) when it
+ * passed. */
+static bool one_wait(struct one *x, int want)
 {
-	while (len) {
-		long n = ktls_send(s, p, len);
-		if (n < 0)
+	short ev = want == KTLS_WANT_WRITE ? POLLOUT : POLLIN;
+	for (;;) {
+		double left = x->deadline - now_s();
+		struct pollfd p = { .fd = x->fd, .events = ev };
+		int n = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
+		if (n > 0 || (n < 0 && errno != EINTR))
+			return true; /* ready, or an error the next call reports */
+		if (n == 0 && now_s() >= x->deadline) {
+			fprintf(stderr, "%s: timed out after %g s\n", x->prog, x->timeout);
+			x->timed_out = true;
 			return false;
+		}
+	}
+}
+
+static bool send_all(struct one *x, const char *p, size_t len)
+{
+	for (;;) {
+		long n = len ? ktls_send(x->s, p, len) : ktls_session_flush(x->s);
+		if (n == KTLS_WANT_WRITE) {
+			if (!one_wait(x, KTLS_WANT_WRITE))
+				return false;
+			continue;
+		}
+		if (n < 0) {
+			cli_print_error(x->prog, "send", x->s, (int)n);
+			return false;
+		}
+		if (!len)
+			return true; /* taken and flushed */
 		p += n;
 		len -= (size_t)n;
 	}
-	return true;
+}
+
+/* ktls_recv that waits (within the deadline) instead of returning KTLS_WANT_*. */
+static long recv_some(struct one *x, void *buf, size_t len)
+{
+	for (;;) {
+		long n = ktls_recv(x->s, buf, len);
+		if (n != KTLS_WANT_READ && n != KTLS_WANT_WRITE)
+			return n;
+		if (!one_wait(x, (int)n))
+			return KTLS_ETIMEOUT;
+	}
 }
 
 int get_one(const char *prog, const struct ktls_config *cfg, const struct get_opts *o)
 {
-	/* a bound on the whole run: a silent server must not hang a script */
-	if (o->timeout > 0)
-		alarm((unsigned)(o->timeout + 0.999));
-	int fd = cli_connect(prog, o->host, o->port);
+	struct one x = { .prog = prog, .fd = -1, .timeout = o->timeout,
+			 .deadline = now_s() + o->timeout };
+	double connect_s = o->connect_timeout > 0 && o->connect_timeout < o->timeout
+				   ? o->connect_timeout : o->timeout;
+	int fd = x.fd = cli_connect(prog, o->host, o->port, (int)(connect_s * 1000));
 	if (fd < 0)
 		return EXIT_NETWORK;
-	struct ktls_session *s = NULL;
 	int rc = EXIT_TLS, out = -1;
 	char *buf = malloc(HEAD_CAP + 1);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int err = ktls_handshake(fd, cfg, &s);
-	if (err) {
-		cli_print_error(prog, "handshake failed", s, err);
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || !(x.s = ktls_session_new(cfg, fd))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
 		goto done;
 	}
+	int err;
+	while ((err = ktls_session_handshake(x.s)) == KTLS_WANT_READ || err == KTLS_WANT_WRITE)
+		if (!one_wait(&x, err))
+			goto done;
+	if (err) {
+		cli_print_error(prog, "handshake failed", x.s, err);
+		goto done;
+	}
+	struct ktls_session *s = x.s;
 	cli_print_summary(prog, s);
 	if (!buf || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto done;
 	}
 	int n = format_request(buf, HEAD_CAP, o, true);
-	if (!send_all(s, buf, (size_t)n)) {
-		cli_print_error(prog, "send", s, KTLS_EIO);
+	if (!send_all(&x, buf, (size_t)n) || !send_all(&x, NULL, 0))
 		goto done;
-	}
 	/* the response head */
 	size_t have = 0;
 	struct http_response_head h;
@@ -111,7 +168,9 @@ int get_one(const char *prog, const struct ktls_config *cfg, const struct get_op
 			prc = 1;
 			break;
 		}
-		long r = ktls_recv(s, buf + have, HEAD_CAP - have);
+		long r = recv_some(&x, buf + have, HEAD_CAP - have);
+		if (x.timed_out)
+			goto done;
 		if (r <= 0) {
 			if (r == 0)
 				fprintf(stderr, "%s: the server closed before a complete response head\n", prog);
@@ -178,7 +237,9 @@ int get_one(const char *prog, const struct ktls_config *cfg, const struct get_op
 		}
 		if (got == want || eof)
 			break;
-		long r = ktls_recv(s, buf, HEAD_CAP);
+		long r = recv_some(&x, buf, HEAD_CAP);
+		if (x.timed_out)
+			goto done;
 		if (r == 0) { /* close_notify: the end of a body without Content-Length */
 			eof = true;
 			have = pos = 0;
@@ -218,11 +279,13 @@ int get_one(const char *prog, const struct ktls_config *cfg, const struct get_op
 	if (ktls_close(s)) { /* we got what we came for; a close error changes nothing */
 	}
 done:
+	if (x.timed_out)
+		rc = EXIT_NETWORK;
 	if (out >= 0 && out != STDOUT_FILENO && close(out) && rc == EXIT_OK)
 		rc = EXIT_USAGE;
 	EVP_MD_CTX_free(md);
 	free(buf);
-	ktls_session_free(s);
+	ktls_session_free(x.s);
 	close(fd);
 	return rc;
 }
@@ -511,6 +574,12 @@ static void lrun(struct load *l, struct lconn *c)
 				EVP_DigestUpdate(c->md, l->body, (size_t)n);
 				c->got += (uint64_t)n;
 			}
+			/* plaintext the session still holds past the body (ktls_pending): no
+			 * request asked for it (keep-alive, one request at a time) */
+			if (ktls_pending(c->s)) {
+				lerror(l, c, "more bytes than Content-Length");
+				return;
+			}
 			lbody_done(l, c, c->status);
 			break;
 		case L_HOLD: {
@@ -649,7 +718,7 @@ int get_load(const char *prog, const struct ktls_config *cfg, const struct get_o
 	fflush(stdout);
 	if (*l->first_error)
 		fprintf(stderr, "%s: first error: %s\n", prog, l->first_error);
-	int rc = l->errors == 0 && l->ok == o->requests ? EXIT_OK : EXIT_TLS;
+	int rc = timed_out ? EXIT_NETWORK : l->errors == 0 && l->ok == o->requests ? EXIT_OK : EXIT_TLS;
 	freeaddrinfo(l->ai);
 	close(l->ep);
 	free(l);

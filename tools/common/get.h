@@ -22,6 +22,7 @@ struct get_opts {
 	long requests;           /* load mode: total requests */
 	double hold;             /* load mode: keep connections open this long after the requests */
 	double timeout;          /* seconds for the whole run */
+	double connect_timeout;  /* seconds for connect() (a single --get), 0: the whole timeout */
 };
 
 /* Parses 64 hex digits into out; false when it is not that. */
