@@ -1,7 +1,8 @@
 /*
  * attack.c — a hostile client for tests/www_attack_test.sh and `make attack`, not a test of
  * its own. It plays one of the attacks of issue 12 against ktls-server on 127.0.0.1:PORT,
- * over and over (a new connection whenever the server closes one) for SECONDS, and prints
+ * over and over (a new connection whenever the server closes one) for SECONDS — a flood goes
+ * on after that until the server has cut it off once, within two minutes — and prints
  * what the server did to it:
  *
  *   attack: MODE connections=N closed_by_server=N max_open=N
@@ -48,7 +49,7 @@ static int64_t now_ms(void)
 }
 
 static int port;
-static int64_t end_ms;
+static int64_t end_ms, hard_end_ms; /* floods go on past end_ms until cut off once (or this) */
 static unsigned long connections, closed_by_server, max_open;
 
 static int connect_nb(void)
@@ -79,7 +80,16 @@ static int server_closed(int fd)
 	}
 }
 
-/* Writes all of p (or fails), waiting for room up to the end of the run. */
+/* Whether a flood goes on: for the run's time, and then until the server has cut it off at
+ * least once (a slow machine may take the whole run for one handshake), within a bound. */
+static bool flood_goes_on(void)
+{
+	int64_t t = now_ms();
+	return t < end_ms || (!closed_by_server && t < hard_end_ms);
+}
+
+/* Writes all of p, waiting for room up to the end of the run. Returns 0, -1 when the server
+ * closed or the socket failed, -2 when the run's time is up. */
 static int write_all(int fd, const uint8_t *p, size_t len)
 {
 	while (len) {
@@ -94,8 +104,10 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 		if (server_closed(fd))
 			return -1;
 		struct pollfd pf = { .fd = fd, .events = POLLOUT };
-		int left = (int)(end_ms - now_ms());
-		if (left <= 0 || poll(&pf, 1, left > 100 ? 100 : left) < 0)
+		int left = (int)(hard_end_ms - now_ms());
+		if (left <= 0)
+			return -2;
+		if (poll(&pf, 1, left > 100 ? 100 : left) < 0)
 			return -1;
 	}
 	return 0;
@@ -120,7 +132,7 @@ static struct ktls_session *open_session(const struct ktls_config *cfg, int *fdp
 		return NULL;
 	struct ktls_session *s = ktls_session_new(cfg, fd);
 	int rc = s ? ktls_session_handshake(s) : KTLS_ENOMEM;
-	while (full && (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) && now_ms() < end_ms) {
+	while (full && (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) && now_ms() < hard_end_ms) {
 		struct pollfd pf = { .fd = fd, .events = rc == KTLS_WANT_READ ? POLLIN : POLLOUT };
 		poll(&pf, 1, 100);
 		rc = ktls_session_handshake(s);
@@ -153,7 +165,7 @@ static void flood(const char *mode)
 	struct ktls_config *cfg = client_config();
 	uint8_t rec[TLS_MAX_RECORD], batch[64 * 64];
 
-	while (now_ms() < end_ms) {
+	while (flood_goes_on()) {
 		int fd = -1;
 		struct ktls_session *s = open_session(cfg, &fd, !hs_only);
 		if (!s) {
@@ -162,7 +174,7 @@ static void flood(const char *mode)
 		}
 		max_open = 1;
 		bool closed = false;
-		while (!closed && now_ms() < end_ms) {
+		while (!closed && flood_goes_on()) {
 			size_t n = 0;
 			if (!strcmp(mode, "ccs")) {
 				for (size_t i = 0; i + sizeof(ccs) <= sizeof(batch); i += sizeof(ccs))
@@ -185,12 +197,13 @@ static void flood(const char *mode)
 				    ktls_set_tx_secret(s, own))
 					n = 0;
 			}
-			if (!n || write_all(fd, batch, n))
-				closed = true;
-			else if (strncmp(mode, "keyupdate", 9) && server_closed(fd))
+			int w = n ? write_all(fd, batch, n) : -1;
+			if (w == -2)
+				break; /* our time is up, not the connection */
+			if (w || (strncmp(mode, "keyupdate", 9) && server_closed(fd)))
 				closed = true; /* (keyupdate modes never read: that is the attack) */
 		}
-		closed_by_server += closed && now_ms() < end_ms;
+		closed_by_server += closed;
 		ktls_session_free(s);
 		close(fd);
 	}
@@ -278,6 +291,7 @@ int main(int argc, char **argv)
 	const char *mode = argv[1];
 	port = atoi(argv[2]);
 	end_ms = now_ms() + (int64_t)(atof(argv[3]) * 1000);
+	hard_end_ms = end_ms + 120000;
 	unsigned conns = argc > 4 ? (unsigned)atoi(argv[4]) : 2000;
 	if (!strcmp(mode, "idle") || !strcmp(mode, "half-hello") || !strcmp(mode, "half-hello-16k"))
 		hold(mode, conns);

@@ -96,7 +96,7 @@ PY
 }
 fetch() { # fetch NAME: one download with a bound
 	"$B/bin/ktls-client" --ca "$C/ca.pem" --servername localhost "127.0.0.1:$P" \
-		--get /small.txt -o "$TMP/$1.body" --timeout 30 >"$TMP/$1.out" 2>"$TMP/$1.log"
+		--get /small.txt -o "$TMP/$1.body" --timeout 120 >"$TMP/$1.out" 2>"$TMP/$1.log"
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 

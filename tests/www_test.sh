@@ -123,8 +123,8 @@ start_server P main --workers 2 --idle-timeout 300 \
 	--access-log "$TMP/access.log" || bail "ktls-server --www did not start: $(cat "$TMP/main.err")"
 ok "ktls-server --www listens (2 workers, port $P)"
 URL=https://localhost:$P
-CURL=(curl -sS --max-time 120 --cacert "$C/ca.pem" --resolve "localhost:$P:127.0.0.1")
-KC=("$CLIENT" --ca "$C/ca.pem" --servername localhost --timeout 120)
+CURL=(curl -sS --max-time 600 --cacert "$C/ca.pem" --resolve "localhost:$P:127.0.0.1")
+KC=("$CLIENT" --ca "$C/ca.pem" --servername localhost --timeout 600) # (bounds, not expectations: a busy machine and the VM are slow)
 # idle_client NAME PORT SECS: a ktls-client in relay mode whose stdin stays open (and silent)
 # for SECS; its pid goes into IDLE_PID. (Not `(sleep) | client &`: bash waits for the whole
 # pipeline, sleep included.)
