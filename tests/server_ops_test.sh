@@ -48,7 +48,7 @@ ED=(--cert "$C/server-ed25519.pem" --key "$C/server-ed25519.key")
 usage_error() { # usage_error WHAT-IN-MESSAGE CMD...: exit 2 and one line naming it
 	local what=$1
 	shift
-	"$@" >"$work/usage.out" 2>"$work/usage.err" </dev/null
+	timeout 20 "$@" >"$work/usage.out" 2>"$work/usage.err" </dev/null # (a server that listens anyway is cut)
 	[ $? = 2 ] && [ "$(wc -l <"$work/usage.err")" = 1 ] && grep -qF -- "$what" "$work/usage.err"
 }
 expect "--port 99999: usage error (exit 2), one line" \
@@ -112,7 +112,7 @@ kill "$SPID"
 
 serve flood "${ED[@]}" --bind 127.0.0.1 --port 0 --www "$work/root"
 for i in $(seq 200); do
-	exec 3<>"/dev/tcp/127.0.0.1/$P" && printf 'GET / HTTP/1.0\r\n\r\n' >&3
+	{ exec 3<>"/dev/tcp/127.0.0.1/$P" && printf 'GET / HTTP/1.0\r\n\r\n' >&3; } 2>/dev/null
 	exec 3>&-
 done
 # every failure is either a line or counted in a "(N more ... not logged)" summary
@@ -156,6 +156,7 @@ expect "a new connection gets the new certificate ($before, then $after)" \
 	'[ "$before" = ed25519 ] && [ "$after" = ecdsa_secp256r1_sha256 ]' "$work/hup.err"
 printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&4
 exec 4>&-
+wait_for sh -c "! kill -0 $ipid 2>/dev/null" || kill "$ipid"
 wait "$ipid"
 irc=$?
 expect "the connection established before the reload still works" \

@@ -30,6 +30,15 @@
  * messages first — when they hold more than --handshake-memory. A connection closed while
  * events of the same round may still name it waits in worker.dead until the round ends.
  *
+ * Reload (SIGHUP, passed on by the parent to each worker): a config is read-only once a
+ * session uses it, so a worker builds a new one from the same options and uses it for the
+ * sessions made after; each session holds a reference to its own (struct cfg_ref), and the
+ * old config is freed when the last of them ends. A config that does not build changes
+ * nothing. Failed handshakes go to stderr, one line each with the peer and the library's
+ * reason, at most FAIL_LINES_PER_SEC a second, the rest counted. Before the first byte
+ * reaches the library it is peeked at: an uppercase letter is an HTTP method, never a TLS
+ * record, and gets a plaintext 400 (as nginx answers plain HTTP on its TLS port).
+ *
  * Closing: after our close_notify we shut down our side and keep reading (and discarding)
  * for a short while ("lingering close", RFC 9112 §9.6), so that request bytes we never read
  * do not make the kernel answer with a RST that could destroy the response at the client.
