@@ -32,12 +32,17 @@ static const char usage[] =
 	"answers; request-targets over 8 KiB get 414, header sections over 16 KiB 431. No path\n"
 	"or symlink leaves DIR (openat2 RESOLVE_BENEATH; realpath on kernels before 5.6); a\n"
 	"directory serves its index.html. ALPN: http/1.1 (http/1.0 for clients that offer only\n"
-	"that) unless --alpn says otherwise. Bodies go out with sendfile(2) through kernel TLS,\n"
-	"or read + encrypt + write where the kernel has no TLS. Connections are served\n"
+	"that); --alpn may list only these two. Bodies go out with sendfile(2) through kernel\n"
+	"TLS, or read + encrypt + write where the kernel has no TLS. Connections are served\n"
 	"concurrently, non-blocking, one epoll loop per worker. SIGTERM or SIGINT stops it\n"
 	"cleanly: no new connections, responses in flight finish, close_notify on every\n"
-	"connection, exit 0. The port it listens on is printed as 'listening on ADDR port PORT'\n"
-	"on stderr (useful with --port 0).\n"
+	"connection, exit 0. SIGHUP reloads the certificate, key and ticket key files in every\n"
+	"worker: new connections get them, open ones keep theirs; when they do not load, it says\n"
+	"'reload failed' and keeps the previous ones. A failed handshake is logged on stderr with\n"
+	"the peer's address and the reason (at most 10 lines a second per worker, then a count);\n"
+	"a plain HTTP request on the port gets a plaintext 400. The port it listens on is\n"
+	"printed as 'listening on ADDR port PORT' on stderr (useful with --port 0).\n"
+	"Without --www, SIGHUP ends the server as usual (it may be relaying a terminal).\n"
 	"\n"
 	"www options:\n"
 	"  --www DIR                 serve the files under DIR\n"
@@ -62,8 +67,10 @@ static const char usage[] =
 	"                            tx=kernel|userspace rx=kernel|userspace\n"
 	"\n"
 	"Options:\n"
-	"  --port PORT          port to listen on (default 4433; 0: any free port)\n"
-	"  --bind ADDR          address to listen on (default: all)\n"
+	"  --port PORT          port to listen on, 1..65535 (default 4433; 0: any free port,\n"
+	"                       the one it got is printed)\n"
+	"  --bind ADDR          address to listen on (default: all, IPv6 and IPv4 on one\n"
+	"                       socket; IPv4 alone on a host without IPv6)\n"
 	"  --cert FILE          our certificate chain, PEM, leaf first (required)\n"
 	"  --key FILE           its private key (default: the --cert file)\n"
 	"  --ca FILE|DIR        trust anchors for client certificates: a PEM file or a\n"
@@ -72,6 +79,7 @@ static const char usage[] =
 	"  --require-client-cert  ask, and refuse clients without one (certificate_required)\n"
 	"  --insecure           accept client certificates without verifying them\n"
 	"  --alpn LIST          ALPN protocols we serve, comma-separated, in preference order\n"
+	"                       (with --www: http/1.1 and http/1.0 only)\n"
 	"  --groups LIST        key exchange groups in preference order: x25519, secp256r1,\n"
 	"                       x448, secp384r1, secp521r1, ffdhe2048, ffdhe3072, ffdhe4096,\n"
 	"                       ffdhe6144, ffdhe8192 (default: the first seven)\n"
@@ -183,6 +191,80 @@ static int echo_loop(const char *prog, struct ktls_session *s)
 		return EXIT_TLS;
 	}
 	return EXIT_OK;
+}
+
+/* Everything a config is built from: at start and again for each reload (SIGHUP). */
+struct server_opts {
+	struct cli_tls_opts tls;
+	const char *tickets, *ticket_lifetime, *ticket_key_file;
+	const struct www_opts *www; /* NULL outside --www */
+};
+
+/* A new config from so, or NULL after printing "<prefix>: <reason>". */
+static struct ktls_config *make_config(const char *prefix, const struct server_opts *so)
+{
+	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
+	if (!cfg) {
+		fprintf(stderr, "%s: out of memory\n", prefix);
+		return NULL;
+	}
+	if (so->tickets || so->ticket_lifetime) {
+		char *end1 = NULL, *end2 = NULL;
+		unsigned long n = so->tickets ? strtoul(so->tickets, &end1, 10) : 2;
+		unsigned long life = so->ticket_lifetime ? strtoul(so->ticket_lifetime, &end2, 10) : 7200;
+		if ((so->tickets && *end1) || (so->ticket_lifetime && *end2) ||
+		    ktls_config_set_tickets(cfg, (unsigned)n, (unsigned)life)) {
+			fprintf(stderr, "%s: bad --tickets or --ticket-lifetime: %s\n", prefix,
+				ktls_config_error(cfg));
+			goto fail;
+		}
+	}
+	if (so->ticket_key_file && ktls_config_set_ticket_key_file(cfg, so->ticket_key_file)) {
+		fprintf(stderr, "%s: %s\n", prefix, ktls_config_error(cfg));
+		goto fail;
+	}
+	if (!cli_configure(prefix, cfg, &so->tls))
+		goto fail;
+	if (so->www) {
+		/* the library enforces the same handshake deadline as the event loop's sweep */
+		struct ktls_limits lim;
+		ktls_limits_default(&lim);
+		lim.handshake_timeout_ms = (unsigned)(so->www->handshake_timeout * 1000);
+		lim.max_client_hello = so->www->max_client_hello;
+		if (ktls_config_set_limits(cfg, &lim)) {
+			fprintf(stderr, "%s: %s\n", prefix, ktls_config_error(cfg));
+			goto fail;
+		}
+	}
+	return cfg;
+fail:
+	ktls_config_free(cfg);
+	return NULL;
+}
+
+/* www_opts.reload: the same options again, for SIGHUP */
+static struct ktls_config *reload_config(void *arg, const char *prefix)
+{
+	return make_config(prefix, arg);
+}
+
+/* The file server speaks HTTP/1.1 (and 1.0) only: offering anything else in ALPN would
+ * let a client pick a protocol we then do not answer in. Returns false after saying which. */
+static bool www_alpn_ok(const char *prog, const char *list)
+{
+	const char *p = list;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (len != 8 || (strncmp(p, "http/1.1", 8) && strncmp(p, "http/1.0", 8))) {
+			char name[256];
+			fprintf(stderr, "%s: --www serves HTTP/1.1 only: --alpn may list http/1.1 and "
+				"http/1.0, not '%s'\n", prog, cli_printable(p, len, name, sizeof(name)));
+			return false;
+		}
+		if (!p[len])
+			return true;
+		p += len + 1;
+	}
 }
 
 int main(int argc, char **argv)
@@ -324,58 +406,35 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: --www does not go with --echo, --send-file or --once\n", prog);
 		return EXIT_USAGE;
 	}
+	if (cli_parse_port(port, true) < 0) {
+		fprintf(stderr, "%s: --port takes 1..65535 (0: any free port), not '%s'\n", prog, port);
+		return EXIT_USAGE;
+	}
 	if (w.root && !o.alpn)
 		o.alpn = "http/1.1,http/1.0";
+	if (w.root && !www_alpn_ok(prog, o.alpn))
+		return EXIT_USAGE;
 	signal(SIGPIPE, SIG_IGN);
-	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
-	if (!cfg) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+	struct server_opts so = { .tls = o, .tickets = tickets, .ticket_lifetime = ticket_lifetime,
+				  .ticket_key_file = ticket_key_file, .www = w.root ? &w : NULL };
+	struct ktls_config *cfg = make_config(prog, &so);
+	if (!cfg)
 		return EXIT_USAGE;
-	}
-	if (tickets || ticket_lifetime) {
-		char *end1 = NULL, *end2 = NULL;
-		unsigned long n = tickets ? strtoul(tickets, &end1, 10) : 2;
-		unsigned long life = ticket_lifetime ? strtoul(ticket_lifetime, &end2, 10) : 7200;
-		if ((tickets && *end1) || (ticket_lifetime && *end2) ||
-		    ktls_config_set_tickets(cfg, (unsigned)n, (unsigned)life)) {
-			fprintf(stderr, "%s: bad --tickets or --ticket-lifetime: %s\n", prog,
-				ktls_config_error(cfg));
-			ktls_config_free(cfg);
-			return EXIT_USAGE;
-		}
-	}
-	if (ticket_key_file && ktls_config_set_ticket_key_file(cfg, ticket_key_file)) {
-		fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
-		ktls_config_free(cfg);
-		return EXIT_USAGE;
-	}
-	if (!cli_configure(prog, cfg, &o)) {
-		ktls_config_free(cfg);
-		return EXIT_USAGE;
-	}
 	if (w.root) {
-		/* the library enforces the same handshake deadline as the event loop's sweep */
-		struct ktls_limits lim;
-		ktls_limits_default(&lim);
-		lim.handshake_timeout_ms = (unsigned)(w.handshake_timeout * 1000);
-		lim.max_client_hello = w.max_client_hello;
-		if (ktls_config_set_limits(cfg, &lim)) {
-			fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
-			ktls_config_free(cfg);
-			return EXIT_USAGE;
-		}
 		w.bind_addr = bind_addr;
 		w.port = port;
-		int rc = www_serve(prog, cfg, &w);
-		ktls_config_free(cfg);
-		return rc;
+		w.reload = reload_config;
+		w.reload_arg = &so;
+		w.reload_what = o.cert;
+		return www_serve(prog, cfg, &w); /* it frees cfg */
 	}
 	int lfd = cli_listen(prog, bind_addr, port, 0);
 	if (lfd < 0) {
 		ktls_config_free(cfg);
 		return EXIT_NETWORK;
 	}
-	fprintf(stderr, "%s: listening on %s port %s\n", prog, bind_addr ? bind_addr : "*", port);
+	fprintf(stderr, "%s: listening on %s port %u\n", prog, bind_addr ? bind_addr : "*",
+		cli_bound_port(lfd));
 	int rc = EXIT_OK;
 	do {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);

@@ -12,7 +12,7 @@ B=${KTLS_BUILD:-build}
 C=${KTLS_CERTS:-$B/certs}
 work=$(mktemp -d)
 pids=()
-trap 'kill -9 "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+trap '{ kill -9 "${pids[@]}"; wait; } 2>/dev/null; rm -rf "$work"' EXIT
 n=0 fails=0
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }
 ok() { n=$((n + 1)); echo "ok $n - $1"; }

@@ -3,9 +3,11 @@
  */
 #include "cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,7 +96,30 @@ bool cli_split_host_port(char *arg, char **host, char **port)
 		*host = arg;
 		*port = colon + 1;
 	}
-	return **host && **port;
+	return **host && cli_parse_port(*port, false) > 0;
+}
+
+int cli_parse_port(const char *s, bool zero_ok)
+{
+	long v = 0;
+	if (!*s || strlen(s) > 5)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v <= 65535 && (v > 0 || zero_ok) ? (int)v : -1;
+}
+
+unsigned cli_bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return 0;
+	return ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+					: ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 /* connect() on fd, waiting at most timeout_ms (< 0: as long as the kernel tries). Returns 0,
@@ -155,30 +180,58 @@ int cli_connect(const char *prog, const char *host, const char *port, int timeou
 	return fd;
 }
 
+/* One listening socket on sa. An IPv6 socket takes IPv4 too (IPV6_V6ONLY off), so that
+ * "::" is every address of both families. Returns the fd, or -1 with errno set. */
+static int listen_on(const struct sockaddr *sa, socklen_t len, unsigned flags)
+{
+	int one = 1, zero = 0, saved;
+	int type = SOCK_STREAM | SOCK_CLOEXEC | (flags & CLI_LISTEN_NONBLOCK ? SOCK_NONBLOCK : 0);
+	int fd = socket(sa->sa_family, type, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	    (!(flags & CLI_LISTEN_REUSEPORT) ||
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0) &&
+	    (sa->sa_family != AF_INET6 ||
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) == 0) &&
+	    bind(fd, sa, len) == 0 && listen(fd, flags & CLI_LISTEN_REUSEPORT ? SOMAXCONN : 128) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int cli_listen(const char *prog, const char *bind_addr, const char *port, unsigned flags)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res;
-	int one = 1;
-	int rc = getaddrinfo(bind_addr, port, &hints, &res);
-	if (rc) {
-		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, bind_addr ? bind_addr : "*",
-			gai_strerror(rc));
+	int fd, num = cli_parse_port(port, true);
+	if (num < 0) {
+		fprintf(stderr, "%s: not a port: '%s'\n", prog, port);
 		return -1;
 	}
-	int type = res->ai_socktype | SOCK_CLOEXEC | (flags & CLI_LISTEN_NONBLOCK ? SOCK_NONBLOCK : 0);
-	int fd = socket(res->ai_family, type, res->ai_protocol);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (flags & CLI_LISTEN_REUSEPORT &&
-	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
-	    listen(fd, flags & CLI_LISTEN_REUSEPORT ? SOMAXCONN : 128) < 0) {
+	if (!bind_addr) {
+		/* all addresses: dual-stack "::", or IPv4's 0.0.0.0 on a host without IPv6 */
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)num),
+					   .sin6_addr = IN6ADDR_ANY_INIT };
+		struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)num),
+					  .sin_addr.s_addr = htonl(INADDR_ANY) };
+		fd = listen_on((struct sockaddr *)&a6, sizeof(a6), flags);
+		if (fd < 0 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+			fd = listen_on((struct sockaddr *)&a4, sizeof(a4), flags);
+	} else {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
+		int rc = getaddrinfo(bind_addr, port, &hints, &res);
+		if (rc) {
+			fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, bind_addr, gai_strerror(rc));
+			return -1;
+		}
+		fd = listen_on(res->ai_addr, res->ai_addrlen, flags);
+		freeaddrinfo(res);
+	}
+	if (fd < 0)
 		fprintf(stderr, "%s: cannot listen on %s port %s: %s\n", prog,
 			bind_addr ? bind_addr : "*", port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
 	return fd;
 }
 

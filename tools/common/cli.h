@@ -30,13 +30,19 @@ bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_t
  * (< 0: the kernel's own limit, minutes); returns a blocking fd, or -1 after printing why
  * ("timed out after N s" when the time ran out). */
 int cli_connect(const char *prog, const char *host, const char *port, int timeout_ms);
-/* Listens on bind:port; returns the fd or -1 after printing why. Flags: a non-blocking
- * socket, and SO_REUSEPORT with a SOMAXCONN backlog for a worker of several. */
+/* Listens on bind:port (NULL bind: every address, IPv6 and IPv4 on one dual-stack socket,
+ * or IPv4 alone on a host without IPv6); returns the fd or -1 after printing why. Flags: a
+ * non-blocking socket, and SO_REUSEPORT with a SOMAXCONN backlog for a worker of several. */
 #define CLI_LISTEN_NONBLOCK 0x1
 #define CLI_LISTEN_REUSEPORT 0x2
 int cli_listen(const char *prog, const char *bind_addr, const char *port, unsigned flags);
-/* Splits "host:port" or "[v6]:port"; returns false when malformed. */
+/* Splits "host:port" or "[v6]:port"; returns false when malformed or the port is not
+ * 1..65535. */
 bool cli_split_host_port(char *arg, char **host, char **port);
+/* A decimal port 1..65535 (0 too when zero_ok: "any free port"); -1 when it is not one. */
+int cli_parse_port(const char *s, bool zero_ok);
+/* The local port fd is bound to (0 when unknown): what --port 0 got. */
+unsigned cli_bound_port(int fd);
 /* "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 x25519 ed25519 alpn=h2 peer=CN=localhost" on stderr. */
 void cli_print_summary(const char *prog, const struct ktls_session *s);
 /* Text from the peer (a status line, a server name, a certificate subject), made safe to

@@ -30,6 +30,15 @@
  * messages first — when they hold more than --handshake-memory. A connection closed while
  * events of the same round may still name it waits in worker.dead until the round ends.
  *
+ * Reload (SIGHUP, passed on by the parent to each worker): a config is read-only once a
+ * session uses it, so a worker builds a new one from the same options and uses it for the
+ * sessions made after; each session holds a reference to its own (struct cfg_ref), and the
+ * old config is freed when the last of them ends. A config that does not build changes
+ * nothing. Failed handshakes go to stderr, one line each with the peer and the library's
+ * reason, at most FAIL_LINES_PER_SEC a second, the rest counted. Before the first byte
+ * reaches the library it is peeked at: an uppercase letter is an HTTP method, never a TLS
+ * record, and gets a plaintext 400 (as nginx answers plain HTTP on its TLS port).
+ *
  * Closing: after our close_notify we shut down our side and keep reading (and discarding)
  * for a short while ("lingering close", RFC 9112 §9.6), so that request bytes we never read
  * do not make the kernel answer with a RST that could destroy the response at the client.
@@ -53,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -67,13 +77,33 @@
 #define SWEEP_MS 100
 #define RUN_BUDGET 32          /* state steps per connection per event: then the next one */
 #define ACCEPT_PAUSE_MS 100    /* out of descriptors: how long the listener rests */
+#define FAIL_LINES_PER_SEC 10  /* failed handshakes logged per worker per second; the rest
+				* are counted and summed up in one line */
 
 enum cstate { C_HANDSHAKE, C_READ, C_SEND_HEAD, C_SEND_BODY, C_FLUSH, C_CLOSING, C_LINGER,
 	      C_DEAD /* closed; the struct waits in worker.dead for the end of the round */ };
 
+/* A config and the number of its users: the worker while it is the current one, and each
+ * session made with it. SIGHUP puts a new one in place for the sessions to come; the old
+ * one is freed when the last session that uses it ends (a session reads its config until
+ * it is freed). */
+struct cfg_ref {
+	struct ktls_config *cfg;
+	int users;
+};
+
+static void cfg_put(struct cfg_ref *r)
+{
+	if (r && --r->users == 0) {
+		ktls_config_free(r->cfg);
+		free(r);
+	}
+}
+
 struct conn {
 	struct conn *prev, *next;
 	struct ktls_session *s;
+	struct cfg_ref *cfg; /* what s was made with */
 	int fd;
 	enum cstate st;
 	uint32_t events;   /* registered with epoll */
@@ -98,7 +128,7 @@ struct conn {
 
 struct worker {
 	const char *prog;
-	const struct ktls_config *cfg;
+	struct cfg_ref *cfg; /* for new connections */
 	const struct www_opts *o;
 	int ep, lfd, sigfd, rootfd;
 	char root_real[4096];
@@ -112,6 +142,9 @@ struct worker {
 	size_t session_base;     /* ktls_session_memory of a session that holds nothing */
 	int64_t accept_paused;   /* the listener rests until then (0: it listens) */
 	int64_t fd_warned;       /* when we last said so */
+	int64_t fail_window;     /* failed handshakes: the start of this second of the log, */
+	int fail_lines;          /* the lines written in it */
+	unsigned long fail_suppressed; /* and the failures not written */
 	/* the access log: whole lines only, one write(2) per batch, so that workers appending
 	 * to the same file (O_APPEND) never split each other's lines */
 	int log_fd;
@@ -167,6 +200,7 @@ static void conn_free(struct worker *w, struct conn *c)
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	ktls_session_free(c->s);
+	cfg_put(c->cfg);
 	free(c->in);
 	free(c->out);
 	free(c->req_line);
@@ -199,12 +233,46 @@ static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap
 		snprintf(out, cap, "%s:%u", host, port);
 	} else if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const void *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) { /* IPv4 on the dual-stack socket */
+			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], host, sizeof(host));
+			snprintf(out, cap, "%s:%u", host, ntohs(a->sin6_port));
+			return;
+		}
 		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
 		port = ntohs(a->sin6_port);
 		snprintf(out, cap, "[%s]:%u", host, port);
 	} else {
 		snprintf(out, cap, "-");
 	}
+}
+
+/* A new second of the failure log: the failures not written in the last one are summed up. */
+static void fail_log_tick(struct worker *w, int64_t now)
+{
+	if (now - w->fail_window < 1000)
+		return;
+	if (w->fail_suppressed)
+		fprintf(stderr, "%s: (%lu more failed handshakes not logged)\n", w->prog,
+			w->fail_suppressed);
+	w->fail_window = now;
+	w->fail_lines = 0;
+	w->fail_suppressed = 0;
+}
+
+/* One line on stderr per failed handshake, at most FAIL_LINES_PER_SEC a second: the peer's
+ * address and why (escaped, as a reason may quote the peer). */
+static void log_failure(struct worker *w, const struct conn *c, const char *reason)
+{
+	fail_log_tick(w, now_ms());
+	if (w->fail_lines >= FAIL_LINES_PER_SEC) {
+		w->fail_suppressed++;
+		return;
+	}
+	w->fail_lines++;
+	char addr[64], why[512];
+	format_addr(&c->peer, addr, sizeof(addr));
+	fprintf(stderr, "%s: handshake failed from %s: %s\n", w->prog, addr,
+		cli_printable(reason, (size_t)-1, why, sizeof(why)));
 }
 
 /* The request line for the log: at most 1 KiB, non-printable bytes and quotes as \xHH. */
@@ -471,6 +539,42 @@ static void finish_response(struct worker *w, struct conn *c)
 static void expire(struct worker *w, struct conn *c);
 static void trim_handshake_memory(struct worker *w);
 
+/* What the first bytes of a connection are, peeked before the TLS handshake reads them:
+ * 1 an HTTP request in plaintext (a method, uppercase ASCII: never the first byte of a TLS
+ * record, whose content type is 20..24), 0 anything else (a TLS record: 0x16 0x03 ...),
+ * -1 nothing yet, -2 the peer closed or the socket failed. */
+static int sniff_plain_http(int fd)
+{
+	unsigned char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+	if (n == 0)
+		return -2;
+	return b >= 'A' && b <= 'Z';
+}
+
+/* A plain HTTP request on the TLS port: answered in plaintext as nginx does, then the
+ * connection lingers (C_LINGER without a session) so that the answer is not lost to a RST. */
+static void answer_plain_http(struct worker *w, struct conn *c)
+{
+	static const char body[] = "400 Bad Request: plain HTTP sent to an HTTPS port\n";
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg),
+			 "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 sizeof(body) - 1, body);
+	log_failure(w, c, "plain HTTP sent to the HTTPS port (answered 400)");
+	/* a fresh socket's send buffer takes these few bytes whole */
+	if (send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		conn_free(w, c);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	c->st = C_LINGER;
+	c->deadline = now_ms() + LINGER_MS;
+}
+
 /* Runs c's state machine until it must wait for the socket, or until it has had its share
  * of this round (RUN_BUDGET steps: pipelined requests cannot keep the worker to one peer;
  * it is woken again at once, as its socket is writable); may free c. */
@@ -490,9 +594,24 @@ static void run(struct worker *w, struct conn *c)
 		switch (c->st) {
 		case C_HANDSHAKE: {
 			/* the session comes with the first bytes: an idle connect costs little */
-			if (!c->s && !(c->s = ktls_session_new(w->cfg, c->fd))) {
-				conn_free(w, c);
-				return;
+			if (!c->s) {
+				int plain = sniff_plain_http(c->fd);
+				if (plain == -1) {
+					set_events(w, c, EPOLLIN);
+					return;
+				}
+				if (plain == 1) {
+					answer_plain_http(w, c);
+					if (c->st == C_DEAD)
+						return;
+					break;
+				}
+				if (plain < 0 || !(c->s = ktls_session_new(w->cfg->cfg, c->fd))) {
+					conn_free(w, c); /* closed before a byte: nothing to say */
+					return;
+				}
+				c->cfg = w->cfg;
+				w->cfg->users++;
 			}
 			int rc = ktls_session_handshake(c->s);
 			if (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) {
@@ -505,6 +624,8 @@ static void run(struct worker *w, struct conn *c)
 				return;
 			}
 			if (rc) {
+				const char *why = ktls_session_error(c->s);
+				log_failure(w, c, *why ? why : ktls_strerror(rc));
 				conn_free(w, c);
 				return;
 			}
@@ -633,7 +754,14 @@ static void run(struct worker *w, struct conn *c)
 			return;
 		case C_LINGER:
 			for (;;) {
-				long n = ktls_recv(c->s, w->scratch, sizeof(w->scratch));
+				long n;
+				if (c->s) {
+					n = ktls_recv(c->s, w->scratch, sizeof(w->scratch));
+				} else { /* after a plaintext answer */
+					n = recv(c->fd, w->scratch, sizeof(w->scratch), MSG_DONTWAIT);
+					if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+						n = KTLS_WANT_READ;
+				}
 				if (n == KTLS_WANT_READ) {
 					set_events(w, c, EPOLLIN);
 					return;
@@ -657,6 +785,8 @@ static void expire(struct worker *w, struct conn *c)
 		run(w, c);
 		return;
 	}
+	if (c->st == C_HANDSHAKE && c->s)
+		log_failure(w, c, "handshake timed out (--handshake-timeout)");
 	conn_free(w, c); /* a silent handshake, a request that never completed, a stalled peer */
 }
 
@@ -669,6 +799,7 @@ static void sweep(struct worker *w)
 		if (now >= c->deadline)
 			expire(w, c);
 	}
+	fail_log_tick(w, now);
 }
 
 /* ---- accepting, stopping, the loop --------------------------------------------------- */
@@ -829,6 +960,32 @@ static void begin_stop(struct worker *w)
 	}
 }
 
+/* SIGHUP: a new config from the same options for the connections to come; those open
+ * keep theirs. A broken one (a bad certificate, a key that does not match) changes nothing. */
+static void reload(struct worker *w)
+{
+	char prefix[160];
+	if (!w->o->reload)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s: reload failed (keeping the previous certificates)",
+		 w->prog);
+	struct ktls_config *cfg = w->o->reload(w->o->reload_arg, prefix);
+	struct cfg_ref *r = cfg ? calloc(1, sizeof(*r)) : NULL;
+	if (!r) {
+		if (cfg) {
+			ktls_config_free(cfg);
+			fprintf(stderr, "%s: out of memory\n", prefix);
+		}
+		return;
+	}
+	r->cfg = cfg;
+	r->users = 1;
+	cfg_put(w->cfg);
+	w->cfg = r;
+	fprintf(stderr, "%s: reloaded certificates from %s (worker %d)\n", w->prog,
+		w->o->reload_what ? w->o->reload_what : "the same files", (int)getpid());
+}
+
 static int worker_loop(struct worker *w)
 {
 	struct epoll_event ev[256];
@@ -846,11 +1003,20 @@ static int worker_loop(struct worker *w)
 					accept_some(w);
 			} else if (p == &w->sigfd) {
 				struct signalfd_siginfo si;
+				bool stop = false, hup = false;
 				while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						hup = true;
+					else
+						stop = true;
 				}
-				begin_stop(w);
-				/* connections may have been freed: the rest of ev[] may dangle */
-				break;
+				if (hup && !w->stopping)
+					reload(w);
+				if (stop) {
+					begin_stop(w);
+					/* connections may have been freed: the rest of ev[] may dangle */
+					break;
+				}
 			} else {
 				run(w, p);
 			}
@@ -869,24 +1035,22 @@ static int worker_loop(struct worker *w)
 
 /* ---- listening sockets, workers ------------------------------------------------------ */
 
-static unsigned bound_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
-		return 0;
-	return ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-					: ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-static int run_worker(const char *prog, const struct ktls_config *cfg, const struct www_opts *o,
+/* Runs one worker to its end; takes cfg (and frees it). */
+static int run_worker(const char *prog, struct ktls_config *cfg, const struct www_opts *o,
 		      int lfd, int rootfd, const char *root_real, int log_fd)
 {
 	struct worker *w = calloc(1, sizeof(*w));
-	if (!w)
+	struct cfg_ref *r = calloc(1, sizeof(*r));
+	if (!w || !r) {
+		free(w);
+		free(r);
+		ktls_config_free(cfg);
 		return EXIT_USAGE;
+	}
+	r->cfg = cfg;
+	r->users = 1;
 	w->prog = prog;
-	w->cfg = cfg;
+	w->cfg = r;
 	w->o = o;
 	w->lfd = lfd;
 	w->rootfd = rootfd;
@@ -900,6 +1064,7 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	w->ep = epoll_create1(EPOLL_CLOEXEC);
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	struct epoll_event el = { .events = EPOLLIN, .data.ptr = &w->lfd };
@@ -907,6 +1072,7 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 	if (w->ep < 0 || w->sigfd < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &el) ||
 	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->sigfd, &es)) {
 		fprintf(stderr, "%s: cannot set up the event loop: %s\n", prog, strerror(errno));
+		cfg_put(w->cfg);
 		free(w);
 		return EXIT_NETWORK;
 	}
@@ -921,11 +1087,12 @@ static int run_worker(const char *prog, const struct ktls_config *cfg, const str
 		close(w->reserve_fd);
 	close(w->ep);
 	close(w->sigfd);
+	cfg_put(w->cfg); /* the connections are gone: this was the last user */
 	free(w);
 	return rc;
 }
 
-int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_opts *o)
+int www_serve(const char *prog, struct ktls_config *cfg, const struct www_opts *o)
 {
 	/* many connections: take every descriptor the hard limit allows */
 	struct rlimit rl;
@@ -939,6 +1106,7 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 		fprintf(stderr, "%s: --www %s: %s\n", prog, o->root, strerror(errno));
 		if (rootfd >= 0)
 			close(rootfd);
+		ktls_config_free(cfg);
 		return EXIT_USAGE;
 	}
 	int log = -1;
@@ -950,6 +1118,7 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 			fprintf(stderr, "%s: cannot open access log %s: %s\n", prog, o->access_log,
 				strerror(errno));
 			close(rootfd);
+			ktls_config_free(cfg);
 			return EXIT_USAGE;
 		}
 	}
@@ -969,10 +1138,11 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 			close(rootfd);
 			if (log > STDOUT_FILENO)
 				close(log);
+			ktls_config_free(cfg);
 			return EXIT_NETWORK;
 		}
 		if (i == 0) {
-			snprintf(portbuf, sizeof(portbuf), "%u", bound_port(lfds[0]));
+			snprintf(portbuf, sizeof(portbuf), "%u", cli_bound_port(lfds[0]));
 			port = portbuf;
 		}
 	}
@@ -980,14 +1150,17 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 		close(rootfd);
 		if (log > STDOUT_FILENO)
 			close(log);
+		ktls_config_free(cfg);
 		return EXIT_USAGE;
 	}
-	/* SIGTERM / SIGINT arrive through a signalfd in each worker (and sigwait in the parent) */
+	/* SIGTERM / SIGINT / SIGHUP arrive through a signalfd in each worker (and sigwait in the
+	 * parent, which passes them on) */
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP); /* a worker reloads (the parent passes it on) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	fprintf(stderr, "%s: serving %s on %s port %s (%d worker%s, http/1.1)\n", prog, root_real,
 		o->bind_addr ? o->bind_addr : "*", port, n, n == 1 ? "" : "s");
@@ -998,11 +1171,16 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 	if (n == 1) {
 		rc = run_worker(prog, cfg, o, lfds[0], rootfd, root_real, log);
 	} else {
-		pid_t *pids = calloc((size_t)n, sizeof(pid_t));
+		pid_t *pids = calloc((size_t)n, sizeof(pid_t)), parent = getpid();
 		int alive = 0;
 		for (int i = 0; pids && i < n; i++) {
 			pid_t pid = fork();
 			if (pid == 0) {
+				/* a parent killed outright (SIGKILL) must not leave workers
+				 * serving on: they stop as on SIGTERM */
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				if (getppid() != parent)
+					_exit(EXIT_OK);
 				for (int j = 0; j < n; j++)
 					if (j != i)
 						close(lfds[j]);
@@ -1027,6 +1205,12 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 			int sig;
 			if (sigwait(&set, &sig))
 				continue;
+			if (sig == SIGHUP) { /* each worker reloads its own config */
+				for (int i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGHUP);
+				continue;
+			}
 			if (sig != SIGCHLD) { /* pass the stop on to every worker */
 				stopping = true;
 				for (int i = 0; i < n; i++)
@@ -1051,6 +1235,7 @@ int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_
 			}
 		}
 		free(pids);
+		ktls_config_free(cfg); /* the parent's copy: each worker freed its own */
 	}
 	free(lfds);
 	if (log > STDOUT_FILENO)

@@ -18,11 +18,19 @@ struct www_opts {
 	double handshake_timeout; /* seconds from accept to the end of the handshake */
 	double idle_timeout;      /* seconds for a whole request to arrive, or without progress */
 	const char *access_log;   /* NULL: none, "-": stdout, else a file (appended) */
+	/* SIGHUP: a new config built from the same options (certificates, keys and ticket keys
+	 * read again), or NULL after printing "<prefix>: <reason>"; reload_what names the
+	 * files in the log line */
+	struct ktls_config *(*reload)(void *arg, const char *prefix);
+	void *reload_arg;
+	const char *reload_what;
 };
 
 /* Serves until SIGTERM or SIGINT, then stops accepting, finishes the responses in flight,
- * sends close_notify on every open connection and returns. Returns an exit status (cli.h):
+ * sends close_notify on every open connection and returns. SIGHUP makes each worker build
+ * a new config with o->reload for the connections that come after (those open keep theirs).
+ * Takes cfg (and frees it, and every config reloaded). Returns an exit status (cli.h):
  * EXIT_OK after a clean stop, EXIT_USAGE / EXIT_NETWORK when it cannot start. */
-int www_serve(const char *prog, const struct ktls_config *cfg, const struct www_opts *o);
+int www_serve(const char *prog, struct ktls_config *cfg, const struct www_opts *o);
 
 #endif
