@@ -99,25 +99,12 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-[other]
+# a server certificate for the one name in $GEN_SAN (sign_for)
+[named]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:other.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[wild]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:*.wild.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[wrong_host]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example
+subjectAltName = $ENV::GEN_SAN
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [client]
@@ -138,7 +125,7 @@ policy = any
 [any]
 commonName = supplied
 EOF
-export GEN_TMP=$tmp
+export GEN_TMP=$tmp GEN_SAN=DNS:localhost
 touch "$tmp/index.txt"
 openssl rand -hex 16 >"$tmp/serial"
 cnf=(-config "$tmp/openssl.cnf")
@@ -166,6 +153,12 @@ sign() {
         -extfile "$tmp/openssl.cnf" -extensions "$2" -out "$tmp/$1.pem"
 }
 
+# sign_for NAME DNSNAME: a P-256 server certificate for DNSNAME alone (SAN and CN)
+sign_for() {
+    make_csr "$1" "$2" "${P256[@]}"
+    GEN_SAN=DNS:$2 sign "$1" named
+}
+
 P256=(ec -pkeyopt ec_paramgen_curve:P-256)
 
 make_ca ca "ktls-helper test CA"
@@ -175,10 +168,10 @@ make_csr server-rsa localhost rsa:2048; sign server-rsa server
 make_csr server-ecdsa localhost "${P256[@]}"; sign server-ecdsa server
 make_csr server-ed25519 localhost ed25519; sign server-ed25519 server
 make_csr client ktls-test-client "${P256[@]}"; sign client client
-make_csr wrong-host wrong.example "${P256[@]}"; sign wrong-host wrong_host
+sign_for wrong-host wrong.example
 make_csr unknown-ca localhost "${P256[@]}"; sign unknown-ca server other-ca
-make_csr server-other other.test "${P256[@]}"; sign server-other other
-make_csr server-wild '*.wild.test' "${P256[@]}"; sign server-wild wild
+sign_for server-other other.test
+sign_for server-wild '*.wild.test'
 
 # The same certificate and keys in the other encodings a user may have.
 ossl x509 -in "$tmp/server-ecdsa.pem" -outform DER -out "$tmp/server-ecdsa.der"
