@@ -124,6 +124,15 @@ TEST_F(matrix, handshake_data_and_close)
 	ASSERT_EQ(0, ktls_recv(self->p.c, got, sizeof(got)));
 }
 
+/* For the cases of a table after the first: a fresh pair in place of the last. 0 or -1. */
+static int pair_fresh(struct session_pair *p, size_t i)
+{
+	if (!i)
+		return 0;
+	pair_close(p);
+	return pair_open(p, false);
+}
+
 FIXTURE(pair)
 {
 	struct session_pair p;
@@ -197,10 +206,7 @@ TEST_F(pair, hello_retry_request)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ktls_session_info ci, si;
 		uint8_t got[5];
-		if (i) {
-			pair_close(&self->p);
-			ASSERT_EQ(0, pair_open(&self->p, false));
-		}
+		ASSERT_EQ(0, pair_fresh(&self->p, i));
 		ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, cases[i].client));
 		ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, cases[i].server));
 		pair_handshake(&self->p);
@@ -845,10 +851,7 @@ TEST_F(pair, certificate_by_sni)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ktls_session_info ci, si;
 		uint8_t got[5];
-		if (i) {
-			pair_close(&self->p);
-			ASSERT_EQ(0, pair_open(&self->p, false));
-		}
+		ASSERT_EQ(0, pair_fresh(&self->p, i));
 		ASSERT_EQ(0, ktls_config_add_cert(self->p.scfg, test_cert("server-wild.pem"),
 						  test_cert("server-wild.key"), NULL));
 		ASSERT_EQ(0, ktls_config_add_cert(self->p.scfg, test_cert("server-other.pem"),
@@ -915,10 +918,7 @@ TEST_F(pair, keys_in_every_format)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ktls_session_info si;
-		if (i) {
-			pair_close(&self->p);
-			ASSERT_EQ(0, pair_open(&self->p, false));
-		}
+		ASSERT_EQ(0, pair_fresh(&self->p, i));
 		struct ktls_config *scfg = ktls_config_new(KTLS_ROLE_SERVER);
 		ASSERT_NONNULL(scfg);
 		ASSERT_EQ(0, ktls_config_add_cert(scfg, test_cert(cases[i].cert),
