@@ -3,8 +3,10 @@
 #
 # Private keys are generated at build time (never committed), so this script
 # recreates the whole set: a test root CA, server certificates (RSA, ECDSA,
-# Ed25519), a client certificate, and bad certificates (expired, wrong host,
-# unknown CA). Uses only the openssl CLI. See certs/README.md.
+# Ed25519; two more names, one a wildcard, for SNI), a client certificate, bad
+# certificates (expired, wrong host, unknown CA), and the same keys in other
+# formats (DER, traditional RSA, encrypted). Uses only the openssl CLI. See
+# certs/README.md.
 set -euo pipefail
 
 usage() {
@@ -38,8 +40,13 @@ done
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 outdir=${outdir:-$root/build/certs}
 
-LEAVES=(server-rsa server-ecdsa server-ed25519 client expired wrong-host unknown-ca)
+LEAVES=(server-rsa server-ecdsa server-ed25519 client expired wrong-host unknown-ca
+    server-other server-wild)
 CAS=(ca other-ca)
+# Other encodings of server-ecdsa's and server-rsa's certificate and key (see certs/README.md).
+EXTRAS=(server-ecdsa.der server-ecdsa.key.der server-rsa.trad.key server-ecdsa.enc.key)
+# The passphrase of server-ecdsa.enc.key (a test key: it is no secret).
+KEY_PASS=ktls-test-passphrase
 
 # Valid set: all files present, CA not expiring soon, leaves verify.
 # (Verifying also catches a set mixed up by an interrupted move, see below.)
@@ -48,6 +55,7 @@ up_to_date() {
     for n in "${CAS[@]}" "${LEAVES[@]}"; do
         [[ -f $d/$n.pem && -f $d/$n.key ]] || return 1
     done
+    for n in "${EXTRAS[@]}"; do [[ -f $d/$n ]] || return 1; done
     openssl x509 -noout -checkend $((30 * 86400)) -in "$d/ca.pem" >/dev/null || return 1
     openssl verify -CAfile "$d/ca.pem" "$d"/server-*.pem "$d/client.pem" \
         "$d/wrong-host.pem" >/dev/null 2>&1 || return 1
@@ -91,11 +99,12 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-[wrong_host]
+# a server certificate for the one name in $GEN_SAN (sign_for)
+[named]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example
+subjectAltName = $ENV::GEN_SAN
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [client]
@@ -116,7 +125,7 @@ policy = any
 [any]
 commonName = supplied
 EOF
-export GEN_TMP=$tmp
+export GEN_TMP=$tmp GEN_SAN=DNS:localhost
 touch "$tmp/index.txt"
 openssl rand -hex 16 >"$tmp/serial"
 cnf=(-config "$tmp/openssl.cnf")
@@ -144,6 +153,12 @@ sign() {
         -extfile "$tmp/openssl.cnf" -extensions "$2" -out "$tmp/$1.pem"
 }
 
+# sign_for NAME DNSNAME: a P-256 server certificate for DNSNAME alone (SAN and CN)
+sign_for() {
+    make_csr "$1" "$2" "${P256[@]}"
+    GEN_SAN=DNS:$2 sign "$1" named
+}
+
 P256=(ec -pkeyopt ec_paramgen_curve:P-256)
 
 make_ca ca "ktls-helper test CA"
@@ -153,8 +168,17 @@ make_csr server-rsa localhost rsa:2048; sign server-rsa server
 make_csr server-ecdsa localhost "${P256[@]}"; sign server-ecdsa server
 make_csr server-ed25519 localhost ed25519; sign server-ed25519 server
 make_csr client ktls-test-client "${P256[@]}"; sign client client
-make_csr wrong-host wrong.example "${P256[@]}"; sign wrong-host wrong_host
+sign_for wrong-host wrong.example
 make_csr unknown-ca localhost "${P256[@]}"; sign unknown-ca server other-ca
+sign_for server-other other.test
+sign_for server-wild '*.wild.test'
+
+# The same certificate and keys in the other encodings a user may have.
+ossl x509 -in "$tmp/server-ecdsa.pem" -outform DER -out "$tmp/server-ecdsa.der"
+ossl pkey -in "$tmp/server-ecdsa.key" -outform DER -out "$tmp/server-ecdsa.key.der"
+ossl pkey -in "$tmp/server-rsa.key" -traditional -out "$tmp/server-rsa.trad.key"
+ossl pkcs8 -topk8 -v2 aes-256-cbc -in "$tmp/server-ecdsa.key" -passout "pass:$KEY_PASS" \
+    -out "$tmp/server-ecdsa.enc.key"
 
 # openssl x509 in 3.0 cannot set explicit dates; openssl ca can.
 make_csr expired localhost "${P256[@]}"
@@ -163,14 +187,15 @@ ossl ca "${cnf[@]}" -batch -notext -in "$tmp/expired.csr" \
     -startdate 20200101000000Z -enddate 20200102000000Z \
     -extfile "$tmp/openssl.cnf" -extensions server -out "$tmp/expired.pem"
 
-chmod 600 "$tmp"/*.key
-chmod 644 "$tmp"/*.pem
+chmod 600 "$tmp"/*.key "$tmp/server-ecdsa.key.der"
+chmod 644 "$tmp"/*.pem "$tmp/server-ecdsa.der"
 
 # Move into place. ca.pem goes first: until every leaf certificate has been
 # moved, some old leaf fails to verify against the new ca.pem, and each leaf's
 # key moves before its certificate, so up_to_date() rejects any half-moved set.
 mv -f "$tmp/ca.pem" "$outdir/"
 for n in "${CAS[@]}" "${LEAVES[@]}"; do mv -f "$tmp/$n.key" "$outdir/"; done
+for n in "${EXTRAS[@]}"; do mv -f "$tmp/$n" "$outdir/"; done
 mv -f "$tmp/other-ca.pem" "$outdir/"
 for n in "${LEAVES[@]}"; do mv -f "$tmp/$n.pem" "$outdir/"; done
 

@@ -99,7 +99,9 @@ void ktls_config_free(struct ktls_config *cfg)
 {
 	if (!cfg)
 		return;
-	ktls_cert_chain_free(&cfg->chain);
+	for (size_t i = 0; i < cfg->n_chains; i++)
+		ktls_cert_chain_free(&cfg->chains[i]);
+	free(cfg->chains);
 	X509_STORE_free(cfg->trust);
 	free(cfg->server_name);
 	for (size_t i = 0; i < cfg->n_alpn; i++)
@@ -116,18 +118,48 @@ const char *ktls_config_error(const struct ktls_config *cfg)
 	return cfg ? cfg->error : "no configuration";
 }
 
+/* Loads a chain and key into *chain, or leaves the reason in cfg->error. */
+static int load_chain(struct ktls_config *cfg, struct ktls_cert_chain *chain, const char *cert_file,
+		      const char *key_file, const char *passphrase)
+{
+	char err[300];
+	if (!cert_file || !key_file)
+		return config_fail(cfg, KTLS_EINVAL, "a certificate needs both a chain file and a key file");
+	int rc = ktls_cert_chain_load(chain, cert_file, key_file, passphrase, err, sizeof(err));
+	return rc ? config_fail(cfg, rc, "%s", err) : 0;
+}
+
 int ktls_config_set_cert(struct ktls_config *cfg, const char *cert_file, const char *key_file)
 {
 	struct ktls_cert_chain chain;
-	char err[200];
-	if (!cert_file || !key_file)
-		return config_fail(cfg, KTLS_EINVAL, "a certificate needs both a chain file and a key file");
-	memset(&chain, 0, sizeof(chain));
-	int rc = ktls_cert_chain_load(&chain, cert_file, key_file, err, sizeof(err));
+	int rc = load_chain(cfg, &chain, cert_file, key_file, NULL);
 	if (rc)
-		return config_fail(cfg, rc, "%s", err);
-	ktls_cert_chain_free(&cfg->chain);
-	cfg->chain = chain;
+		return rc;
+	if (!cfg->n_chains)
+		return ktls_config_add_cert_chain(cfg, &chain);
+	ktls_cert_chain_free(&cfg->chains[0]);
+	cfg->chains[0] = chain;
+	return 0;
+}
+
+int ktls_config_add_cert(struct ktls_config *cfg, const char *cert_file, const char *key_file,
+			 const char *passphrase)
+{
+	struct ktls_cert_chain chain;
+	int rc = load_chain(cfg, &chain, cert_file, key_file, passphrase);
+	return rc ? rc : ktls_config_add_cert_chain(cfg, &chain);
+}
+
+/* Appends a loaded chain (taken, also on failure). Returns 0 or KTLS_ENOMEM. */
+int ktls_config_add_cert_chain(struct ktls_config *cfg, struct ktls_cert_chain *chain)
+{
+	struct ktls_cert_chain *more = realloc(cfg->chains, (cfg->n_chains + 1) * sizeof(*more));
+	if (!more) {
+		ktls_cert_chain_free(chain);
+		return config_fail(cfg, KTLS_ENOMEM, "out of memory");
+	}
+	cfg->chains = more;
+	cfg->chains[cfg->n_chains++] = *chain;
 	return 0;
 }
 

@@ -384,8 +384,9 @@ int ktls_client_on_certificate_request(struct ktls_session *s, const uint8_t *ms
 	s->cert_requested = true;
 	/* Answer with our certificate if we have one whose key fits a scheme the server takes;
 	 * else an empty Certificate (§4.4.2). */
-	s->send_own_cert = s->cfg->chain.n &&
-			   !ktls_sig_choose(s->cfg->chain.key, cr.signature_algorithms.p,
+	s->chain = s->cfg->n_chains ? &s->cfg->chains[0] : NULL;
+	s->send_own_cert = s->chain &&
+			   !ktls_sig_choose(s->chain->key, cr.signature_algorithms.p,
 					    cr.signature_algorithms.n, &s->our_sig_scheme);
 	err = ktls_transcript_update(&s->transcript, msg, len);
 	if (err)

@@ -21,22 +21,29 @@ static const uint8_t *hs_secret(const struct ktls_session *s, bool ours)
 
 int ktls_hs_send_certificate(struct ktls_session *s, bool send_empty)
 {
-	const struct ktls_cert_chain *chain = &s->cfg->chain;
+	const struct ktls_cert_chain *chain = s->chain;
 	uint8_t *buf = malloc(MAX_FLIGHT_MESSAGE);
 	struct wire_writer w;
 	int err;
 
+	if (!chain && !send_empty) {
+		free(buf);
+		return ktls_hs_fail(s, KTLS_EINTERNAL, "no certificate to send");
+	}
 	if (!buf)
 		return ktls_hs_fail(s, KTLS_ENOMEM, "out of memory");
 	wire_writer_init(&w, buf, MAX_FLIGHT_MESSAGE);
 	/* §4.4.2: the client echoes the CertificateRequest's context; the server's is empty */
-	err = ktls_encode_certificate(&w, s->cr_context, s->cr_context_len,
-				      (const uint8_t *const *)chain->der, chain->der_len,
-				      send_empty ? 0 : chain->n);
+	err = send_empty ? ktls_encode_certificate(&w, s->cr_context, s->cr_context_len, NULL,
+						   NULL, 0)
+			 : ktls_encode_certificate(&w, s->cr_context, s->cr_context_len,
+						   (const uint8_t *const *)chain->der,
+						   chain->der_len, chain->n);
 	if (!err)
 		err = ktls_hs_send(s, buf, w.len);
 	if (err || send_empty)
 		goto out;
+	s->own_cert_sent = true;
 
 	/* §4.4.3: sign 64 spaces | context string | 0 | Transcript-Hash(... Certificate) */
 	uint8_t hash[KTLS_MAX_HASH_LEN], content[200], sig[1024]; /* RSA-8192 fits */

@@ -317,7 +317,7 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 	    !(ch.ext_seen & KTLS_EXT_BIT_PSK_KEY_EXCHANGE_MODES))
 		return ktls_hs_fail(s, KTLS_EMISSINGEXT,
 				    "ClientHello offers a PSK without psk_key_exchange_modes");
-	if (!cfg->chain.n)
+	if (!cfg->n_chains)
 		return ktls_hs_fail(s, KTLS_EINTERNAL, "server has no certificate configured");
 
 	/* cipher suite: ours first */
@@ -338,7 +338,17 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 		return ktls_hs_fail(s, KTLS_EMISSINGEXT, "ClientHello has no supported_groups");
 	if (!(ch.ext_seen & KTLS_EXT_BIT_KEY_SHARE))
 		return ktls_hs_fail(s, KTLS_EMISSINGEXT, "ClientHello has no key_share");
-	if (ktls_sig_choose(cfg->chain.key, ch.signature_algorithms.p, ch.signature_algorithms.n,
+	/* our certificate: by the name the client asked for (RFC 6066 §3), else the default */
+	if (ch.ext_seen & KTLS_EXT_BIT_SERVER_NAME && ch.server_name_len < sizeof(s->server_name)) {
+		memcpy(s->server_name, ch.server_name, ch.server_name_len);
+		s->server_name[ch.server_name_len] = 0;
+		s->has_server_name = true;
+	}
+	s->chain = &cfg->chains[ktls_cert_choose(cfg->chains, cfg->n_chains,
+						 s->has_server_name ? s->server_name : NULL)];
+	if (s->chain != cfg->chains)
+		ktls_trace(s, "--- certificate for SNI '%s': %s", s->server_name, s->chain->subject);
+	if (ktls_sig_choose(s->chain->key, ch.signature_algorithms.p, ch.signature_algorithms.n,
 			    &s->our_sig_scheme))
 		return ktls_hs_fail(s, KTLS_EHANDSHAKE,
 				    "client accepts no signature scheme our certificate can make");
@@ -372,11 +382,6 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 		 * followup ClientHello." */
 		if (ch.early_data)
 			return ktls_hs_fail(s, KTLS_EILLEGAL, "second ClientHello offers early data again");
-	}
-	if (ch.ext_seen & KTLS_EXT_BIT_SERVER_NAME && ch.server_name_len < sizeof(s->server_name)) {
-		memcpy(s->server_name, ch.server_name, ch.server_name_len);
-		s->server_name[ch.server_name_len] = 0;
-		s->has_server_name = true;
 	}
 	if (!share && !retry_group)
 		return ktls_hs_fail(s, KTLS_EHANDSHAKE, "no key exchange group in common with the client");

@@ -936,6 +936,7 @@ int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info
 	info->offload_status = s->offload_status;
 	info->tx_zerocopy = s->tx_zerocopy;
 	info->rx_no_pad = s->rx_no_pad;
+	info->cert_subject = s->own_cert_sent ? s->chain->subject : NULL;
 	return 0;
 }
 

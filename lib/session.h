@@ -38,7 +38,9 @@ struct ktls_config {
 	size_t n_suites;
 	uint16_t groups[KTLS_MAX_GROUPS];
 	size_t n_groups;
-	struct ktls_cert_chain chain; /* chain.n == 0: none */
+	struct ktls_cert_chain *chains; /* ours, n_chains of them: a server picks one by SNI
+					 * (ktls_cert_choose), [0] is the default */
+	size_t n_chains;
 	X509_STORE *trust;            /* NULL only when nothing will be verified */
 	bool insecure;
 	bool middlebox_compat; /* client: Appendix D.4 compatibility mode (default on) */
@@ -120,6 +122,8 @@ struct ktls_session {
 	char peer_subject[256];
 	bool has_peer_subject;
 	EVP_PKEY *peer_key;
+	const struct ktls_cert_chain *chain; /* ours for this handshake (in cfg), or NULL */
+	bool own_cert_sent;                  /* it went in a Certificate message */
 
 	/* crypto state */
 	struct ktls_transcript transcript;
@@ -161,6 +165,11 @@ struct ktls_session {
 				   * (less than one record) */
 	bool tx_more;             /* kernel TX: the kernel may hold an open record (MSG_MORE) */
 };
+
+/* config.c: appends a loaded chain to cfg (taken, freed on failure). Returns 0 or
+ * KTLS_ENOMEM. */
+KTLS_MUST_CHECK int ktls_config_add_cert_chain(struct ktls_config *cfg,
+					       struct ktls_cert_chain *chain);
 
 /* handshake.c */
 /* Milliseconds left before the handshake deadline: -1 without one, 0 when it has passed. */

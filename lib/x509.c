@@ -17,11 +17,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,8 @@ __attribute__((format(printf, 4, 5))) static int fail(int err, char *errbuf, siz
 	return err;
 }
 
+static void subject_line(X509 *x, char *buf, size_t len);
+
 /* Returns OpenSSL's reason for its latest error, or a placeholder when it gave none. */
 static const char *ossl_reason(void)
 {
@@ -51,30 +55,86 @@ static const char *ossl_reason(void)
 	return r ? r : "unknown error";
 }
 
-/* PEM password callback: we never prompt. Returns -1 (no password). */
-static int no_password(char *buf, int size, int rwflag, void *u)
+/* The passphrase of an encrypted key, handed to OpenSSL's callbacks; `asked` records that
+ * the key turned out to be encrypted. We never prompt. */
+struct key_pass {
+	const char *pass; /* NULL: none given */
+	bool asked;
+};
+
+/* pem_password_cb: copies the passphrase into buf. Returns its length, or -1 without one. */
+static int pem_pass_cb(char *buf, int size, int rwflag, void *u)
 {
-	(void)buf;
-	(void)size;
+	struct key_pass *kp = u;
+	size_t len;
+
 	(void)rwflag;
-	(void)u;
-	return -1;
+	kp->asked = true;
+	if (!kp->pass || size <= 0)
+		return -1;
+	len = strlen(kp->pass);
+	if (len > (size_t)size)
+		return -1;
+	memcpy(buf, kp->pass, len);
+	return (int)len;
 }
 
-/* Opens path for reading as a BIO. Returns the BIO, or NULL with errno set. */
-static BIO *open_file(const char *path)
+/* OSSL_PASSPHRASE_CALLBACK, the same for OSSL_DECODER. Returns 1, or 0 without one. */
+static int decoder_pass_cb(char *buf, size_t size, size_t *len, const OSSL_PARAM params[],
+			   void *u)
 {
-	FILE *f = fopen(path, "r");
-	BIO *b;
+	struct key_pass *kp = u;
 
+	(void)params;
+	kp->asked = true;
+	if (!kp->pass || strlen(kp->pass) > size)
+		return 0;
+	*len = strlen(kp->pass);
+	memcpy(buf, kp->pass, *len);
+	return 1;
+}
+
+/* The largest certificate or key file read (a chain of KTLS_MAX_CHAIN big certificates). */
+#define MAX_CERT_FILE (1 << 20)
+
+/* Reads all of path into a new buffer (*data, *len; one NUL added after it). Returns 0, or
+ * KTLS_EINVAL with "cannot open <what> '<path>': <reason>" in errbuf, or KTLS_ENOMEM. The
+ * caller cleanses and frees *data (it may hold a key). */
+static int read_file(const char *path, const char *what, uint8_t **data, size_t *len,
+		     char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	size_t n;
+
+	*data = NULL;
 	if (!f)
-		return NULL;
-	b = BIO_new_fp(f, BIO_CLOSE);
-	if (!b) {
+		return fail(KTLS_EINVAL, errbuf, errlen, "cannot open %s '%s': %s", what, path,
+			    strerror(errno));
+	buf = malloc(MAX_CERT_FILE + 1);
+	if (!buf) {
 		fclose(f);
-		errno = ENOMEM;
+		return fail(KTLS_ENOMEM, errbuf, errlen, "out of memory loading '%s'", path);
 	}
-	return b;
+	n = fread(buf, 1, MAX_CERT_FILE + 1, f);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad || n > MAX_CERT_FILE) {
+		OPENSSL_cleanse(buf, n);
+		free(buf);
+		return fail(KTLS_EINVAL, errbuf, errlen, "cannot read %s '%s': %s", what, path,
+			    bad ? "read error" : "larger than 1 MiB");
+	}
+	buf[n] = 0;
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* Returns 1 when the file's bytes are PEM (a "-----BEGIN " line somewhere), else 0. */
+static int is_pem(const uint8_t *data, size_t len)
+{
+	return memmem(data, len, "-----BEGIN ", 11) != NULL;
 }
 
 /* Appends x's DER encoding to c. Returns 0 or KTLS_ENOMEM. */
@@ -99,86 +159,176 @@ static int chain_add(struct ktls_cert_chain *c, X509 *x)
 	return 0;
 }
 
-/* Reads every PEM certificate of path into c and keeps the leaf in *leaf. Returns 0,
- * KTLS_EINVAL (message in errbuf) or KTLS_ENOMEM. */
-static int read_certs(struct ktls_cert_chain *c, X509 **leaf, const char *path, char *errbuf,
+/* Adds x (taken) to c, and keeps the first as c->leaf. Returns 0, KTLS_EINVAL (too many)
+ * or KTLS_ENOMEM. */
+static int chain_take(struct ktls_cert_chain *c, X509 *x, const char *path, char *errbuf,
 		      size_t errlen)
 {
-	BIO *b = open_file(path);
+	int err = c->n == KTLS_MAX_CHAIN
+			  ? fail(KTLS_EINVAL, errbuf, errlen,
+				 "certificate file '%s' holds more than %d certificates", path,
+				 KTLS_MAX_CHAIN)
+			  : chain_add(c, x);
+	if (!err && !c->leaf)
+		c->leaf = x;
+	else
+		X509_free(x);
+	return err;
+}
+
+/* Decodes a private key from a file's bytes: PEM (any key block, after certificates too;
+ * OpenSSL skips what is not a key) or DER (OSSL_DECODER: PKCS#8, encrypted PKCS#8, or the
+ * type-specific RSA/EC structures). Returns the key, or NULL (kp->asked says whether it was
+ * encrypted). */
+static EVP_PKEY *decode_key(const uint8_t *data, size_t len, struct key_pass *kp)
+{
+	EVP_PKEY *key = NULL;
+
+	if (is_pem(data, len)) {
+		BIO *b = BIO_new_mem_buf(data, (int)len);
+		if (b)
+			key = PEM_read_bio_PrivateKey_ex(b, NULL, pem_pass_cb, kp, NULL, NULL);
+		BIO_free(b);
+		return key;
+	}
+	OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&key, "DER", NULL, NULL,
+							       EVP_PKEY_KEYPAIR, NULL, NULL);
+	const unsigned char *p = data;
+	size_t left = len;
+	if (dctx && OSSL_DECODER_CTX_set_passphrase_cb(dctx, decoder_pass_cb, kp))
+		(void)OSSL_DECODER_from_data(dctx, &p, &left);
+	OSSL_DECODER_CTX_free(dctx);
+	if (key && left) { /* trailing bytes: not one key */
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	return key;
+}
+
+/* Parses the certificates of a file's bytes into c: PEM blocks, or DER certificates back to
+ * back. Returns the number read (0: none) or a negative code (message in errbuf). */
+static int decode_certs(struct ktls_cert_chain *c, const uint8_t *data, size_t len,
+			const char *path, char *errbuf, size_t errlen)
+{
 	X509 *x;
 	int err = 0;
 
-	if (!b)
-		return fail(KTLS_EINVAL, errbuf, errlen, "cannot open certificate file '%s': %s",
-			    path, strerror(errno));
-	while ((x = PEM_read_bio_X509(b, NULL, no_password, NULL))) {
-		if (c->n == KTLS_MAX_CHAIN)
+	if (!is_pem(data, len)) {
+		const unsigned char *p = data, *end = data + len;
+		while (!err && p < end && (x = d2i_X509(NULL, &p, end - p)))
+			err = chain_take(c, x, path, errbuf, errlen);
+		if (!err && c->n && p != end)
 			err = fail(KTLS_EINVAL, errbuf, errlen,
-				   "certificate file '%s' holds more than %d certificates", path,
-				   KTLS_MAX_CHAIN);
-		else
-			err = chain_add(c, x);
-		if (!err && !*leaf) {
-			*leaf = x;
-			continue;
-		}
-		X509_free(x);
-		if (err)
-			break;
+				   "cannot read certificate %zu of '%s': not DER", c->n + 1, path);
+		return err ? err : (int)c->n;
 	}
+	BIO *b = BIO_new_mem_buf(data, (int)len);
+	if (!b)
+		return KTLS_ENOMEM;
+	while (!err && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+		err = chain_take(c, x, path, errbuf, errlen);
 	/* The loop ends on end of input (no further PEM start line) or on a broken block. */
-	if (!err && c->n == 0)
-		err = fail(KTLS_EINVAL, errbuf, errlen, "no PEM certificate in '%s'", path);
-	else if (!err && ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)
+	if (!err && c->n && ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)
 		err = fail(KTLS_EINVAL, errbuf, errlen, "cannot read certificate %zu of '%s': %s",
 			   c->n + 1, path, ossl_reason());
-	if (err == KTLS_ENOMEM)
-		fail(err, errbuf, errlen, "out of memory loading '%s'", path);
-	ERR_clear_error();
 	BIO_free(b);
+	ERR_clear_error();
+	return err ? err : (int)c->n;
+}
+
+/* Reads every certificate of path into c (leaf in c->leaf). Returns 0, KTLS_EINVAL (message
+ * in errbuf) or KTLS_ENOMEM. */
+static int read_certs(struct ktls_cert_chain *c, const char *path, char *errbuf, size_t errlen)
+{
+	uint8_t *data;
+	size_t len;
+	int err = read_file(path, "certificate file", &data, &len, errbuf, errlen);
+
+	if (err)
+		return err;
+	err = decode_certs(c, data, len, path, errbuf, errlen);
+	if (err == 0) {
+		/* none: a key given where the certificate belongs is worth naming */
+		struct key_pass kp = { NULL, false };
+		EVP_PKEY *k = decode_key(data, len, &kp);
+		err = fail(KTLS_EINVAL, errbuf, errlen,
+			   k || kp.asked ? "'%s' holds a private key but no certificate: give the "
+					   "certificate with --cert"
+					 : "'%s' holds no certificate in PEM or DER", path);
+		EVP_PKEY_free(k);
+	} else if (err > 0) {
+		err = 0;
+	} else if (err == KTLS_ENOMEM) {
+		fail(err, errbuf, errlen, "out of memory loading '%s'", path);
+	}
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return err;
+}
+
+/* Reads the private key of path into c->key. Returns 0, KTLS_EINVAL (message in errbuf) or
+ * KTLS_ENOMEM. */
+static int read_key(struct ktls_cert_chain *c, const char *path, const char *passphrase,
+		    char *errbuf, size_t errlen)
+{
+	struct key_pass kp = { passphrase, false };
+	uint8_t *data;
+	size_t len;
+	int err = read_file(path, "private key file", &data, &len, errbuf, errlen);
+
+	if (err)
+		return err;
+	c->key = decode_key(data, len, &kp);
+	if (c->key) {
+		err = 0;
+	} else if (kp.asked && !passphrase) {
+		err = fail(KTLS_EINVAL, errbuf, errlen,
+			   "'%s' is an encrypted key: give its passphrase with --key-pass", path);
+	} else if (kp.asked) {
+		err = fail(KTLS_EINVAL, errbuf, errlen,
+			   "cannot decrypt the key '%s': wrong passphrase", path);
+	} else {
+		/* no key: say so plainly when the file is a certificate */
+		struct ktls_cert_chain certs;
+		memset(&certs, 0, sizeof(certs));
+		char ignore[8];
+		int n = decode_certs(&certs, data, len, path, ignore, sizeof(ignore));
+		ktls_cert_chain_free(&certs);
+		err = fail(KTLS_EINVAL, errbuf, errlen,
+			   n > 0 ? "'%s' holds a certificate but no private key: give the key "
+				   "with --key"
+				 : "'%s' is not a private key in PEM or DER (PKCS#8, traditional "
+				   "RSA/EC)", path);
+	}
+	OPENSSL_cleanse(data, len);
+	free(data);
 	return err;
 }
 
 /* Returns 0, KTLS_EINVAL (message in errbuf) or KTLS_ENOMEM. */
-int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_pem_path,
-			 const char *key_pem_path, char *errbuf, size_t errlen)
+int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_path, const char *key_path,
+			 const char *passphrase, char *errbuf, size_t errlen)
 {
-	X509 *leaf = NULL;
-	BIO *b;
 	int err;
 
 	memset(c, 0, sizeof(*c));
 	if (errbuf && errlen)
 		errbuf[0] = 0;
-	if (!cert_pem_path || !key_pem_path)
+	if (!cert_path || !key_path)
 		return fail(KTLS_EINVAL, errbuf, errlen, "certificate and key files are required");
-	err = read_certs(c, &leaf, cert_pem_path, errbuf, errlen);
-	if (err)
-		goto out;
-	b = open_file(key_pem_path);
-	if (!b) {
-		err = fail(KTLS_EINVAL, errbuf, errlen, "cannot open private key file '%s': %s",
-			   key_pem_path, strerror(errno));
-		goto out;
-	}
-	c->key = PEM_read_bio_PrivateKey(b, NULL, no_password, NULL);
-	BIO_free(b);
-	if (!c->key) {
-		err = fail(KTLS_EINVAL, errbuf, errlen,
-			   "cannot read private key '%s': %s (encrypted keys are not supported)",
-			   key_pem_path, ossl_reason());
-		goto out;
-	}
+	err = read_certs(c, cert_path, errbuf, errlen);
+	if (!err)
+		err = read_key(c, key_path, passphrase, errbuf, errlen);
 	/* The CertificateVerify we sign must check against the leaf we send (§4.4.3). */
-	EVP_PKEY *leaf_pub = X509_get0_pubkey(leaf);
-	if (!leaf_pub || EVP_PKEY_eq(leaf_pub, c->key) != 1) {
-		err = fail(KTLS_EINVAL, errbuf, errlen,
-			   "private key '%s' does not match certificate '%s'", key_pem_path,
-			   cert_pem_path);
-		goto out;
+	if (!err) {
+		EVP_PKEY *leaf_pub = X509_get0_pubkey(c->leaf);
+		if (!leaf_pub || EVP_PKEY_eq(leaf_pub, c->key) != 1)
+			err = fail(KTLS_EINVAL, errbuf, errlen,
+				   "the key '%s' does not match the certificate '%s'", key_path,
+				   cert_path);
 	}
-out:
-	X509_free(leaf);
+	if (!err)
+		subject_line(c->leaf, c->subject, sizeof(c->subject));
 	if (err)
 		ktls_cert_chain_free(c);
 	ERR_clear_error();
@@ -191,7 +341,32 @@ void ktls_cert_chain_free(struct ktls_cert_chain *c)
 	for (size_t i = 0; i < c->n && i < KTLS_MAX_CHAIN; i++)
 		free(c->der[i]);
 	EVP_PKEY_free(c->key);
+	X509_free(c->leaf);
 	memset(c, 0, sizeof(*c));
+}
+
+/* Returns 1 when leaf is a certificate for host, else 0. wildcard: a wildcard SAN may match
+ * ("*.example.org" matches "www.example.org"), else only the exact name. RFC 6125 §6.4.3 as
+ * OpenSSL implements it: the wildcard is the whole left-most label and matches exactly one
+ * label (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS refuses "w*.example.org"); the subject CN is
+ * consulted only when the certificate has no DNS SAN (§6.4.4). */
+static int leaf_names(X509 *leaf, const char *host, bool wildcard)
+{
+	unsigned flags = wildcard ? X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS : X509_CHECK_FLAG_NO_WILDCARDS;
+	int r = leaf ? X509_check_host(leaf, host, strlen(host), flags, NULL) : 0;
+	ERR_clear_error();
+	return r == 1;
+}
+
+size_t ktls_cert_choose(const struct ktls_cert_chain *chains, size_t n, const char *sni)
+{
+	if (!sni || !*sni)
+		return 0;
+	for (int wildcard = 0; wildcard < 2; wildcard++)
+		for (size_t i = 0; i < n; i++)
+			if (leaf_names(chains[i].leaf, sni, wildcard))
+				return i;
+	return 0;
 }
 
 /* Returns 0 and *out, KTLS_EINVAL (message in errbuf) or KTLS_ENOMEM. */

@@ -25,16 +25,28 @@ struct ktls_cert_chain {
 	uint8_t *der[KTLS_MAX_CHAIN]; /* leaf first */
 	size_t der_len[KTLS_MAX_CHAIN];
 	size_t n;
-	EVP_PKEY *key; /* the leaf's private key */
+	EVP_PKEY *key;     /* the leaf's private key */
+	X509 *leaf;        /* the leaf, parsed: its names are matched against SNI */
+	char subject[256]; /* the leaf's one-line subject ("CN=localhost") */
 };
 
-/* Loads the PEM certificates of cert_pem_path (leaf first, then intermediates) as DER and
- * the private key of key_pem_path into *c (overwritten; free with ktls_cert_chain_free).
- * An encrypted key is refused, never prompted for. Returns 0, or KTLS_EINVAL with a message
- * in errbuf when a file cannot be read, holds no certificate or key, has more than
- * KTLS_MAX_CHAIN certificates, or the key does not match the leaf; KTLS_ENOMEM. */
-KTLS_MUST_CHECK int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_pem_path,
-					 const char *key_pem_path, char *errbuf, size_t errlen);
+/* Loads the certificates of cert_path (PEM: leaf first, then intermediates; or DER, one or
+ * more certificates back to back) as DER and the private key of key_path (PEM or DER;
+ * PKCS#8, encrypted PKCS#8, or the traditional RSA/EC forms) into *c (overwritten; free with
+ * ktls_cert_chain_free). passphrase opens an encrypted key (NULL: none; never prompted for).
+ * Returns 0, or KTLS_EINVAL with a message in errbuf that says what is missing or wrong: a
+ * file that cannot be read, a certificate file with no certificate (or only a key), a key
+ * file with no key (or only a certificate), an encrypted key without its passphrase or with
+ * a wrong one, more than KTLS_MAX_CHAIN certificates, a key that does not match the leaf;
+ * KTLS_ENOMEM. */
+KTLS_MUST_CHECK int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_path,
+					 const char *key_path, const char *passphrase,
+					 char *errbuf, size_t errlen);
+
+/* Server: which of n chains to send to a client that asked for sni (NULL: no SNI). The first
+ * whose leaf names sni exactly, else the first whose leaf names it by a wildcard, else the
+ * first chain, the default (as nginx chooses). Returns an index below n (0 when n is 0). */
+size_t ktls_cert_choose(const struct ktls_cert_chain *chains, size_t n, const char *sni);
 
 /* Frees and zeroes *c; safe on a zeroed or already freed chain. Returns nothing. */
 void ktls_cert_chain_free(struct ktls_cert_chain *c);

@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 d=$work/certs
 
-PLAN=37
+PLAN=44
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -55,7 +55,8 @@ has() {
 # complete: every certificate and key file exists and is non-empty.
 complete() {
     local f
-    for f in ca other-ca server-rsa server-ecdsa server-ed25519 client expired wrong-host unknown-ca; do
+    for f in ca other-ca server-rsa server-ecdsa server-ed25519 client expired wrong-host unknown-ca \
+        server-other server-wild; do
         [[ -s $d/$f.pem && -s $d/$f.key ]] || { echo "missing $f.pem or $f.key"; return 1; }
     done
 }
@@ -101,11 +102,24 @@ check_fails "unknown-ca fails against ca.pem" "unable to get local issuer certif
 check "unknown-ca verifies against other-ca.pem" \
     openssl verify -CAfile "$d/other-ca.pem" "$d/unknown-ca.pem"
 
+check "server-other verifies for other.test" verify -verify_hostname other.test "$d/server-other.pem"
+check "server-wild verifies for www.wild.test" verify -verify_hostname www.wild.test "$d/server-wild.pem"
+check_fails "server-wild does not cover a.b.wild.test" "hostname mismatch" \
+    verify -verify_hostname a.b.wild.test "$d/server-wild.pem"
+check "server-ecdsa.der is server-ecdsa.pem in DER" \
+    test "$(openssl x509 -inform DER -in "$d/server-ecdsa.der")" = "$(openssl x509 -in "$d/server-ecdsa.pem")"
+check "server-ecdsa.key.der is server-ecdsa.key in DER" \
+    test "$(openssl pkey -inform DER -in "$d/server-ecdsa.key.der")" = "$(openssl pkey -in "$d/server-ecdsa.key")"
+check "server-rsa.trad.key is the traditional RSA form" grep -q "BEGIN RSA PRIVATE KEY" "$d/server-rsa.trad.key"
+check "server-ecdsa.enc.key opens with ktls-test-passphrase only" \
+    bash -c "openssl pkey -in '$d/server-ecdsa.enc.key' -passin pass:ktls-test-passphrase >/dev/null &&
+             ! openssl pkey -in '$d/server-ecdsa.enc.key' -passin pass:wrong >/dev/null 2>&1"
+
 keys=("$d"/*.key)
 bad_modes=
 for k in "${keys[@]}"; do mode_600 "$k" || bad_modes+=" $(basename "$k"):$(stat -c %a "$k")"; done
 if [[ -z $bad_modes ]]; then ok "all key files are mode 600"; else not_ok "all key files are mode 600"; echo "# bad:$bad_modes"; fi
-check "there are 9 key files" test "${#keys[@]}" -eq 9
+check "there are 13 key files" test "${#keys[@]}" -eq 13
 
 before=$(sum)
 out=$("$gen" "$d" 2>&1) || true

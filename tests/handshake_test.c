@@ -124,6 +124,15 @@ TEST_F(matrix, handshake_data_and_close)
 	ASSERT_EQ(0, ktls_recv(self->p.c, got, sizeof(got)));
 }
 
+/* For the cases of a table after the first: a fresh pair in place of the last. 0 or -1. */
+static int pair_fresh(struct session_pair *p, size_t i)
+{
+	if (!i)
+		return 0;
+	pair_close(p);
+	return pair_open(p, false);
+}
+
 FIXTURE(pair)
 {
 	struct session_pair p;
@@ -197,10 +206,7 @@ TEST_F(pair, hello_retry_request)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ktls_session_info ci, si;
 		uint8_t got[5];
-		if (i) {
-			pair_close(&self->p);
-			ASSERT_EQ(0, pair_open(&self->p, false));
-		}
+		ASSERT_EQ(0, pair_fresh(&self->p, i));
 		ASSERT_EQ(0, ktls_config_set_groups(self->p.ccfg, cases[i].client));
 		ASSERT_EQ(0, ktls_config_set_groups(self->p.scfg, cases[i].server));
 		pair_handshake(&self->p);
@@ -822,6 +828,116 @@ TEST_F(pair, ticket_without_client_certificate_does_not_resume_where_one_is_requ
 }
 
 /* ---- secure defaults (issue 12) -------------------------------------------------------- */
+
+/* A server with several certificates sends, per handshake, the one for the client's SNI:
+ * the exact name, then a wildcard for one label (RFC 6125 §6.4.3), then the first. Our
+ * client verifies each against the test CA for the name it asked for. */
+TEST_F(pair, certificate_by_sni)
+{
+	static const struct {
+		const char *sni; /* NULL: no SNI (the client checks no name) */
+		const char *subject;
+		bool verify_name;
+	} cases[] = {
+		{ "localhost", "CN=localhost", true },
+		{ "other.test", "CN=other.test", true },
+		{ "Other.Test", "CN=other.test", true },
+		{ "www.wild.test", "CN=*.wild.test", true },
+		{ "a.b.wild.test", "CN=localhost", false }, /* a wildcard covers one label */
+		{ "wild.test", "CN=localhost", false },
+		{ "unknown.test", "CN=localhost", false },  /* unknown: the default */
+		{ NULL, "CN=localhost", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ktls_session_info ci, si;
+		uint8_t got[5];
+		ASSERT_EQ(0, pair_fresh(&self->p, i));
+		ASSERT_EQ(0, ktls_config_add_cert(self->p.scfg, test_cert("server-wild.pem"),
+						  test_cert("server-wild.key"), NULL));
+		ASSERT_EQ(0, ktls_config_add_cert(self->p.scfg, test_cert("server-other.pem"),
+						  test_cert("server-other.key"), NULL));
+		ASSERT_EQ(0, ktls_config_set_server_name(self->p.ccfg, cases[i].sni));
+		ASSERT_EQ(0, ktls_config_set_verify_name(self->p.ccfg, cases[i].verify_name));
+		pair_handshake(&self->p);
+		TH_LOG("SNI %s: %s", cases[i].sni ? cases[i].sni : "(none)",
+		       ktls_session_error(self->p.c));
+		ASSERT_EQ(0, self->p.crc);
+		ASSERT_EQ(0, self->p.src);
+		ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+		ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+		EXPECT_STREQ(cases[i].subject, ci.peer_subject);
+		EXPECT_STREQ(cases[i].subject, si.cert_subject);
+		EXPECT_NULL(ci.cert_subject); /* the client sent none */
+		if (!cases[i].sni)
+			EXPECT_NULL(si.server_name);
+		ASSERT_TRUE(pair_transfer(self->p.c, self->p.s, (const uint8_t *)"after", 5, got));
+	}
+}
+
+/* ktls_config_set_cert replaces the first (default) certificate and keeps the others; an
+ * encrypted key needs its passphrase, given to ktls_config_add_cert. */
+TEST_F(pair, set_cert_replaces_the_default_only)
+{
+	struct ktls_session_info ci;
+	ASSERT_EQ(0, ktls_config_add_cert(self->p.scfg, test_cert("server-other.pem"),
+					  test_cert("server-other.key"), NULL));
+	ASSERT_EQ(0, ktls_config_set_cert(self->p.scfg, test_cert("server-ed25519.pem"),
+					  test_cert("server-ed25519.key")));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_cert(self->p.scfg, test_cert("server-ecdsa.pem"),
+						    test_cert("server-ecdsa.enc.key")));
+	EXPECT_NONNULL(strstr(ktls_config_error(self->p.scfg),
+			      "is an encrypted key: give its passphrase with --key-pass"));
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_add_cert(self->p.scfg, test_cert("server-ecdsa.pem"),
+						    test_cert("server-ecdsa.enc.key"), "wrong"));
+	EXPECT_NONNULL(strstr(ktls_config_error(self->p.scfg), "wrong passphrase"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_EQ(0x0807, ci.signature_scheme); /* ed25519: the new default */
+	pair_close(&self->p);
+	ASSERT_EQ(0, pair_open(&self->p, false));
+	ASSERT_EQ(0, ktls_config_add_cert(self->p.scfg, test_cert("server-other.pem"),
+					  test_cert("server-other.key"), NULL));
+	ASSERT_EQ(0, ktls_config_set_server_name(self->p.ccfg, "other.test"));
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+	EXPECT_STREQ("CN=other.test", ci.peer_subject);
+}
+
+/* Keys in every encoding serve a handshake: DER certificate and key, a traditional RSA key,
+ * an encrypted PKCS#8 key with its passphrase; the server says which certificate it sent. */
+TEST_F(pair, keys_in_every_format)
+{
+	static const struct {
+		const char *cert, *key, *pass;
+	} cases[] = {
+		{ "server-ecdsa.der", "server-ecdsa.key.der", NULL },
+		{ "server-rsa.pem", "server-rsa.trad.key", NULL },
+		{ "server-ecdsa.pem", "server-ecdsa.enc.key", "ktls-test-passphrase" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ktls_session_info si;
+		ASSERT_EQ(0, pair_fresh(&self->p, i));
+		struct ktls_config *scfg = ktls_config_new(KTLS_ROLE_SERVER);
+		ASSERT_NONNULL(scfg);
+		ASSERT_EQ(0, ktls_config_add_cert(scfg, test_cert(cases[i].cert),
+						  test_cert(cases[i].key), cases[i].pass));
+		ktls_config_free(self->p.scfg);
+		self->p.scfg = scfg;
+		/* mutual TLS: a client's certificate given with ktls_config_add_cert */
+		ASSERT_EQ(0, ktls_config_set_client_auth(scfg, KTLS_CLIENT_AUTH_REQUIRED));
+		ASSERT_EQ(0, ktls_config_set_ca(scfg, test_cert("ca.pem"), NULL));
+		ASSERT_EQ(0, ktls_config_add_cert(self->p.ccfg, test_cert("client.pem"),
+						  test_cert("client.key"), NULL));
+		pair_handshake(&self->p);
+		ASSERT_EQ(0, self->p.crc);
+		ASSERT_EQ(0, self->p.src);
+		ASSERT_EQ(0, ktls_session_get_info(self->p.s, &si));
+		EXPECT_STREQ("CN=localhost", si.cert_subject);
+		EXPECT_STREQ("CN=ktls-test-client", si.peer_subject);
+	}
+}
 
 /* A client that names no server would accept any certificate the CA ever issued: it fails
  * before sending anything, with a sentence that says how to fix it. */

@@ -308,7 +308,7 @@ if [ $MODE = kernel ]; then
 	wait_until log_has '"GET /16384.bin HTTP/1.1" ' $((CONNS * 2))
 	check "... and the server's access log says tx=kernel rx=kernel for every request" \
 		'tail -n +$((log_before + 1)) "$TMP/access.log" >"$TMP/load.log"
-		 [ "$(grep -c "\"GET /16384.bin HTTP/1.1\" 200 16384 tx=kernel rx=kernel$" "$TMP/load.log")" = $((CONNS * 2)) ] &&
+		 [ "$(grep -c "\"GET /16384.bin HTTP/1.1\" 200 16384 tx=kernel rx=kernel cert=.CN=localhost.$" "$TMP/load.log")" = $((CONNS * 2)) ] &&
 		 [ "$(wc -l <"$TMP/load.log")" = $((CONNS * 2)) ]' "$TMP/load.log"
 fi
 

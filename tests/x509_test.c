@@ -123,7 +123,7 @@ TEST_F(chain_load, loads_leaf_and_key)
 
 	ASSERT_NONNULL(der);
 	ASSERT_EQ(0, ktls_cert_chain_load(&self->c, cert_path(variant->name, "pem"),
-					  cert_path(variant->name, "key"), self->err,
+					  cert_path(variant->name, "key"), NULL, self->err,
 					  sizeof(self->err)));
 	EXPECT_STREQ("", self->err);
 	ASSERT_EQ(1u, self->c.n);
@@ -147,7 +147,7 @@ TEST_F(chain_load, leaf_then_intermediate_in_order)
 	int err;
 
 	ASSERT_NONNULL(tmp);
-	err = ktls_cert_chain_load(&self->c, tmp, cert_path(variant->name, "key"), self->err,
+	err = ktls_cert_chain_load(&self->c, tmp, cert_path(variant->name, "key"), NULL, self->err,
 				   sizeof(self->err));
 	unlink(tmp);
 	ASSERT_EQ(0, err);
@@ -164,7 +164,7 @@ TEST(chain_load_key_mismatch)
 	char err[256] = "";
 
 	ASSERT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert_path("server-rsa", "pem"),
-						    cert_path("server-ecdsa", "key"), err,
+						    cert_path("server-ecdsa", "key"), NULL, err,
 						    sizeof(err)));
 	TH_LOG("message: %s", err);
 	EXPECT_NONNULL(strstr(err, "does not match"));
@@ -181,12 +181,12 @@ TEST(chain_load_missing_files)
 	char err[256] = "";
 
 	ASSERT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, "/nonexistent/cert.pem",
-						    cert_path("server-rsa", "key"), err,
+						    cert_path("server-rsa", "key"), NULL, err,
 						    sizeof(err)));
 	EXPECT_NONNULL(strstr(err, "/nonexistent/cert.pem"));
 	EXPECT_NONNULL(strstr(err, "No such file"));
 	ASSERT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert_path("server-rsa", "pem"),
-						    "/nonexistent/key.pem", err, sizeof(err)));
+						    "/nonexistent/key.pem", NULL, err, sizeof(err)));
 	EXPECT_NONNULL(strstr(err, "/nonexistent/key.pem"));
 	ktls_cert_chain_free(&c);
 }
@@ -198,15 +198,16 @@ TEST(chain_load_no_certificate)
 
 	/* a key file where the certificate should be */
 	ASSERT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert_path("server-rsa", "key"),
-						    cert_path("server-rsa", "key"), err,
+						    cert_path("server-rsa", "key"), NULL, err,
 						    sizeof(err)));
 	TH_LOG("message: %s", err);
-	EXPECT_NONNULL(strstr(err, "no PEM certificate"));
+	EXPECT_NONNULL(strstr(err, "holds a private key but no certificate: give the certificate with --cert"));
 	/* a certificate file where the key should be */
 	ASSERT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert_path("server-rsa", "pem"),
-						    cert_path("server-rsa", "pem"), err,
+						    cert_path("server-rsa", "pem"), NULL, err,
 						    sizeof(err)));
-	EXPECT_NONNULL(strstr(err, "private key"));
+	TH_LOG("message: %s", err);
+	EXPECT_NONNULL(strstr(err, "server-rsa.pem' holds a certificate but no private key: give the key with --key"));
 	ktls_cert_chain_free(&c);
 }
 
@@ -222,7 +223,7 @@ TEST(chain_load_too_many)
 		paths[i] = cert_path("server-ecdsa", "pem");
 	tmp = concat_tmp(paths, KTLS_MAX_CHAIN + 1);
 	ASSERT_NONNULL(tmp);
-	rc = ktls_cert_chain_load(&c, tmp, cert_path("server-ecdsa", "key"), err, sizeof(err));
+	rc = ktls_cert_chain_load(&c, tmp, cert_path("server-ecdsa", "key"), NULL, err, sizeof(err));
 	unlink(tmp);
 	ASSERT_EQ(KTLS_EINVAL, rc);
 	char want[32];
@@ -232,6 +233,23 @@ TEST(chain_load_too_many)
 }
 
 /* An encrypted key is refused at once: never a password prompt. */
+/* Writes server-ecdsa's key to path with PEM's legacy encryption (Proc-Type: 4,ENCRYPTED,
+ * "BEGIN EC PRIVATE KEY"). Returns 0 or -1. */
+static int legacy_encrypted(const char *path, const char *pass)
+{
+	FILE *in = fopen(cert_path("server-ecdsa", "key"), "r");
+	EVP_PKEY *k = in ? PEM_read_PrivateKey(in, NULL, NULL, NULL) : NULL;
+	BIO *out = k ? BIO_new_file(path, "w") : NULL;
+	int ok = out && PEM_write_bio_PrivateKey_traditional(out, k, EVP_aes_128_cbc(),
+							     (unsigned char *)pass,
+							     (int)strlen(pass), NULL, NULL);
+	if (in)
+		fclose(in);
+	BIO_free(out);
+	EVP_PKEY_free(k);
+	return ok ? 0 : -1;
+}
+
 TEST(chain_load_encrypted_key)
 {
 	FILE *in = fopen(cert_path("server-ecdsa", "key"), "r");
@@ -252,12 +270,139 @@ TEST(chain_load_encrypted_key)
 					  NULL, NULL));
 	fclose(out);
 	EVP_PKEY_free(k);
-	rc = ktls_cert_chain_load(&c, cert_path("server-ecdsa", "pem"), tmp, err, sizeof(err));
-	unlink(tmp);
+	rc = ktls_cert_chain_load(&c, cert_path("server-ecdsa", "pem"), tmp, NULL, err, sizeof(err));
 	TH_LOG("message: %s", err);
 	ASSERT_EQ(KTLS_EINVAL, rc);
-	EXPECT_NONNULL(strstr(err, "encrypted"));
+	EXPECT_NONNULL(strstr(err, "is an encrypted key: give its passphrase with --key-pass"));
 	ktls_cert_chain_free(&c);
+	/* the legacy PEM encryption (Proc-Type: 4,ENCRYPTED) opens with its passphrase too */
+	ASSERT_EQ(0, legacy_encrypted(tmp, "secret"));
+	rc = ktls_cert_chain_load(&c, cert_path("server-ecdsa", "pem"), tmp, "secret", err, sizeof(err));
+	unlink(tmp);
+	TH_LOG("message: %s", err);
+	ASSERT_EQ(0, rc);
+	ktls_cert_chain_free(&c);
+}
+
+/* Each encoding certs/gen.sh writes loads, and gives the same key and certificate as PEM. */
+TEST(chain_load_formats)
+{
+	static const struct {
+		const char *cert, *key, *pass;
+	} cases[] = {
+		{ "server-ecdsa.der", "server-ecdsa.key.der", NULL },  /* DER cert, PKCS#8 DER */
+		{ "server-ecdsa.pem", "server-ecdsa.key.der", NULL },
+		{ "server-ecdsa.der", "server-ecdsa.key", NULL },
+		{ "server-rsa.pem", "server-rsa.trad.key", NULL },     /* BEGIN RSA PRIVATE KEY */
+		{ "server-ecdsa.pem", "server-ecdsa.enc.key", "ktls-test-passphrase" },
+		{ "server-ecdsa.der", "server-ecdsa.enc.key", "ktls-test-passphrase" },
+		{ "server-ecdsa.pem", "server-ecdsa.pem+key", NULL },  /* one file: cert, then key */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ktls_cert_chain c;
+		char cert[512], key[512], err[256] = "";
+		const char *key_path = key;
+		snprintf(cert, sizeof(cert), "%s/%s", certs_dir(), cases[i].cert);
+		snprintf(key, sizeof(key), "%s/%s", certs_dir(), cases[i].key);
+		if (strstr(cases[i].key, "+key")) {
+			const char *paths[] = { cert_path("server-ecdsa", "pem"),
+						cert_path("server-ecdsa", "key") };
+			key_path = concat_tmp(paths, 2);
+			ASSERT_NONNULL(key_path);
+			snprintf(cert, sizeof(cert), "%s", key_path);
+		}
+		int rc = ktls_cert_chain_load(&c, cert, key_path, cases[i].pass, err, sizeof(err));
+		if (key_path != key)
+			unlink(key_path);
+		TH_LOG("%s + %s: %s", cases[i].cert, cases[i].key, err);
+		ASSERT_EQ(0, rc);
+		size_t len = 0;
+		uint8_t *der = pem_der(strstr(cases[i].cert, "rsa") ? "server-rsa" : "server-ecdsa", &len);
+		ASSERT_NONNULL(der);
+		ASSERT_EQ(1u, c.n);
+		ASSERT_EQ(len, c.der_len[0]);
+		ASSERT_MEMEQ(der, c.der[0], len);
+		EXPECT_STREQ("CN=localhost", c.subject);
+		free(der);
+		ktls_cert_chain_free(&c);
+	}
+}
+
+/* What is missing or wrong is said, for each kind of mistake. */
+TEST(chain_load_says_what_is_wrong)
+{
+	static const struct {
+		const char *cert, *key, *pass, *want;
+	} cases[] = {
+		{ "server-ecdsa.pem", "server-ecdsa.enc.key", NULL,
+		  "server-ecdsa.enc.key' is an encrypted key: give its passphrase with --key-pass" },
+		{ "server-ecdsa.pem", "server-ecdsa.enc.key", "wrong",
+		  "cannot decrypt the key '" },
+		{ "server-ecdsa.pem", "server-ecdsa.pem", NULL,
+		  "server-ecdsa.pem' holds a certificate but no private key: give the key with --key" },
+		{ "server-ecdsa.pem", "server-ecdsa.der", NULL,
+		  "server-ecdsa.der' holds a certificate but no private key: give the key with --key" },
+		{ "server-ecdsa.pem", "ca.pem", NULL,
+		  "holds a certificate but no private key" },
+		{ "server-ecdsa.key.der", "server-ecdsa.key", NULL,
+		  "server-ecdsa.key.der' holds a private key but no certificate: give the certificate with --cert" },
+		{ "server-ecdsa.pem", "server-rsa.trad.key", NULL,
+		  "the key '" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ktls_cert_chain c;
+		char cert[512], key[512], err[300] = "";
+		snprintf(cert, sizeof(cert), "%s/%s", certs_dir(), cases[i].cert);
+		snprintf(key, sizeof(key), "%s/%s", certs_dir(), cases[i].key);
+		EXPECT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert, key, cases[i].pass, err, sizeof(err)));
+		TH_LOG("%s + %s: %s", cases[i].cert, cases[i].key, err);
+		EXPECT_NONNULL(strstr(err, cases[i].want));
+		ktls_cert_chain_free(&c);
+	}
+	/* a mismatch names both files */
+	struct ktls_cert_chain c;
+	char err[300] = "";
+	EXPECT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert_path("server-ecdsa", "pem"),
+						    cert_path("server-rsa", "key"), NULL, err, sizeof(err)));
+	EXPECT_NONNULL(strstr(err, "does not match the certificate"));
+	/* bytes that are neither */
+	char tmp[] = "/tmp/ktls-x509-test-XXXXXX";
+	int fd = mkstemp(tmp);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5, write(fd, "hello", 5));
+	close(fd);
+	EXPECT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, cert_path("server-ecdsa", "pem"), tmp, NULL,
+						    err, sizeof(err)));
+	TH_LOG("garbage key: %s", err);
+	EXPECT_NONNULL(strstr(err, "is not a private key in PEM or DER (PKCS#8, traditional RSA/EC)"));
+	EXPECT_EQ(KTLS_EINVAL, ktls_cert_chain_load(&c, tmp, cert_path("server-ecdsa", "key"), NULL,
+						    err, sizeof(err)));
+	TH_LOG("garbage certificate: %s", err);
+	EXPECT_NONNULL(strstr(err, "holds no certificate in PEM or DER"));
+	unlink(tmp);
+}
+
+/* SNI picks: exact name, then a wildcard for one label, then the first (RFC 6125 §6.4.3). */
+TEST(cert_choose_by_name)
+{
+	static const char *const names[] = { "server-ecdsa", "server-wild", "server-other" };
+	struct ktls_cert_chain c[3];
+	char err[256];
+	for (size_t i = 0; i < 3; i++)
+		ASSERT_EQ(0, ktls_cert_chain_load(&c[i], cert_path(names[i], "pem"),
+						  cert_path(names[i], "key"), NULL, err, sizeof(err)));
+	EXPECT_EQ(0u, ktls_cert_choose(c, 3, NULL));
+	EXPECT_EQ(0u, ktls_cert_choose(c, 3, "localhost"));
+	EXPECT_EQ(2u, ktls_cert_choose(c, 3, "other.test"));
+	EXPECT_EQ(2u, ktls_cert_choose(c, 3, "OTHER.test"));
+	EXPECT_EQ(1u, ktls_cert_choose(c, 3, "www.wild.test"));
+	EXPECT_EQ(0u, ktls_cert_choose(c, 3, "wild.test"));
+	EXPECT_EQ(0u, ktls_cert_choose(c, 3, "a.b.wild.test"));
+	EXPECT_EQ(0u, ktls_cert_choose(c, 3, "unknown.test"));
+	EXPECT_EQ(0u, ktls_cert_choose(c, 0, "other.test"));
+	EXPECT_STREQ("CN=*.wild.test", c[1].subject);
+	for (size_t i = 0; i < 3; i++)
+		ktls_cert_chain_free(&c[i]);
 }
 
 /* ---- ktls_trust_load --------------------------------------------------------------------- */

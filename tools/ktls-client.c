@@ -60,8 +60,11 @@ static const char usage[] =
 	"  --ca FILE|DIR       trust anchors for the server certificate: a PEM file or a\n"
 	"                      c_rehash directory (default: the system store)\n"
 	"  --insecure          do not verify the server's certificate (testing only)\n"
-	"  --cert FILE         our certificate chain (PEM) for mutual TLS\n"
-	"  --key FILE          the private key of --cert (default: the --cert file)\n"
+	"  --cert FILE         our certificate chain (PEM or DER) for mutual TLS\n"
+	"  --key FILE          the private key of --cert, PEM or DER (PKCS#8, traditional\n"
+	"                      RSA/EC) (default: the --cert file)\n"
+	"  --key-pass SRC      passphrase of an encrypted key: file:PATH (its first line),\n"
+	"                      env:VAR or pass:TEXT (visible in ps), as openssl's -passin\n"
 	"  --client-cert FILE  same as --cert\n"
 	"  --alpn LIST         ALPN protocols, comma-separated, in preference order\n"
 	"  --groups LIST       key exchange groups in preference order (the first gets a key\n"
@@ -107,6 +110,7 @@ int main(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' },
 		{ "client-cert", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'K' },
+		{ "key-pass", required_argument, NULL, 1200 },
 		{ "alpn", required_argument, NULL, 'a' },
 		{ "groups", required_argument, NULL, 'g' },
 		{ "ciphers", required_argument, NULL, 's' },
@@ -145,8 +149,12 @@ int main(int argc, char **argv)
 		case 'n': o.servername = optarg; break;
 		case 'A': o.ca = optarg; break;
 		case 'k': o.insecure = true; break;
-		case 'c': o.cert = optarg; break;
-		case 'K': o.key = optarg; break;
+		case 'c':
+		case 'K':
+			if (!cli_opt_cert(prog, &o, c, optarg, 1))
+				return EXIT_USAGE;
+			break;
+		case 1200: o.key_pass = optarg; break;
 		case 'a': o.alpn = optarg; break;
 		case 'g': o.groups = optarg; break;
 		case 's': o.ciphers = optarg; break;

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"Usage: ktls-server --cert FILE [--key FILE] [options]\n"
-	"       ktls-server --cert FILE [--key FILE] --www DIR [www options] [options]\n"
+	"Usage: ktls-server --cert FILE [--key FILE]... [options]\n"
+	"       ktls-server --cert FILE [--key FILE]... --www DIR [www options] [options]\n"
 	"\n"
 	"Listens for TCP connections, runs a TLS 1.3 handshake with each and prints a one-line\n"
 	"summary on stderr. Then, with --echo, sends back everything the client sends until it\n"
@@ -64,15 +64,22 @@ static const char usage[] =
 	"                            SECS is cut (default 30)\n"
 	"  --access-log FILE|-       append one line per request to FILE (- for stdout):\n"
 	"                            TIME CLIENT conn=PID.N \"REQUEST LINE\" STATUS BODY-BYTES\n"
-	"                            tx=kernel|userspace rx=kernel|userspace\n"
+	"                            tx=kernel|userspace rx=kernel|userspace cert=\"SUBJECT\"\n"
 	"\n"
 	"Options:\n"
 	"  --port PORT          port to listen on, 1..65535 (default 4433; 0: any free port,\n"
 	"                       the one it got is printed)\n"
 	"  --bind ADDR          address to listen on (default: all, IPv6 and IPv4 on one\n"
 	"                       socket; IPv4 alone on a host without IPv6)\n"
-	"  --cert FILE          our certificate chain, PEM, leaf first (required)\n"
-	"  --key FILE           its private key (default: the --cert file)\n"
+	"  --cert FILE          our certificate chain, PEM (leaf first) or DER (required).\n"
+	"                       Repeatable: one --cert/--key pair per name; each client gets\n"
+	"                       the certificate for its SNI: the exact name (DNS SANs, or CN\n"
+	"                       without them), else a wildcard (*.example.org: one label),\n"
+	"                       else the first --cert (the summary and access log say which)\n"
+	"  --key FILE           its private key, PEM or DER (PKCS#8, traditional RSA/EC); the\n"
+	"                       Nth --key goes with the Nth --cert (default: the --cert file)\n"
+	"  --key-pass SRC       passphrase of encrypted keys: file:PATH (its first line),\n"
+	"                       env:VAR or pass:TEXT (visible in ps), as openssl's -passin\n"
 	"  --ca FILE|DIR        trust anchors for client certificates: a PEM file or a\n"
 	"                       c_rehash directory (default: the system store)\n"
 	"  --client-cert        ask clients for a certificate (optional for them)\n"
@@ -274,6 +281,7 @@ int main(int argc, char **argv)
 		{ "bind", required_argument, NULL, 'b' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'K' },
+		{ "key-pass", required_argument, NULL, 1200 },
 		{ "ca", required_argument, NULL, 'A' },
 		{ "client-cert", no_argument, NULL, 'C' },
 		{ "require-client-cert", no_argument, NULL, 'R' },
@@ -321,8 +329,12 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'p': port = optarg; break;
 		case 'b': bind_addr = optarg; break;
-		case 'c': o.cert = optarg; break;
-		case 'K': o.key = optarg; break;
+		case 'c':
+		case 'K':
+			if (!cli_opt_cert(prog, &o, c, optarg, CLI_MAX_CERTS))
+				return EXIT_USAGE;
+			break;
+		case 1200: o.key_pass = optarg; break;
 		case 'A': o.ca = optarg; break;
 		case 'C': o.client_cert = true; break;
 		case 'R': o.require_client_cert = true; break;
@@ -398,7 +410,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!o.cert) {
+	if (!o.n_cert) {
 		fprintf(stderr, "%s: --cert is required (see --help)\n", prog);
 		return EXIT_USAGE;
 	}
@@ -425,7 +437,10 @@ int main(int argc, char **argv)
 		w.port = port;
 		w.reload = reload_config;
 		w.reload_arg = &so;
-		w.reload_what = o.cert;
+		/* the reload log names the files: the first, and how many more */
+		static char what[512];
+		snprintf(what, sizeof(what), "%s%s", o.cert[0], o.n_cert > 1 ? " and the other --cert files" : "");
+		w.reload_what = what;
 		return www_serve(prog, cfg, &w); /* it frees cfg */
 	}
 	int lfd = cli_listen(prog, bind_addr, port, 0);

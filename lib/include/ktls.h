@@ -123,10 +123,27 @@ KTLS_API struct ktls_config *ktls_config_new(enum ktls_role role);
 KTLS_API void ktls_config_free(struct ktls_config *cfg);
 /* The message of the last failed setter ("cannot read key file x: ..."), or "". */
 KTLS_API const char *ktls_config_error(const struct ktls_config *cfg);
-/* Our certificate chain (PEM, leaf first) and private key (PEM): required for a server,
- * optional for a client (mutual TLS). The key must match the leaf. */
+/* Our certificate chain and private key: required for a server, optional for a client
+ * (mutual TLS). The chain file holds the leaf first, then intermediates, in PEM (or DER
+ * certificates back to back); the key file (may be the chain file) holds the key in PEM or
+ * DER: PKCS#8, or the traditional RSA/EC forms. The key must match the leaf. Replaces the
+ * first (default) certificate; those added with ktls_config_add_cert stay. An encrypted key
+ * needs ktls_config_add_cert. On failure ktls_config_error() says what is missing or wrong
+ * (no key in the key file, not a key, an encrypted key, a key for another certificate). */
 KTLS_API int ktls_config_set_cert(struct ktls_config *cfg, const char *cert_file,
 				  const char *key_file);
+/* Adds a certificate chain and key as ktls_config_set_cert loads them, after those already
+ * set (the first one added to a config without a certificate is the default). passphrase
+ * decrypts an encrypted key (PKCS#8 or PEM's Proc-Type: 4,ENCRYPTED); NULL when it is not
+ * encrypted. The library keeps no copy of it: the caller wipes its own after the call.
+ * A server with several certificates picks one per handshake by the client's SNI: the first
+ * whose leaf names it exactly (its DNS subjectAltNames, or its subject CN when it has none),
+ * else the first that names it by a wildcard ("*.example.org" covers one label:
+ * "www.example.org", not "example.org" or "a.b.example.org"; RFC 6125 §6.4.3), else the
+ * first certificate; ktls_session_info.cert_subject says which was sent. A client sends the
+ * first. Returns 0, KTLS_EINVAL (ktls_config_error() says why) or KTLS_ENOMEM. */
+KTLS_API int ktls_config_add_cert(struct ktls_config *cfg, const char *cert_file,
+				  const char *key_file, const char *passphrase);
 /* Trust anchors for verifying the peer: a PEM file and/or a hashed directory; both NULL
  * means the system default store. */
 KTLS_API int ktls_config_set_ca(struct ktls_config *cfg, const char *ca_file, const char *ca_dir);
@@ -369,6 +386,9 @@ struct ktls_session_info {
 	int resumed;               /* 1: a PSK from a ticket was accepted (no certificates) */
 	int tx_zerocopy;           /* 1: TLS_TX_ZEROCOPY_RO granted */
 	int rx_no_pad;             /* 1: TLS_RX_EXPECT_NO_PAD granted */
+	const char *cert_subject;  /* subject of the certificate we sent ("CN=localhost"; a
+				    * server with several chose it by SNI), or NULL when we sent
+				    * none (resumed, or a client not asked for one) */
 };
 
 /* Fills info; the strings live as long as the session. Returns 0 or KTLS_EINVAL. */

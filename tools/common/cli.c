@@ -9,21 +9,115 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o)
+bool cli_opt_cert(const char *prog, struct cli_tls_opts *o, int opt, const char *arg, size_t max)
 {
-	int err = 0;
-	if (!err && o->cert)
-		err = ktls_config_set_cert(cfg, o->cert, o->key ? o->key : o->cert);
-	if (!err && o->key && !o->cert) {
-		fprintf(stderr, "%s: --key needs --cert\n", prog);
+	size_t *n = opt == 'c' ? &o->n_cert : &o->n_key;
+	if (max > CLI_MAX_CERTS)
+		max = CLI_MAX_CERTS;
+	if (*n == max) {
+		if (max == 1)
+			fprintf(stderr, "%s: --%s given twice (one certificate here)\n", prog,
+				opt == 'c' ? "cert" : "key");
+		else
+			fprintf(stderr, "%s: at most %zu --%s\n", prog, max, opt == 'c' ? "cert" : "key");
 		return false;
 	}
+	(opt == 'c' ? o->cert : o->key)[(*n)++] = arg;
+	return true;
+}
+
+/* The passphrase --key-pass names, like openssl's -passin: file:PATH (its first line),
+ * env:VAR or pass:TEXT (visible to other users in ps: for tests). Returns false after
+ * saying why. */
+static bool read_key_pass(const char *prog, const char *spec, char *buf, size_t cap)
+{
+	const char *v = NULL;
+	buf[0] = 0;
+	if (!strncmp(spec, "pass:", 5)) {
+		v = spec + 5;
+	} else if (!strncmp(spec, "env:", 4)) {
+		if (!(v = getenv(spec + 4))) {
+			fprintf(stderr, "%s: --key-pass %s: the variable is not set\n", prog, spec);
+			return false;
+		}
+	} else if (!strncmp(spec, "file:", 5)) {
+		/* read(2) straight into buf: no stdio buffer keeps a copy */
+		int fd = open(spec + 5, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, cap - 1) : -1;
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (n < 0) {
+			fprintf(stderr, "%s: --key-pass: cannot read %s: %s\n", prog, spec + 5,
+				strerror(e));
+			return false;
+		}
+		buf[n] = 0;
+		size_t len = strcspn(buf, "\r\n"); /* the first line */
+		if (len == (size_t)n && (size_t)n == cap - 1) {
+			fprintf(stderr, "%s: --key-pass: the passphrase in %s is longer than %zu bytes\n",
+				prog, spec + 5, cap - 2);
+			return false;
+		}
+		buf[len] = 0;
+		return true;
+	} else {
+		fprintf(stderr, "%s: --key-pass takes file:PATH, env:VAR or pass:TEXT, not '%s'\n",
+			prog, spec);
+		return false;
+	}
+	if (strlen(v) >= cap) {
+		fprintf(stderr, "%s: --key-pass: the passphrase is longer than %zu bytes\n", prog,
+			cap - 1);
+		return false;
+	}
+	memcpy(buf, v, strlen(v) + 1);
+	return true;
+}
+
+/* Loads each --cert with its --key (the Nth key with the Nth certificate; none: the key is
+ * in the certificate file) and the --key-pass passphrase, wiped after. */
+static int configure_certs(const char *prog, struct ktls_config *cfg,
+			   const struct cli_tls_opts *o)
+{
+	char pass[1024];
+	int err = 0;
+	if (o->n_key > o->n_cert) {
+		fprintf(stderr, "%s: --key needs a --cert (the Nth --key is the key of the Nth "
+				"--cert)\n", prog);
+		return KTLS_EINVAL;
+	}
+	if (o->key_pass && !o->n_cert) {
+		fprintf(stderr, "%s: --key-pass needs --cert\n", prog);
+		return KTLS_EINVAL;
+	}
+	if (o->key_pass && !read_key_pass(prog, o->key_pass, pass, sizeof(pass))) {
+		sodium_memzero(pass, sizeof(pass));
+		return KTLS_EINVAL;
+	}
+	for (size_t i = 0; i < o->n_cert && !err; i++) {
+		err = ktls_config_add_cert(cfg, o->cert[i], i < o->n_key ? o->key[i] : o->cert[i],
+					   o->key_pass ? pass : NULL);
+		if (err)
+			fprintf(stderr, "%s: %s\n", prog, ktls_config_error(cfg));
+	}
+	sodium_memzero(pass, sizeof(pass));
+	return err;
+}
+
+bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o)
+{
+	if (configure_certs(prog, cfg, o))
+		return false;
+	int err = 0;
 	if (!err && o->ca) {
 		struct stat st;
 		bool dir = stat(o->ca, &st) == 0 && S_ISDIR(st.st_mode);
@@ -261,16 +355,18 @@ const char *cli_printable(const char *s, size_t len, char *buf, size_t cap)
 void cli_print_summary(const char *prog, const struct ktls_session *s)
 {
 	struct ktls_session_info info;
-	char alpn[1024], sni[1024], peer[1024];
+	char alpn[1024], sni[1024], peer[1024], cert[1024];
 	if (ktls_session_get_info(s, &info))
 		return;
 	const char *group = ktls_group_display_name(info.group);
 	const char *sig = ktls_sig_scheme_display_name(info.signature_scheme);
-	fprintf(stderr, "%s: TLSv1.3 %s %s %s alpn=%s sni=%s peer=%s%s\n", prog,
+	fprintf(stderr, "%s: TLSv1.3 %s %s %s alpn=%s sni=%s peer=%s%s%s%s\n", prog,
 		ktls_suite_name(info.cipher_suite), group ? group : "-", sig ? sig : "-",
 		cli_printable(info.alpn, (size_t)-1, alpn, sizeof(alpn)),
 		cli_printable(info.server_name, (size_t)-1, sni, sizeof(sni)),
 		cli_printable(info.peer_subject, (size_t)-1, peer, sizeof(peer)),
+		info.cert_subject ? " cert=" : "",
+		info.cert_subject ? cli_printable(info.cert_subject, (size_t)-1, cert, sizeof(cert)) : "",
 		info.hello_retry ? " (after HelloRetryRequest)" : "");
 	if (info.resumed)
 		fprintf(stderr, "%s: session resumed from a ticket (no certificate exchanged)\n", prog);

@@ -17,13 +17,23 @@ enum {
 	EXIT_NETWORK = 3, /* cannot connect / bind / accept, or timed out */
 };
 
-/* TLS settings both tools take; NULL/false means "not given". */
+/* Certificates a server takes (--cert/--key pairs). */
+#define CLI_MAX_CERTS 16
+
+/* TLS settings both tools take; NULL/false means "not given". cert[i] goes with key[i], as
+ * nginx pairs ssl_certificate and ssl_certificate_key; a cert without its key holds it. */
 struct cli_tls_opts {
-	const char *cert, *key, *ca, *servername, *alpn, *groups, *ciphers, *keylog, *offload;
+	const char *cert[CLI_MAX_CERTS], *key[CLI_MAX_CERTS];
+	size_t n_cert, n_key;
+	const char *key_pass; /* --key-pass: file:PATH, env:VAR or pass:TEXT */
+	const char *ca, *servername, *alpn, *groups, *ciphers, *keylog, *offload;
 	bool insecure, trace, client_cert, require_client_cert, require_offload, zerocopy, rx_no_pad;
 	bool no_middlebox, hrr_cookie;
 };
 
+/* Takes one --cert (opt 'c') or --key (opt 'K') into o, at most max certificates; false
+ * after saying why when there are too many. */
+bool cli_opt_cert(const char *prog, struct cli_tls_opts *o, int opt, const char *arg, size_t max);
 /* Applies opts to cfg; on error prints "<prog>: <reason>" and returns false. */
 bool cli_configure(const char *prog, struct ktls_config *cfg, const struct cli_tls_opts *o);
 /* Connects to host:port (numeric or by name), each address tried for at most timeout_ms
@@ -43,7 +53,8 @@ bool cli_split_host_port(char *arg, char **host, char **port);
 int cli_parse_port(const char *s, bool zero_ok);
 /* The local port fd is bound to (0 when unknown): what --port 0 got. */
 unsigned cli_bound_port(int fd);
-/* "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 x25519 ed25519 alpn=h2 peer=CN=localhost" on stderr. */
+/* "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 x25519 ed25519 alpn=h2 sni=localhost peer=CN=client
+ * cert=CN=localhost" on stderr; cert= (the certificate we sent) only when we sent one. */
 void cli_print_summary(const char *prog, const struct ktls_session *s);
 /* Text from the peer (a status line, a server name, a certificate subject), made safe to
  * print: bytes outside printable ASCII and backslashes become \xNN, so a hostile peer cannot

@@ -320,10 +320,16 @@ static void log_request(struct worker *w, struct conn *c)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	int n = snprintf(line, sizeof(line), "%s %s conn=%d.%llu \"%s\" %d %llu tx=%s rx=%s\n", date,
+	/* the certificate sent, chosen by SNI among several (resumed: none, "-") */
+	struct ktls_session_info info;
+	char cert[300];
+	cli_printable(ktls_session_get_info(c->s, &info) ? NULL : info.cert_subject, (size_t)-1,
+		      cert, sizeof(cert));
+	int n = snprintf(line, sizeof(line),
+			 "%s %s conn=%d.%llu \"%s\" %d %llu tx=%s rx=%s cert=\"%s\"\n", date,
 			 addr, (int)getpid(), (unsigned long long)c->id, c->req_line ? c->req_line : "-",
 			 c->status, c->body_sent, c->tx_off ? "kernel" : "userspace",
-			 c->rx_off ? "kernel" : "userspace");
+			 c->rx_off ? "kernel" : "userspace", cert);
 	if (n <= 0)
 		return;
 	if ((size_t)n >= sizeof(line))
