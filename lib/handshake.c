@@ -130,6 +130,15 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 	return s;
 }
 
+void ktls_release_record_buffer(struct ktls_session *s)
+{
+	if (!s->rec)
+		return;
+	sodium_memzero(s->rec, TLS_MAX_RECORD);
+	free(s->rec);
+	s->rec = NULL;
+}
+
 /* While the handshake waits for the peer with nothing half-read, its buffers hold nothing
  * either: they go, and come back with the next bytes. A server with thousands of handshakes
  * in flight then holds memory only for those that sent part of a message. */
@@ -137,11 +146,7 @@ static void release_idle_buffers(struct ktls_session *s)
 {
 	if (s->rec_len || s->state == HS_CONNECTED)
 		return;
-	if (s->rec) {
-		sodium_memzero(s->rec, TLS_MAX_RECORD);
-		free(s->rec);
-		s->rec = NULL;
-	}
+	ktls_release_record_buffer(s);
 	if (s->hs_in.pos == s->hs_in.len)
 		ktls_buf_free(&s->hs_in);
 	if (s->out.pos == s->out.len)
@@ -179,9 +184,7 @@ void ktls_session_free(struct ktls_session *s)
 	if (s->ctl)
 		sodium_memzero(s->ctl, TLS_MAX_PLAINTEXT);
 	free(s->ctl);
-	if (s->rec)
-		sodium_memzero(s->rec, TLS_MAX_RECORD);
-	free(s->rec);
+	ktls_release_record_buffer(s);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
 }

@@ -93,9 +93,7 @@ int ktls_session_offload(struct ktls_session *s)
 	if (s->rx_offloaded) {
 		ktls_record_key_wipe(&s->rx);
 		/* the kernel reads from here on; our record buffer is no longer needed */
-		sodium_memzero(s->rec, TLS_MAX_RECORD);
-		free(s->rec);
-		s->rec = NULL;
+		ktls_release_record_buffer(s);
 	}
 	/* What the kernel holds we do not keep: the handshake secrets and the master secret go
 	 * now. An application traffic secret stays only while something can use it: our own

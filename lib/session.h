@@ -192,6 +192,8 @@ KTLS_MUST_CHECK int ktls_flush(struct ktls_session *s);
 /* The peer's alert (§6), in the handshake or after it: records it, and returns KTLS_ECLOSED
  * for close_notify, 0 for user_canceled (close_notify follows), else the failure naming it. */
 KTLS_MUST_CHECK int ktls_on_alert(struct ktls_session *s, const uint8_t *body, size_t len);
+/* Wipes and frees the record buffer (it comes back with the next record header). */
+void ktls_release_record_buffer(struct ktls_session *s);
 /* Reads one whole record into s->rec (header + body, exactly). Returns 0, KTLS_WANT_READ,
  * KTLS_ECLOSED at EOF, KTLS_EIO, or the header's error. */
 KTLS_MUST_CHECK int ktls_read_record(struct ktls_session *s);
