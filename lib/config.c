@@ -106,7 +106,6 @@ void ktls_config_free(struct ktls_config *cfg)
 	free(cfg->server_name);
 	for (size_t i = 0; i < cfg->n_alpn; i++)
 		free(cfg->alpn[i]);
-	free(cfg->keylog_path);
 	if (cfg->keylog_fd >= 0)
 		close(cfg->keylog_fd);
 	sodium_memzero(cfg->ticket_keys, sizeof(cfg->ticket_keys));
@@ -413,12 +412,6 @@ int ktls_config_set_keylog(struct ktls_config *cfg, const char *path)
 					   "(mode %04o): it receives secrets, so it must be 0600",
 					   path, (unsigned)(st.st_mode & 07777));
 		}
-	}
-	int err = set_string(cfg, &cfg->keylog_path, path);
-	if (err) {
-		if (fd >= 0)
-			close(fd);
-		return err;
 	}
 	if (cfg->keylog_fd >= 0)
 		close(cfg->keylog_fd);

@@ -49,7 +49,6 @@ struct ktls_config {
 	char *alpn[KTLS_MAX_ALPN];
 	size_t n_alpn;
 	enum ktls_client_auth client_auth;
-	char *keylog_path;
 	int keylog_fd;         /* open O_APPEND, mode 0600; -1: no key log */
 	bool verify_name;      /* client: a server name is required and checked (default on) */
 	int trace_fd;
