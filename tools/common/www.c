@@ -810,14 +810,15 @@ static void sweep(struct worker *w)
 
 /* ---- accepting, stopping, the loop --------------------------------------------------- */
 
-/* The connection that has waited longest without finishing its handshake, or NULL. Under
- * slot pressure it makes room: a peer that connects and stalls cannot lock others out
- * (the newest connections are first in the list, so the oldest is the last one found). */
-static struct conn *oldest_handshake(struct worker *w)
+/* The connection that has waited longest without finishing its handshake — with
+ * `holding`, the longest of those holding part of a message — or NULL. Under pressure it
+ * makes room: a peer that connects and stalls cannot lock others out (the newest
+ * connections are first in the list, so the oldest is the last one found). */
+static struct conn *oldest_handshake(struct worker *w, bool holding)
 {
 	struct conn *oldest = NULL;
 	for (struct conn *c = w->conns; c; c = c->next)
-		if (c->st == C_HANDSHAKE)
+		if (c->st == C_HANDSHAKE && (!holding || c->hs_mem))
 			oldest = c;
 	return oldest;
 }
@@ -829,10 +830,7 @@ static struct conn *oldest_handshake(struct worker *w)
 static void trim_handshake_memory(struct worker *w)
 {
 	while (w->hs_mem > w->o->handshake_memory) {
-		struct conn *victim = NULL;
-		for (struct conn *c = w->conns; c; c = c->next)
-			if (c->st == C_HANDSHAKE && c->hs_mem)
-				victim = c; /* the list is newest first: the last one is the oldest */
+		struct conn *victim = oldest_handshake(w, true);
 		if (!victim)
 			return;
 		w->evicted++;
@@ -845,7 +843,7 @@ static void trim_handshake_memory(struct worker *w)
  * level-triggered listener does not spin), and rest the listener for a moment. */
 static void out_of_descriptors(struct worker *w, int err)
 {
-	struct conn *victim = oldest_handshake(w);
+	struct conn *victim = oldest_handshake(w, false);
 	if (victim) {
 		w->evicted++;
 		conn_free(w, victim);
@@ -887,7 +885,7 @@ static void accept_some(struct worker *w)
 		w->accepted++;
 		if (w->nconns >= w->o->max_connections) {
 			/* full: the oldest unfinished handshake makes way for the newcomer */
-			struct conn *victim = oldest_handshake(w);
+			struct conn *victim = oldest_handshake(w, false);
 			if (!victim) {
 				w->refused++;
 				close(fd);
