@@ -53,26 +53,6 @@ static int middlebox_ccs(struct ktls_session *s, const struct ktls_client_hello 
 	return ktls_send_ccs(s);
 }
 
-/* §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in the
- * client's "supported_groups" extension. Servers MAY check for violations of these rules
- * and abort the handshake with an "illegal_parameter" alert". A bitmap of the listed groups
- * keeps this one pass over each list, whatever their lengths. */
-static int check_shares_listed(struct ktls_session *s, const struct ktls_client_hello *ch)
-{
-	uint8_t listed[65536 / 8] = { 0 };
-	struct ktls_key_share_entry e;
-	size_t pos = 0;
-
-	for (size_t i = 0; i < ch->supported_groups.n; i++) {
-		uint16_t g = ktls_u16_list_at(&ch->supported_groups, i);
-		listed[g >> 3] |= (uint8_t)(1u << (g & 7));
-	}
-	while (ktls_client_hello_next_share(ch, &pos, &e))
-		if (!(listed[e.group >> 3] & (1u << (e.group & 7))))
-			return ktls_hs_fail(s, KTLS_EILLEGAL, "key share for a group not in supported_groups");
-	return 0;
-}
-
 static int send_hello_retry_request(struct ktls_session *s, const struct ktls_client_hello *ch,
 				    const uint8_t *msg, size_t len, uint16_t group)
 {
@@ -352,11 +332,11 @@ int ktls_server_on_client_hello(struct ktls_session *s, const uint8_t *msg, size
 			    &s->our_sig_scheme))
 		return ktls_hs_fail(s, KTLS_EHANDSHAKE,
 				    "client accepts no signature scheme our certificate can make");
-	/* §4.2.8: each share is for a group the client lists (a server MAY check, with
-	 * illegal_parameter). Any number of shares and groups may come: one pass over each. */
-	err = check_shares_listed(s, &ch);
-	if (err)
-		return err;
+	/* §4.2.8: "Clients MUST NOT offer any KeyShareEntry values for groups not listed in the
+	 * client's "supported_groups" extension. Servers MAY check for violations of these rules
+	 * and abort the handshake with an "illegal_parameter" alert". */
+	if (!ktls_client_hello_shares_listed(&ch))
+		return ktls_hs_fail(s, KTLS_EILLEGAL, "key share for a group not in supported_groups");
 
 	/* group: ours first among the client's shares; else HelloRetryRequest for one it lists */
 	struct ktls_key_share_entry share_buf, *share = NULL;

@@ -339,6 +339,20 @@ int ktls_client_hello_next_share(const struct ktls_client_hello *ch, size_t *pos
 	return 1;
 }
 
+bool ktls_client_hello_shares_listed(const struct ktls_client_hello *ch)
+{
+	uint8_t listed[U16_BITMAP_BYTES] = { 0 };
+	struct ktls_key_share_entry e;
+	size_t pos = 0;
+
+	for (size_t i = 0; i < ch->supported_groups.n; i++)
+		bitmap_test_and_set(listed, ktls_u16_list_at(&ch->supported_groups, i));
+	while (ktls_client_hello_next_share(ch, &pos, &e))
+		if (!bitmap_test_and_set(listed, e.group))
+			return false;
+	return true;
+}
+
 int ktls_client_hello_share_for_group(const struct ktls_client_hello *ch, uint16_t group,
 				      struct ktls_key_share_entry *e)
 {

@@ -256,6 +256,9 @@ KTLS_MUST_CHECK int ktls_decode_client_hello(const uint8_t *body, size_t len,
  * entry for `group` (1) or not (0), in one pass. */
 int ktls_client_hello_next_share(const struct ktls_client_hello *ch, size_t *pos,
 				 struct ktls_key_share_entry *e);
+/* Whether every share of a decoded ClientHello is for a group its supported_groups lists
+ * (§4.2.8): one pass over each list, a bitmap between them, whatever their lengths. */
+bool ktls_client_hello_shares_listed(const struct ktls_client_hello *ch);
 int ktls_client_hello_share_for_group(const struct ktls_client_hello *ch, uint16_t group,
 				      struct ktls_key_share_entry *e);
 KTLS_MUST_CHECK int ktls_decode_server_hello(const uint8_t *body, size_t len,
