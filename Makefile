@@ -36,11 +36,13 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
-LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Ilib/include -Ilib $(PKG_CFLAGS)
-TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes -Ilib/include -Ilib -Itests $(PKG_CFLAGS)
+LIB_INCLUDES := -Ilib/include -Ilib -Ilib/core -Ilib/kernel
+LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(LIB_INCLUDES) $(PKG_CFLAGS)
+TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes $(LIB_INCLUDES) -Itests $(PKG_CFLAGS)
 TOOL_CFLAGS = $(BASE_CFLAGS) -Ilib/include -Itools -I$(BUILD)/gen $(PKG_CFLAGS)
 
-LIB_SRCS := $(wildcard lib/*.c)
+# lib/core: the sans-I/O engine; lib/kernel: kernel TLS; lib/*.c: the driver (DESIGN.md)
+LIB_SRCS := $(wildcard lib/core/*.c lib/kernel/*.c lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 STATIC_LIB := $(BUILD)/lib/libktls.a
 SHARED_LIB := $(BUILD)/lib/libktls.so.$(VERSION)
@@ -278,7 +280,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O1 -g $(FUZZ_FLAGS) \
-	-fsanitize=fuzzer-no-link -MMD -MP -Ilib/include -Ilib -Itests/fuzz $(PKG_CFLAGS)
+	-fsanitize=fuzzer-no-link -MMD -MP $(LIB_INCLUDES) -Itests/fuzz $(PKG_CFLAGS)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c,$(wildcard tests/fuzz/*.c)))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)

@@ -55,8 +55,8 @@ static int load_default_trust(struct ktls_config *cfg)
 	char err[200];
 	if (ktls_trust_load(&store, NULL, NULL, err, sizeof(err)))
 		return config_fail(cfg, KTLS_EINVAL, "%s", err);
-	X509_STORE_free(cfg->trust);
-	cfg->trust = store;
+	X509_STORE_free(cfg->engine.trust);
+	cfg->engine.trust = store;
 	return 0;
 }
 
@@ -65,29 +65,30 @@ struct ktls_config *ktls_config_new(enum ktls_role role)
 	struct ktls_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return NULL;
-	cfg->role = role;
-	cfg->suites[0] = KTLS_TLS_CHACHA20_POLY1305_SHA256;
-	cfg->suites[1] = KTLS_TLS_AES_128_GCM_SHA256;
-	cfg->suites[2] = KTLS_TLS_AES_256_GCM_SHA384;
-	cfg->n_suites = 3; /* the CCM suites only when asked for, as in OpenSSL */
+	cfg->engine.role = role;
+	cfg->engine.suites[0] = KTLS_TLS_CHACHA20_POLY1305_SHA256;
+	cfg->engine.suites[1] = KTLS_TLS_AES_128_GCM_SHA256;
+	cfg->engine.suites[2] = KTLS_TLS_AES_256_GCM_SHA384;
+	cfg->engine.n_suites = 3; /* the CCM suites only when asked for, as in OpenSSL */
 	/* the first seven of group_ids: every ECDHE group, then the two FFDHE groups strong
 	 * enough (RFC 7919 §A) yet cheap enough for a default; the client's key share is for
 	 * x25519 alone, the rest cost a HelloRetryRequest only where a server needs them */
-	memcpy(cfg->groups, group_ids, KTLS_DEFAULT_GROUPS * sizeof(group_ids[0]));
-	cfg->n_groups = KTLS_DEFAULT_GROUPS;
+	memcpy(cfg->engine.groups, group_ids, KTLS_DEFAULT_GROUPS * sizeof(group_ids[0]));
+	cfg->engine.n_groups = KTLS_DEFAULT_GROUPS;
 	cfg->trace_fd = -1;
 	cfg->keylog_fd = -1;
-	cfg->verify_name = true;
-	cfg->middlebox_compat = true;
+	cfg->engine.verify_name = true;
+	cfg->engine.middlebox_compat = true;
 	cfg->offload = KTLS_OFFLOAD_BOTH;
-	ktls_limits_default(&cfg->limits);
-	cfg->ticket_count = role == KTLS_ROLE_SERVER ? 2 : 0;
-	cfg->ticket_lifetime_s = 7200;
+	ktls_limits_default(&cfg->engine.limits);
+	cfg->engine.ticket_count = role == KTLS_ROLE_SERVER ? 2 : 0;
+	cfg->engine.ticket_lifetime_s = 7200;
 	if (role == KTLS_ROLE_SERVER && ktls_config_rotate_ticket_key(cfg)) {
 		ktls_config_free(cfg);
 		return NULL;
 	}
 	cfg->setsockopt_fn = setsockopt;
+	cfg->sendmsg_fn = sendmsg;
 	if (role == KTLS_ROLE_CLIENT && load_default_trust(cfg)) {
 		ktls_config_free(cfg);
 		return NULL;
@@ -99,16 +100,16 @@ void ktls_config_free(struct ktls_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_chains; i++)
-		ktls_cert_chain_free(&cfg->chains[i]);
-	free(cfg->chains);
-	X509_STORE_free(cfg->trust);
-	free(cfg->server_name);
-	for (size_t i = 0; i < cfg->n_alpn; i++)
-		free(cfg->alpn[i]);
+	for (size_t i = 0; i < cfg->engine.n_chains; i++)
+		ktls_cert_chain_free(&cfg->engine.chains[i]);
+	free(cfg->engine.chains);
+	X509_STORE_free(cfg->engine.trust);
+	free(cfg->engine.server_name);
+	for (size_t i = 0; i < cfg->engine.n_alpn; i++)
+		free(cfg->engine.alpn[i]);
 	if (cfg->keylog_fd >= 0)
 		close(cfg->keylog_fd);
-	sodium_memzero(cfg->ticket_keys, sizeof(cfg->ticket_keys));
+	sodium_memzero(cfg->engine.ticket_keys, sizeof(cfg->engine.ticket_keys));
 	free(cfg);
 }
 
@@ -134,10 +135,10 @@ int ktls_config_set_cert(struct ktls_config *cfg, const char *cert_file, const c
 	int rc = load_chain(cfg, &chain, cert_file, key_file, NULL);
 	if (rc)
 		return rc;
-	if (!cfg->n_chains)
+	if (!cfg->engine.n_chains)
 		return ktls_config_add_cert_chain(cfg, &chain);
-	ktls_cert_chain_free(&cfg->chains[0]);
-	cfg->chains[0] = chain;
+	ktls_cert_chain_free(&cfg->engine.chains[0]);
+	cfg->engine.chains[0] = chain;
 	return 0;
 }
 
@@ -152,13 +153,13 @@ int ktls_config_add_cert(struct ktls_config *cfg, const char *cert_file, const c
 /* Appends a loaded chain (taken, also on failure). Returns 0 or KTLS_ENOMEM. */
 int ktls_config_add_cert_chain(struct ktls_config *cfg, struct ktls_cert_chain *chain)
 {
-	struct ktls_cert_chain *more = realloc(cfg->chains, (cfg->n_chains + 1) * sizeof(*more));
+	struct ktls_cert_chain *more = realloc(cfg->engine.chains, (cfg->engine.n_chains + 1) * sizeof(*more));
 	if (!more) {
 		ktls_cert_chain_free(chain);
 		return config_fail(cfg, KTLS_ENOMEM, "out of memory");
 	}
-	cfg->chains = more;
-	cfg->chains[cfg->n_chains++] = *chain;
+	cfg->engine.chains = more;
+	cfg->engine.chains[cfg->engine.n_chains++] = *chain;
 	return 0;
 }
 
@@ -169,26 +170,26 @@ int ktls_config_set_ca(struct ktls_config *cfg, const char *ca_file, const char 
 	int rc = ktls_trust_load(&store, ca_file, ca_dir, err, sizeof(err));
 	if (rc)
 		return config_fail(cfg, rc, "%s", err);
-	X509_STORE_free(cfg->trust);
-	cfg->trust = store;
+	X509_STORE_free(cfg->engine.trust);
+	cfg->engine.trust = store;
 	return 0;
 }
 
 int ktls_config_set_insecure(struct ktls_config *cfg, int insecure)
 {
-	cfg->insecure = insecure != 0;
+	cfg->engine.insecure = insecure != 0;
 	return 0;
 }
 
 int ktls_config_set_middlebox_compat(struct ktls_config *cfg, int on)
 {
-	cfg->middlebox_compat = on != 0;
+	cfg->engine.middlebox_compat = on != 0;
 	return 0;
 }
 
 int ktls_config_set_hrr_cookie(struct ktls_config *cfg, int on)
 {
-	cfg->hrr_cookie = on != 0;
+	cfg->engine.hrr_cookie = on != 0;
 	return 0;
 }
 
@@ -206,7 +207,7 @@ int ktls_config_set_server_name(struct ktls_config *cfg, const char *name)
 {
 	if (name && (strlen(name) == 0 || strlen(name) > 253))
 		return config_fail(cfg, KTLS_EINVAL, "server name must be 1 to 253 characters");
-	return set_string(cfg, &cfg->server_name, name);
+	return set_string(cfg, &cfg->engine.server_name, name);
 }
 
 /* Splits list at ',' or ':' and calls fn for each non-empty item. */
@@ -287,8 +288,8 @@ int ktls_config_set_groups(struct ktls_config *cfg, const char *list)
 		return err;
 	if (!b.n)
 		return config_fail(cfg, KTLS_EINVAL, "no group given");
-	memcpy(cfg->groups, vals, b.n * sizeof(vals[0]));
-	cfg->n_groups = b.n;
+	memcpy(cfg->engine.groups, vals, b.n * sizeof(vals[0]));
+	cfg->engine.n_groups = b.n;
 	return 0;
 }
 
@@ -331,8 +332,8 @@ int ktls_config_set_ciphers(struct ktls_config *cfg, const char *list)
 		return err;
 	if (!b.n)
 		return config_fail(cfg, KTLS_EINVAL, "no cipher suite given");
-	memcpy(cfg->suites, vals, b.n * sizeof(vals[0]));
-	cfg->n_suites = b.n;
+	memcpy(cfg->engine.suites, vals, b.n * sizeof(vals[0]));
+	cfg->engine.n_suites = b.n;
 	return 0;
 }
 
@@ -373,10 +374,10 @@ int ktls_config_set_alpn(struct ktls_config *cfg, const char *list)
 			free(b.names[i]);
 		return err;
 	}
-	for (size_t i = 0; i < cfg->n_alpn; i++)
-		free(cfg->alpn[i]);
-	memcpy(cfg->alpn, b.names, sizeof(b.names));
-	cfg->n_alpn = b.n;
+	for (size_t i = 0; i < cfg->engine.n_alpn; i++)
+		free(cfg->engine.alpn[i]);
+	memcpy(cfg->engine.alpn, b.names, sizeof(b.names));
+	cfg->engine.n_alpn = b.n;
 	return 0;
 }
 
@@ -385,8 +386,8 @@ int ktls_config_set_client_auth(struct ktls_config *cfg, enum ktls_client_auth m
 	if (mode != KTLS_CLIENT_AUTH_NONE && mode != KTLS_CLIENT_AUTH_OPTIONAL &&
 	    mode != KTLS_CLIENT_AUTH_REQUIRED)
 		return config_fail(cfg, KTLS_EINVAL, "unknown client authentication mode");
-	cfg->client_auth = mode;
-	if (mode != KTLS_CLIENT_AUTH_NONE && !cfg->trust)
+	cfg->engine.client_auth = mode;
+	if (mode != KTLS_CLIENT_AUTH_NONE && !cfg->engine.trust)
 		return load_default_trust(cfg);
 	return 0;
 }
@@ -427,7 +428,7 @@ int ktls_config_set_keylog_from_env(struct ktls_config *cfg)
 
 int ktls_config_set_verify_name(struct ktls_config *cfg, int on)
 {
-	cfg->verify_name = on != 0;
+	cfg->engine.verify_name = on != 0;
 	return 0;
 }
 
@@ -489,7 +490,7 @@ int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
 	    l->max_key_updates > 65535)
 		return config_fail(cfg, KTLS_EINVAL,
 				   "max_empty_records, max_warning_alerts and max_key_updates must be 0..65535");
-	cfg->limits = *l;
+	cfg->engine.limits = *l;
 	return 0;
 }
 
@@ -500,8 +501,8 @@ int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count, unsigned li
 	/* §4.6.1: ticket_lifetime MUST NOT exceed 604800 seconds (7 days) */
 	if (count && (lifetime_s == 0 || lifetime_s > 604800))
 		return config_fail(cfg, KTLS_EINVAL, "ticket lifetime must be 1..604800 seconds");
-	cfg->ticket_count = count;
-	cfg->ticket_lifetime_s = lifetime_s;
+	cfg->engine.ticket_count = count;
+	cfg->engine.ticket_lifetime_s = lifetime_s;
 	return 0;
 }
 
@@ -511,8 +512,8 @@ int ktls_config_rotate_ticket_key(struct ktls_config *cfg)
 	if (sodium_init() < 0)
 		return config_fail(cfg, KTLS_ECRYPTO, "libsodium failed to initialise");
 	randombytes_buf(key, sizeof(key));
-	cfg->ticket_keys[1] = cfg->ticket_keys[0];
-	ktls_ticket_key_init(&cfg->ticket_keys[0], key);
+	cfg->engine.ticket_keys[1] = cfg->engine.ticket_keys[0];
+	ktls_ticket_key_init(&cfg->engine.ticket_keys[0], key);
 	sodium_memzero(key, sizeof(key));
 	return 0;
 }
@@ -531,10 +532,10 @@ int ktls_config_set_ticket_key_file(struct ktls_config *cfg, const char *path)
 				   "ticket key file %s must hold 32 bytes (current key) or 64 "
 				   "(current, previous), e.g. head -c 64 /dev/urandom", path);
 	}
-	memset(cfg->ticket_keys, 0, sizeof(cfg->ticket_keys));
-	ktls_ticket_key_init(&cfg->ticket_keys[0], keys);
+	memset(cfg->engine.ticket_keys, 0, sizeof(cfg->engine.ticket_keys));
+	ktls_ticket_key_init(&cfg->engine.ticket_keys[0], keys);
 	if (n == 2 * KTLS_TICKET_KEY_LEN)
-		ktls_ticket_key_init(&cfg->ticket_keys[1], keys + KTLS_TICKET_KEY_LEN);
+		ktls_ticket_key_init(&cfg->engine.ticket_keys[1], keys + KTLS_TICKET_KEY_LEN);
 	sodium_memzero(keys, sizeof(keys));
 	return 0;
 }

@@ -1,51 +1,351 @@
 /*
- * session.c — life after the handshake: the handoff of the traffic keys to the kernel, and
- * application data, alerts, post-handshake messages and close_notify over whichever record
- * layer carries each direction — the kernel's (kTLS) or ours (userspace fallback).
+ * session.c — the driver behind ktls.h (DESIGN.md, layer 3): it owns the fd, its blocking
+ * mode, the handshake deadline and the per-call work budget; reads one record at a time and
+ * feeds the engine (core/engine.h); writes what the engine emits; hands the keys to the
+ * kernel (kernel/kernel.h) as an explicit step once the engine says "connected", then asks
+ * the engine for tickets; and implements send / recv / pending / sendfile / close / info /
+ * exporter over whichever record layer carries each direction — the kernel's or the
+ * engine's (the userspace fallback).
  *
- * The kernel handoff (DESIGN.md): nothing after the peer's Finished has been read (the
- * handshake reads one record at a time), so every byte still in the socket belongs to the
- * kernel once TLS_RX is set. With kernel RX, a record that is not application data (alert,
- * NewSessionTicket, KeyUpdate) makes a plain recv() fail with EIO: we read with recvmsg and a
- * cmsg buffer, learn the type from TLS_GET_RECORD_TYPE, and insist on MSG_EOR for control
- * records. With kernel TX, alerts and handshake messages go out with a TLS_SET_RECORD_TYPE
- * cmsg so the kernel's sequence numbers stay right.
+ * Reading follows the kernel handoff rule of DESIGN.md: a record's 5-byte header, then
+ * exactly the body it announces, never more. When the peer's Finished has been handled the
+ * handshake stops reading, so whatever follows in the socket (application data,
+ * NewSessionTicket) stays there for whoever reads next — the kernel after the handoff.
+ *
+ * Failure: the engine owns the error and the alert (ktls_engine_fail); the I/O helpers
+ * here return codes (and keep errno); the driver writes the sentence, once, and then lets
+ * the alert the engine queued go out, best effort.
  */
 #include "session.h"
 
 #include "alert.h"
 #include "hkdf.h"
-#include "sig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before the handshake deadline: -1 without one, 0 when it has passed. */
+static int time_left(const struct ktls_session *s)
+{
+	if (!s->deadline_ms || s->e.state == HS_CONNECTED)
+		return -1;
+	int64_t left = s->deadline_ms - now_ms();
+	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* On a blocking socket during the handshake, waits for events no longer than the deadline
+ * allows. Returns 0 when the fd is ready (or there is no deadline), KTLS_ETIMEOUT. */
+static int wait_within_deadline(const struct ktls_session *s, short events)
+{
+	int left = time_left(s);
+	if (!s->blocking || left < 0)
+		return 0;
+	struct pollfd p = { .fd = s->fd, .events = events };
+	int n;
+	do
+		n = poll(&p, 1, left);
+	while (n < 0 && errno == EINTR && (left = time_left(s)) > 0);
+	return n == 0 || left == 0 ? KTLS_ETIMEOUT : 0;
+}
+
+/* ---- failure ------------------------------------------------------------------------- */
+
+static int flush_out(struct ktls_session *s);
+
+/* The engine failed (its error and alert are recorded): the alert it queued goes out,
+ * best effort — we are failing anyway. Returns err. */
+static int engine_failed(struct ktls_session *s, int err)
+{
+	if (flush_out(s)) { /* the failure stays the one that counts */ }
+	return err;
+}
+
+/* Fails the session with the sentence fmt writes (the engine keeps it, and the alert).
+ * Returns the error that sticks. */
+static int session_fail(struct ktls_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int session_fail(struct ktls_session *s, int err, const char *fmt, ...)
+{
+	char msg[sizeof(s->e.error)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return engine_failed(s, ktls_engine_fail(&s->e, err, "%s", msg));
+}
+
+/* A system call failed (KTLS_EIO; io_op and io_errno say which and why), or an I/O helper
+ * returned another failure. */
+static int io_failed(struct ktls_session *s, int err)
+{
+	if (err == KTLS_EIO)
+		return session_fail(s, err, "%s: %s", s->io_op, strerror(s->io_errno));
+	return session_fail(s, err, "%s", ktls_strerror(err));
+}
+
+/* ---- the engine's way out -------------------------------------------------------------- */
+
+static int engine_emit(void *ctx, uint8_t type, const uint8_t *data, size_t len, bool sealed)
+{
+	struct ktls_session *s = ctx;
+	if (!sealed) /* a direction the kernel protects */
+		return ktls_kernel_queue_record(&s->k, type, data, len);
+	return ktls_buf_append(&s->out, data, len);
+}
+
+static const char no_rekey[] = "(TLS 1.3 rekey needs Linux 6.14 or later)";
+
+/* A key change for a direction the kernel protects: RX takes it now (the record that
+ * announced it was the last under the old key); TX after what is queued ahead of it. */
+static int engine_key_change(void *ctx, enum ktls_direction dir, const uint8_t *secret)
+{
+	struct ktls_session *s = ctx;
+	char reason[200] = "";
+	int err;
+	if (dir == KTLS_DIR_RX && s->k.rx) {
+		err = ktls_kernel_install(&s->k, TLS_RX, secret, 0, reason, sizeof(reason));
+		if (err)
+			return ktls_engine_fail(&s->e, KTLS_EKEYUPDATE, "peer sent KeyUpdate, but this "
+						"kernel cannot take a new TLS_RX key %s: %s", no_rekey,
+						reason);
+	}
+	if (dir == KTLS_DIR_TX && s->k.tx) {
+		err = ktls_kernel_queue_tx_key(&s->k, secret);
+		if (err)
+			return err;
+		err = flush_out(s);
+		return err == KTLS_WANT_WRITE ? 0 : err;
+	}
+	return 0;
+}
+
+static void write_line(int fd, const char *line, size_t len)
+{
+	ssize_t w = write(fd, line, len); /* one write: lines of sessions do not interleave */
+	(void)w;
+}
+
+static void engine_trace(void *ctx, const char *line, size_t len)
+{
+	write_line(((struct ktls_session *)ctx)->cfg->trace_fd, line, len);
+}
+
+static void engine_keylog(void *ctx, const char *line, size_t len)
+{
+	write_line(((struct ktls_session *)ctx)->cfg->keylog_fd, line, len);
+}
+
+/* ---- session lifetime ---------------------------------------------------------------- */
+
+struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
+{
+	struct ktls_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->fd = fd;
+	s->ops = (struct ktls_engine_ops){ .emit = engine_emit, .key_change = engine_key_change,
+					   .trace = cfg->trace_fd >= 0 ? engine_trace : NULL,
+					   .keylog = cfg->keylog_fd >= 0 ? engine_keylog : NULL };
+	int fl = fcntl(fd, F_GETFL);
+	s->blocking = fl >= 0 && !(fl & O_NONBLOCK);
+	if (cfg->engine.limits.handshake_timeout_ms)
+		s->deadline_ms = now_ms() + cfg->engine.limits.handshake_timeout_ms;
+	s->k = (struct ktls_kernel){ .fd = fd, .blocking = s->blocking,
+				     .setsockopt = cfg->setsockopt_fn, .sendmsg = cfg->sendmsg_fn };
+	/* the record buffer comes with the first byte (read_upto): a connection that never
+	 * sends anything costs the session struct alone */
+	if (ktls_engine_init(&s->e, &cfg->engine, &s->ops, s)) {
+		ktls_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Wipes and frees the record buffer (it comes back with the next record header). */
+static void release_record_buffer(struct ktls_session *s)
+{
+	if (!s->rec)
+		return;
+	sodium_memzero(s->rec, TLS_MAX_RECORD);
+	free(s->rec);
+	s->rec = NULL;
+}
+
+/* While the handshake waits for the peer with nothing half-read, its buffers hold nothing
+ * either: they go, and come back with the next bytes. A server with thousands of handshakes
+ * in flight then holds memory only for those that sent part of a message. */
+static void release_idle_buffers(struct ktls_session *s)
+{
+	if (s->rec_len || s->e.state == HS_CONNECTED)
+		return;
+	release_record_buffer(s);
+	if (!ktls_buf_pending(&s->e.hs_in))
+		ktls_buf_free(&s->e.hs_in);
+	if (!ktls_buf_pending(&s->out))
+		ktls_buf_free(&s->out);
+}
+
+void ktls_session_free(struct ktls_session *s)
+{
+	if (!s)
+		return;
+	ktls_engine_free(&s->e);
+	ktls_kernel_free(&s->k);
+	ktls_buf_free(&s->out);
+	ktls_buf_free(&s->app_in);
+	ktls_buf_free(&s->tx_hold);
+	release_record_buffer(s);
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+}
+
+size_t ktls_session_memory(const struct ktls_session *s)
+{
+	if (!s)
+		return 0;
+	return sizeof(*s) + (s->rec ? TLS_MAX_RECORD : 0) + (s->k.ctl ? TLS_MAX_PLAINTEXT : 0) +
+	       s->e.hs_in.cap + s->out.cap + s->app_in.cap + s->k.queue.cap + s->tx_hold.cap +
+	       (s->e.offer ? sizeof(*s->e.offer) : 0) + (s->e.saved ? sizeof(*s->e.saved) : 0);
+}
+
+const char *ktls_session_error(const struct ktls_session *s)
+{
+	return s ? s->e.error : "no session";
+}
+
+/* ---- record I/O ---------------------------------------------------------------------- */
+
+/* Writes what waits: with kernel TX its queue of control records and key changes, else the
+ * records the engine sealed. Returns 0 when all is written, KTLS_WANT_WRITE, KTLS_ETIMEOUT,
+ * KTLS_EIO (io_op, io_errno), or — a queued TX key the kernel refused — the failure. */
+static int flush_out(struct ktls_session *s)
+{
+	if (s->k.tx) {
+		char reason[200] = "";
+		int err = ktls_kernel_flush(&s->k, reason, sizeof(reason));
+		if (err == KTLS_EIO) {
+			s->io_op = "sendmsg";
+			s->io_errno = s->k.sys_errno;
+		}
+		if (err == KTLS_EUNSUPPORTED)
+			return ktls_engine_fail(&s->e, KTLS_EKEYUPDATE, "cannot answer KeyUpdate: this "
+						"kernel cannot take a new TLS_TX key %s: %s", no_rekey,
+						reason);
+		return err;
+	}
+	while (ktls_buf_pending(&s->out)) {
+		int err = wait_within_deadline(s, POLLOUT);
+		if (err)
+			return err;
+		ssize_t n = send(s->fd, s->out.data + s->out.pos, ktls_buf_pending(&s->out),
+				 MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return KTLS_WANT_WRITE;
+			s->io_op = "send";
+			s->io_errno = errno;
+			return KTLS_EIO;
+		}
+		ktls_buf_consume(&s->out, (size_t)n);
+	}
+	return 0;
+}
+
+/* Reads until s->rec holds `want` bytes. A session has no record buffer until a whole
+ * record header has come (into rec_hdr): a peer that connects and sends nothing, or a few
+ * bytes, costs no 16 KiB buffer. */
+static int read_upto(struct ktls_session *s, size_t want)
+{
+	while (s->rec_len < want) {
+		bool hdr = !s->rec; /* then rec_len < TLS_RECORD_HEADER_LEN == want */
+		uint8_t *dst = hdr ? s->rec_hdr + s->rec_len : s->rec + s->rec_len;
+		size_t room = (hdr ? TLS_RECORD_HEADER_LEN : want) - s->rec_len;
+		int err = wait_within_deadline(s, POLLIN);
+		if (err)
+			return err;
+		ssize_t n = recv(s->fd, dst, room, 0);
+		if (n == 0)
+			return KTLS_ECLOSED;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return KTLS_WANT_READ;
+			s->io_op = "recv";
+			s->io_errno = errno;
+			return KTLS_EIO;
+		}
+		s->rec_len += (size_t)n;
+		if (!s->rec && s->rec_len == TLS_RECORD_HEADER_LEN) {
+			if (!(s->rec = malloc(TLS_MAX_RECORD)))
+				return KTLS_ENOMEM;
+			memcpy(s->rec, s->rec_hdr, TLS_RECORD_HEADER_LEN);
+		}
+	}
+	return 0;
+}
+
+/* Reads one whole record into s->rec (header + body, exactly). Returns 0, KTLS_WANT_READ,
+ * KTLS_ECLOSED at EOF, KTLS_ETIMEOUT, KTLS_EIO, KTLS_ENOMEM, or the header's error. */
+static int read_record(struct ktls_session *s)
+{
+	uint8_t type;
+	size_t body;
+	int err = read_upto(s, TLS_RECORD_HEADER_LEN);
+	if (err)
+		return err;
+	err = ktls_record_parse_header(s->rec, &type, &body);
+	if (err)
+		return err;
+	return read_upto(s, TLS_RECORD_HEADER_LEN + body);
+}
+
+/* Hands the record read to the engine; the next read starts a new record. */
+static int input_record(struct ktls_session *s, struct ktls_engine_input *in)
+{
+	size_t len = s->rec_len;
+	s->rec_len = 0;
+	int err = ktls_engine_input_record(&s->e, s->rec, len, in);
+	return err ? engine_failed(s, err) : 0;
+}
 
 /* ---- the handoff --------------------------------------------------------------------- */
 
-static uint8_t *own_app_secret(struct ktls_session *s)
-{
-	return s->role == KTLS_ROLE_CLIENT ? s->ks.client_application_traffic
-					   : s->ks.server_application_traffic;
-}
-
-static uint8_t *peer_app_secret(struct ktls_session *s)
-{
-	return s->role == KTLS_ROLE_CLIENT ? s->ks.server_application_traffic
-					   : s->ks.client_application_traffic;
-}
-
-int ktls_session_offload(struct ktls_session *s)
+/* Hands the application traffic keys to the kernel (DESIGN.md, "the kernel handoff").
+ * Returns 0 (offloaded, or fell back with the reason in offload_status) or, when offload
+ * was required, the failure. */
+static int offload(struct ktls_session *s)
 {
 	const struct ktls_config *cfg = s->cfg;
+	struct ktls_engine *e = &s->e;
+	struct ktls_kernel *k = &s->k;
 	char reason[sizeof(s->offload_status)] = "";
 	bool want_tx = cfg->offload == KTLS_OFFLOAD_BOTH || cfg->offload == KTLS_OFFLOAD_TX;
 	bool want_rx = cfg->offload == KTLS_OFFLOAD_BOTH || cfg->offload == KTLS_OFFLOAD_RX;
+	uint64_t tx_seq, rx_seq;
+	const uint8_t *tx_secret = ktls_engine_traffic_secret(e, KTLS_DIR_TX, &tx_seq);
+	const uint8_t *rx_secret = ktls_engine_traffic_secret(e, KTLS_DIR_RX, &rx_seq);
 	int err = 0;
 
 	if (!want_tx && !want_rx) {
@@ -53,277 +353,163 @@ int ktls_session_offload(struct ktls_session *s)
 		return 0;
 	}
 	/* preconditions: nothing of ours still queued, nothing of the peer's read ahead */
-	if (s->out.len != s->out.pos || s->app_in.len != s->app_in.pos || s->rec_len)
-		return ktls_hs_fail(s, KTLS_EINTERNAL, "cannot offload: data still buffered in userspace");
+	if (ktls_buf_pending(&s->out) || ktls_buf_pending(&s->app_in) || s->rec_len)
+		return session_fail(s, KTLS_EINTERNAL, "cannot offload: data still buffered in userspace");
 
-	err = ktls_offload_check_suite(s->suite, reason, sizeof(reason));
+	k->suite = e->suite;
+	err = ktls_offload_check_suite(e->suite, reason, sizeof(reason));
 	if (!err)
-		err = ktls_offload_attach(cfg->setsockopt_fn, s->fd, reason, sizeof(reason));
+		err = ktls_offload_attach(k->setsockopt, s->fd, reason, sizeof(reason));
 	if (!err && want_tx) {
-		err = ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
-					   own_app_secret(s), s->tx.seq, reason, sizeof(reason));
-		s->tx_offloaded = !err;
+		err = ktls_kernel_install(k, TLS_TX, tx_secret, tx_seq, reason, sizeof(reason));
+		k->tx = !err;
 	}
 	if (!err && want_rx) {
-		err = ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_RX, s->suite,
-					   peer_app_secret(s), s->rx.seq, reason, sizeof(reason));
-		s->rx_offloaded = !err;
+		err = ktls_kernel_install(k, TLS_RX, rx_secret, rx_seq, reason, sizeof(reason));
+		k->rx = !err;
 	}
 	/* Can this kernel rekey (TLS 1.3 KeyUpdate, Linux 6.14+)? Ask the socket itself:
 	 * installing the same TX key again at the same sequence number is a no-op where rekey
 	 * exists and EBUSY where it does not. Nothing has been sent under the kernel's key
 	 * yet, so nothing can be disturbed. */
-	if (s->tx_offloaded) {
+	if (k->tx) {
 		char ignore[sizeof(s->offload_status)];
-		s->kernel_rekey = !ktls_offload_install(cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
-							own_app_secret(s), s->tx.seq, ignore,
-							sizeof(ignore));
+		k->rekey = !ktls_kernel_install(k, TLS_TX, tx_secret, tx_seq, ignore, sizeof(ignore));
 	}
 	/* optional features: asked for, never required (older kernels lack them) */
 	int one = 1;
-	if (s->tx_offloaded && cfg->offload_flags & KTLS_OFFLOAD_TX_ZEROCOPY)
-		s->tx_zerocopy = cfg->setsockopt_fn(s->fd, SOL_TLS, TLS_TX_ZEROCOPY_RO, &one,
-						    sizeof(one)) == 0;
-	if (s->rx_offloaded && cfg->offload_flags & KTLS_OFFLOAD_RX_NO_PAD)
-		s->rx_no_pad = cfg->setsockopt_fn(s->fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &one,
-						  sizeof(one)) == 0;
+	if (k->tx && cfg->offload_flags & KTLS_OFFLOAD_TX_ZEROCOPY)
+		s->tx_zerocopy = k->setsockopt(s->fd, SOL_TLS, TLS_TX_ZEROCOPY_RO, &one,
+					       sizeof(one)) == 0;
+	if (k->rx && cfg->offload_flags & KTLS_OFFLOAD_RX_NO_PAD)
+		s->rx_no_pad = k->setsockopt(s->fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &one,
+					     sizeof(one)) == 0;
 	snprintf(s->offload_status, sizeof(s->offload_status), "%s", reason);
-	if (s->tx_offloaded)
-		ktls_record_key_wipe(&s->tx);
-	if (s->rx_offloaded) {
-		ktls_record_key_wipe(&s->rx);
-		/* the kernel reads from here on; our record buffer is no longer needed */
-		ktls_release_record_buffer(s);
+	if (k->tx)
+		ktls_engine_hand_over(e, KTLS_DIR_TX);
+	if (k->rx) {
+		ktls_engine_hand_over(e, KTLS_DIR_RX);
+		release_record_buffer(s); /* the kernel reads from here on */
 	}
 	/* What the kernel holds we do not keep: the handshake secrets and the master secret go
 	 * now. An application traffic secret stays only while something can use it: our own
 	 * record layer for that direction, or a kernel that can take the next key a KeyUpdate
 	 * (§7.2) derives from it. The exporter master secret stays for exporters (§7.5). */
-	sodium_memzero(s->ks.secret, sizeof(s->ks.secret));
-	sodium_memzero(s->ks.client_handshake_traffic, sizeof(s->ks.client_handshake_traffic));
-	sodium_memzero(s->ks.server_handshake_traffic, sizeof(s->ks.server_handshake_traffic));
-	if (s->tx_offloaded && !s->kernel_rekey) {
-		sodium_memzero(own_app_secret(s), KTLS_MAX_HASH_LEN);
-		s->tx_secret_wiped = true;
-	}
-	if (s->rx_offloaded && s->tx_offloaded && !s->kernel_rekey) {
-		sodium_memzero(peer_app_secret(s), KTLS_MAX_HASH_LEN);
-		s->rx_secret_wiped = true;
-	}
-	ktls_trace(s, "--- offload: tx %s, rx %s%s%s", s->tx_offloaded ? "kernel" : "userspace",
-		   s->rx_offloaded ? "kernel" : "userspace", *reason ? ": " : "", reason);
+	ktls_engine_wipe_handshake_secrets(e);
+	if (k->tx && !k->rekey)
+		ktls_engine_forget_secret(e, KTLS_DIR_TX);
+	if (k->rx && k->tx && !k->rekey)
+		ktls_engine_forget_secret(e, KTLS_DIR_RX);
+	ktls_trace(e, "--- offload: tx %s, rx %s%s%s", k->tx ? "kernel" : "userspace",
+		   k->rx ? "kernel" : "userspace", *reason ? ": " : "", reason);
 	if (err && cfg->offload_required)
-		return ktls_hs_fail(s, KTLS_EOFFLOAD, "kernel TLS required but unavailable: %s", reason);
+		return session_fail(s, KTLS_EOFFLOAD, "kernel TLS required but unavailable: %s", reason);
 	return 0;
 }
 
-/* ---- kernel I/O ---------------------------------------------------------------------- */
+/* ---- the handshake ------------------------------------------------------------------- */
 
-/* Waits until fd is ready for events (on a non-blocking socket in a blocking call). */
-static void wait_fd(int fd, short events)
+static int timed_out(struct ktls_session *s, const char *why)
 {
-	struct pollfd p = { .fd = fd, .events = events };
-	poll(&p, 1, -1);
+	return session_fail(s, KTLS_ETIMEOUT, "handshake not finished within %u ms%s",
+			    s->cfg->engine.limits.handshake_timeout_ms, why);
 }
 
-/* One sendmsg of a record of `type` through kernel TX (a TLS_SET_RECORD_TYPE cmsg unless it
- * is application data). Zero bytes of application data carry the cmsg too: that sends no
- * record, but makes the kernel end the record a MSG_MORE send left open (tls_process_cmsg
- * closes an open record before a record type is set). Returns bytes taken, or -errno. */
-static ssize_t kernel_sendmsg(int fd, uint8_t type, const uint8_t *data, size_t len)
+int ktls_session_handshake(struct ktls_session *s)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(uint8_t))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (type != TLS_CONTENT_APPLICATION_DATA || !len) {
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_TLS;
-		c->cmsg_type = TLS_SET_RECORD_TYPE;
-		c->cmsg_len = CMSG_LEN(sizeof(uint8_t));
-		*CMSG_DATA(c) = type;
-	}
-	ssize_t n;
-	do
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-/* Writes queued control records (type u8, length u16, bytes) through kernel TX. Returns 0,
- * KTLS_WANT_WRITE (non-blocking, socket full) or KTLS_EIO. */
-int ktls_kernel_flush(struct ktls_session *s)
-{
-	while (s->ctl_out.pos < s->ctl_out.len) {
-		uint8_t *rec = s->ctl_out.data + s->ctl_out.pos;
-		size_t len = (size_t)rec[1] << 8 | rec[2];
-		ssize_t n = kernel_sendmsg(s->fd, rec[0], rec + 3, len);
-		if (n == -EAGAIN || n == -EWOULDBLOCK) {
-			if (!s->blocking)
-				return KTLS_WANT_WRITE;
-			wait_fd(s->fd, POLLOUT);
-			continue;
-		}
-		if (n < 0) {
-			snprintf(s->error, sizeof(s->error), "sendmsg: %s", strerror((int)-n));
-			return KTLS_EIO;
-		}
-		if ((size_t)n < len) { /* the rest goes as a record of its own, of the same type */
-			memmove(rec + 3, rec + 3 + n, len - (size_t)n);
-			len -= (size_t)n;
-			rec[1] = (uint8_t)(len >> 8);
-			rec[2] = (uint8_t)len;
-			continue;
-		}
-		ktls_buf_consume(&s->ctl_out, 3 + len);
-	}
-	return 0;
-}
-
-int ktls_kernel_send_record(struct ktls_session *s, uint8_t type, const uint8_t *data, size_t len)
-{
-	/* control records queue in order behind each other; a non-blocking caller is never
-	 * made to wait here, its next flush sends them */
-	uint8_t hdr[3] = { type, (uint8_t)(len >> 8), (uint8_t)len };
-	if (len > TLS_MAX_PLAINTEXT)
-		return KTLS_EINVAL;
-	int err = ktls_buf_append(&s->ctl_out, hdr, sizeof(hdr));
-	if (!err)
-		err = ktls_buf_append(&s->ctl_out, data, len);
-	if (err)
-		return err;
-	err = ktls_kernel_flush(s);
-	return err == KTLS_WANT_WRITE ? 0 : err;
-}
-
-/* recvmsg on kernel RX failed with errno e: the session fails with the alert that names it.
- *
- * What the kernel tells apart (net/tls/tls_sw.c and tls_strp.c, Linux 6.1 to 7.x; the
- * errors are those of Documentation/networking/tls.rst):
- *   EBADMSG  the record does not open: a bad tag, a TLSInnerPlaintext without a content type
- *            (all zeros after the padding is stripped), or a record shorter than a tag (a
- *            plaintext change_cipher_spec after the handshake). The outer content type is
- *            never compared: the additional data the kernel authenticates always says
- *            application_data, so another type in the header fails as a bad tag. One errno
- *            for all of them, so bad_record_mac (RFC 8446 §5.2), the alert true for each,
- *            although §5 and §5.4 would name unexpected_message for the last two.
- *   EMSGSIZE the length field is over 2^14 + 1 + tag: record_overflow (§5.2).
- *   EINVAL   legacy_record_version is not 0x0303 (§5.1 says to ignore it; the kernel does
- *            not): decode_error, a field out of its range (§6.2).
- * The kernel leaves the error pending on the socket (sk_err) — after a failed decryption it
- * stays there — and TCP sends nothing while it does, our alert included. Reading SO_ERROR
- * clears it, so it is read first, whichever the error. */
-static int kernel_rx_failed(struct ktls_session *s, int e)
-{
-	int pending = 0;
-	socklen_t len = sizeof(pending);
-	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &pending, &len)) { /* nothing to clear */ }
-	switch (e) {
-	case EBADMSG:
-		return ktls_hs_fail(s, KTLS_EBADMAC, "the kernel could not open a record: bad tag, no "
-				    "content type, or not protected (bad_record_mac)");
-	case EMSGSIZE:
-		return ktls_hs_fail(s, KTLS_EOVERFLOW, "the kernel received a record over the "
-				    "size limit (record_overflow)");
-	case EINVAL:
-		return ktls_hs_fail(s, KTLS_EDECODE, "the kernel refused a record header "
-				    "(legacy_record_version not 0x0303)");
-	case EKEYEXPIRED:
-		return ktls_hs_fail(s, KTLS_EKEYUPDATE, "kernel RX is paused for a key update");
-	default:
-		return ktls_hs_fail(s, KTLS_EIO, "recvmsg: %s", strerror(e));
-	}
-}
-
-/* Reads from kernel RX: application data straight into buf, or one whole control record
- * into s->ctl. Returns bytes of data, 0 with *ctl_type set for a control record, or an
- * error (KTLS_WANT_READ, KTLS_ECLOSED at EOF, ...). */
-static long kernel_recv(struct ktls_session *s, void *buf, size_t len, uint8_t *ctl_type)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(uint8_t))];
-		struct cmsghdr align;
-	} cbuf;
-	uint8_t *dst = buf;
-	size_t cap = len;
-	bool in_control = false;
-
-	*ctl_type = 0;
+	unsigned idle = 0; /* records this call that added nothing (the work budget, ktls.h) */
+	struct ktls_engine_input in;
+	if (s->e.err)
+		return s->e.err;
 	for (;;) {
-		struct iovec iov = { .iov_base = dst, .iov_len = cap };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
-				      .msg_controllen = sizeof(cbuf.buf) };
-		ssize_t n = recvmsg(s->fd, &msg, 0);
-		if (n < 0) {
-			int e = errno;
-			if (e == EINTR)
-				continue;
-			if ((e == EAGAIN || e == EWOULDBLOCK) && !in_control)
-				return KTLS_WANT_READ;
-			if (e == EAGAIN || e == EWOULDBLOCK) { /* rest of a control record */
-				wait_fd(s->fd, POLLIN);
-				continue;
+		if (time_left(s) == 0)
+			return timed_out(s, "");
+		int err = flush_out(s);
+		if (err == KTLS_WANT_WRITE)
+			return err;
+		if (err == KTLS_ETIMEOUT)
+			return timed_out(s, "");
+		if (err)
+			return s->e.err ? s->e.err : io_failed(s, err);
+		if (s->e.state == HS_CONNECTED) {
+			if (s->offload_decided)
+				return 0;
+			/* the explicit step after the engine says "connected" */
+			s->offload_decided = true;
+			ktls_engine_release_handshake(&s->e);
+			err = offload(s);
+			if (!err && s->e.role == KTLS_ROLE_SERVER) {
+				err = ktls_engine_send_tickets(&s->e);
+				if (err)
+					return engine_failed(s, err);
 			}
-			return kernel_rx_failed(s, e);
+			if (err)
+				return err;
+			continue; /* flush what the tickets queued */
 		}
-		if (msg.msg_flags & MSG_CTRUNC)
-			return ktls_hs_fail(s, KTLS_EINTERNAL, "record type cmsg truncated (MSG_CTRUNC)");
-		uint8_t type = TLS_CONTENT_APPLICATION_DATA;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-			if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_GET_RECORD_TYPE)
-				type = *CMSG_DATA(c);
-		if (n == 0 && !in_control)
-			return KTLS_ECLOSED; /* TCP end of stream */
-		if (type == TLS_CONTENT_APPLICATION_DATA && !in_control)
-			return n;
-		/* a control record: gather it whole into s->ctl */
-		if (!in_control) {
-			if (!s->ctl && !(s->ctl = malloc(TLS_MAX_PLAINTEXT)))
-				return ktls_hs_fail(s, KTLS_ENOMEM, "out of memory");
-			if ((size_t)n > TLS_MAX_PLAINTEXT)
-				return ktls_hs_fail(s, KTLS_EOVERFLOW, "control record too large");
-			memcpy(s->ctl, buf, (size_t)n);
-			s->ctl_len = (size_t)n;
-			in_control = true;
-			*ctl_type = type;
-		} else {
-			if (type != *ctl_type || n == 0)
-				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "control record ended early");
-			s->ctl_len += (size_t)n;
+		if (s->e.state == HS_CLIENT_START) {
+			err = ktls_engine_start(&s->e);
+			if (err)
+				return engine_failed(s, err);
+			continue;
 		}
-		if (msg.msg_flags & MSG_EOR)
-			return 0;
-		if (s->ctl_len >= TLS_MAX_PLAINTEXT)
-			return ktls_hs_fail(s, KTLS_EOVERFLOW, "control record without MSG_EOR");
-		dst = s->ctl + s->ctl_len;
-		cap = TLS_MAX_PLAINTEXT - s->ctl_len;
+		err = read_record(s);
+		if (err == KTLS_WANT_READ) {
+			release_idle_buffers(s);
+			return err;
+		}
+		if (err == KTLS_ETIMEOUT)
+			return timed_out(s, ": the peer is too slow or silent");
+		if (err == KTLS_ECLOSED)
+			return session_fail(s, err, "peer closed the connection during the handshake");
+		if (err == KTLS_EIO)
+			return io_failed(s, err);
+		if (err == KTLS_ENOMEM)
+			return session_fail(s, err, "out of memory");
+		if (err)
+			return session_fail(s, err, "bad record header: %s", ktls_strerror(err));
+		err = input_record(s, &in);
+		if (err)
+			return err;
+		if (in.idle && ++idle >= KTLS_IDLE_RECORD_BUDGET && !s->blocking)
+			return KTLS_WANT_READ; /* the rest waits for the next call */
 	}
 }
 
-/* ---- sending ------------------------------------------------------------------------- */
+int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_session **out)
+{
+	struct ktls_session *s = ktls_session_new(cfg, fd);
+	*out = s;
+	if (!s)
+		return KTLS_ENOMEM;
+	for (;;) {
+		int err = ktls_session_handshake(s);
+		if (err != KTLS_WANT_READ && err != KTLS_WANT_WRITE)
+			return err;
+		struct pollfd p = { .fd = fd, .events = err == KTLS_WANT_READ ? POLLIN : POLLOUT };
+		if (poll(&p, 1, time_left(s)) < 0 && errno != EINTR)
+			return session_fail(s, KTLS_EIO, "poll: %s", strerror(errno));
+	}
+}
 
 static int ensure_connected(struct ktls_session *s)
 {
-	if (s->err)
-		return s->err;
-	if (s->state != HS_CONNECTED || !s->offload_decided)
+	if (s->e.err)
+		return s->e.err;
+	if (s->e.state != HS_CONNECTED || !s->offload_decided)
 		return ktls_session_handshake(s);
 	return 0;
 }
+
+/* ---- sending ------------------------------------------------------------------------- */
 
 /* Writes queued records (control records with kernel TX, ours otherwise); what
  * KTLS_SEND_MORE holds back stays. Returns 0, KTLS_WANT_WRITE or the failure. */
 static int flush_queued(struct ktls_session *s)
 {
-	int err = ktls_flush(s);
+	int err = flush_out(s);
 	if (err && err != KTLS_WANT_WRITE)
-		return ktls_hs_fail(s, err, "%s", s->error);
+		return s->e.err ? s->e.err : io_failed(s, err);
 	return err;
 }
 
@@ -336,62 +522,56 @@ static long userspace_send(struct ktls_session *s, const uint8_t *p, size_t len,
 {
 	size_t taken = 0;
 	for (;;) {
-		size_t held = s->tx_hold.len - s->tx_hold.pos, left = len - taken;
+		size_t held = ktls_buf_pending(&s->tx_hold), left = len - taken;
 		if (!held && !left)
 			break;
 		if (more && held + left < TLS_MAX_PLAINTEXT) { /* not a whole record yet: keep it */
 			int err = left ? ktls_buf_append(&s->tx_hold, p + taken, left) : 0;
 			if (err)
-				return ktls_hs_fail(s, err, "out of memory");
+				return session_fail(s, err, "out of memory");
 			taken = len;
 			break;
 		}
-		int err = ktls_flush(s); /* what an earlier call or record left queued */
+		int err = flush_queued(s); /* what an earlier call or record left queued */
 		if (err == KTLS_WANT_WRITE)
 			return taken ? (long)taken : KTLS_WANT_WRITE;
 		if (err)
-			return ktls_hs_fail(s, err, "%s", s->error);
+			return err;
 		size_t n = left < TLS_MAX_PLAINTEXT - held ? left : TLS_MAX_PLAINTEXT - held;
 		if (held) { /* the held bytes lead the record */
 			err = n ? ktls_buf_append(&s->tx_hold, p + taken, n) : 0;
 			if (!err)
-				err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA,
-							s->tx_hold.data + s->tx_hold.pos, held + n);
+				err = ktls_engine_send_record(&s->e, TLS_CONTENT_APPLICATION_DATA,
+							      s->tx_hold.data + s->tx_hold.pos, held + n);
 			sodium_memzero(s->tx_hold.data, s->tx_hold.cap);
 			s->tx_hold.len = s->tx_hold.pos = 0;
 		} else {
-			err = ktls_queue_record(s, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
+			err = ktls_engine_send_record(&s->e, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
 		}
 		if (err)
-			return ktls_hs_fail(s, err, "cannot protect application data: %s",
+			return session_fail(s, err, "cannot protect application data: %s",
 					    ktls_strerror(err));
 		taken += n;
-		s->key_update_answered = false; /* data went: the next request gets an answer */
+		ktls_engine_data_sent(&s->e);
 	}
-	int err = ktls_flush(s);
+	int err = flush_queued(s);
 	if (err && err != KTLS_WANT_WRITE)
-		return ktls_hs_fail(s, err, "%s", s->error);
+		return err;
 	/* a record still queued is ours now; the caller's next send or flush moves it */
 	return (long)taken;
 }
 
-/* Sends what KTLS_SEND_MORE held back: the kernel's open record (ended by an empty sendmsg
- * with a record type), or our held bytes as a record. Returns 0, KTLS_WANT_WRITE or the
- * failure. */
+/* Sends what KTLS_SEND_MORE held back: the kernel's open record, or our held bytes as a
+ * record. Returns 0, KTLS_WANT_WRITE or the failure. */
 static int release_held(struct ktls_session *s)
 {
-	if (s->tx_offloaded) {
-		if (!s->tx_more)
-			return 0;
-		ssize_t n = kernel_sendmsg(s->fd, TLS_CONTENT_APPLICATION_DATA, NULL, 0);
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
-			return KTLS_WANT_WRITE;
-		if (n < 0)
-			return ktls_hs_fail(s, KTLS_EIO, "sendmsg: %s", strerror((int)-n));
-		s->tx_more = false;
-		return 0;
+	if (s->k.tx) {
+		int err = ktls_kernel_end_record(&s->k);
+		if (err == KTLS_EIO)
+			return session_fail(s, err, "sendmsg: %s", strerror(s->k.sys_errno));
+		return err;
 	}
-	if (s->tx_hold.len == s->tx_hold.pos)
+	if (!ktls_buf_pending(&s->tx_hold))
 		return 0;
 	long n = userspace_send(s, NULL, 0, false);
 	return n < 0 ? (int)n : 0;
@@ -405,28 +585,21 @@ long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsign
 	int err = ensure_connected(s);
 	if (err)
 		return err;
-	if (s->close_notify_sent)
+	if (s->e.close_notify_sent)
 		return KTLS_EINVAL;
-	if (!s->tx_offloaded)
+	if (!s->k.tx)
 		return userspace_send(s, buf, len, more);
-	err = flush_queued(s); /* queued control records go first */
+	err = flush_queued(s); /* queued control records, and a new key, go first */
 	if (err)
 		return err;
 	if (!len) /* nothing to add: end the open record unless more is still to come */
 		return more ? 0 : release_held(s);
-	ssize_t n;
-	do
-		n = send(s->fd, buf, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-	while (n < 0 && errno == EINTR);
-	if (n >= 0) {
-		s->tx_more = more; /* without MSG_MORE the kernel ended the record */
-		if (n > 0)
-			s->key_update_answered = false; /* data went: the next request gets an answer */
-		return (long)n;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return KTLS_WANT_WRITE;
-	return ktls_hs_fail(s, KTLS_EIO, "send: %s", strerror(errno));
+	long n = ktls_kernel_send(&s->k, buf, len, more);
+	if (n > 0)
+		ktls_engine_data_sent(&s->e);
+	if (n == KTLS_EIO)
+		return session_fail(s, KTLS_EIO, "send: %s", strerror(s->k.sys_errno));
+	return n;
 }
 
 long ktls_send(struct ktls_session *s, const void *buf, size_t len)
@@ -436,8 +609,8 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 
 int ktls_session_flush(struct ktls_session *s)
 {
-	if (s->err)
-		return s->err;
+	if (s->e.err)
+		return s->e.err;
 	int err = release_held(s);
 	return err ? err : flush_queued(s); /* the kernel's queue or ours */
 }
@@ -447,37 +620,16 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	int err = ensure_connected(s);
 	if (err)
 		return err;
-	if (s->tx_offloaded) {
+	if (s->k.tx) {
 		err = flush_queued(s); /* queued control records go first */
 		if (err)
 			return err;
-		/* the point of kTLS: page cache → kernel TLS → TCP, no userspace copy; a record
-		 * KTLS_SEND_MORE left open takes the first bytes of the file */
-		off_t off = offset ? (off_t)*offset : 0;
-		size_t done = 0;
-		while (done < count) {
-			ssize_t n = sendfile(s->fd, in_fd, offset ? &off : NULL, count - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				if (done)
-					break;
-				return KTLS_WANT_WRITE;
-			}
-			if (n < 0)
-				return ktls_hs_fail(s, KTLS_EIO, "sendfile: %s", strerror(errno));
-			if (n == 0)
-				break; /* end of file */
-			done += (size_t)n;
-		}
-		if (offset)
-			*offset = off;
-		if (done)
-			s->key_update_answered = false; /* data went: the next request gets an answer */
-		/* sendfile(2) ends the record with its last byte, unless it stopped short (a full
-		 * socket, end of file): then the last pages went with MSG_MORE */
-		s->tx_more = done < count;
-		return (long)done;
+		long n = ktls_kernel_sendfile(&s->k, in_fd, offset, count);
+		if (n > 0)
+			ktls_engine_data_sent(&s->e);
+		if (n == KTLS_EIO)
+			return session_fail(s, KTLS_EIO, "sendfile: %s", strerror(s->k.sys_errno));
+		return n;
 	}
 	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
 	 * full, stop and report what went (the file position says where to go on) */
@@ -489,17 +641,17 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		return KTLS_ENOMEM;
 	if (pos < 0) {
 		free(buf);
-		return ktls_hs_fail(s, KTLS_EIO, "sendfile: the file has no position: %s", strerror(errno));
+		return session_fail(s, KTLS_EIO, "sendfile: the file has no position: %s", strerror(errno));
 	}
 	while (done < count) {
 		/* bytes KTLS_SEND_MORE held lead the first record: fill it up to 2^14 */
-		size_t room = TLS_MAX_PLAINTEXT - (s->tx_hold.len - s->tx_hold.pos);
+		size_t room = TLS_MAX_PLAINTEXT - ktls_buf_pending(&s->tx_hold);
 		size_t want = count - done < room ? count - done : room;
 		ssize_t n = pread(in_fd, buf, want, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = ktls_hs_fail(s, KTLS_EIO, "read: %s", strerror(errno));
+			rc = session_fail(s, KTLS_EIO, "read: %s", strerror(errno));
 			break;
 		}
 		if (n == 0)
@@ -528,239 +680,10 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 
 /* ---- receiving ----------------------------------------------------------------------- */
 
-/* KeyUpdate (§4.6.3): the peer's next key for reading; with update_requested, ours too —
- * announced first under the old key, then switched (§7.2). */
-static int on_key_update(struct ktls_session *s, uint8_t request)
-{
-	char reason[200];
-	if (s->rx_secret_wiped)
-		return ktls_hs_fail(s, KTLS_EKEYUPDATE,
-				    "peer sent KeyUpdate, but this kernel cannot take a new TLS_RX key "
-				    "(TLS 1.3 rekey needs Linux 6.14 or later)");
-	int err = ktls_next_traffic_secret(s->suite->md(), peer_app_secret(s), peer_app_secret(s));
-	if (err)
-		return ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
-	if (s->rx_offloaded) {
-		err = ktls_offload_install(s->cfg->setsockopt_fn, s->fd, TLS_RX, s->suite,
-					   peer_app_secret(s), 0, reason, sizeof(reason));
-		if (err)
-			return ktls_hs_fail(s, KTLS_EKEYUPDATE,
-					    "peer sent KeyUpdate, but this kernel cannot take a new TLS_RX "
-					    "key (TLS 1.3 rekey needs Linux 6.14 or later): %s", reason);
-	} else {
-		err = ktls_set_rx_secret(s, peer_app_secret(s));
-		if (err)
-			return s->err ? err : ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
-	}
-	/* §4.6.3: the answer must go "prior to sending its next Application Data record", so
-	 * one answer covers every request that comes before our next data: a peer that asks
-	 * again and again, and never reads, costs one queued record, not one per request */
-	bool answer = request == 1 && !s->key_update_answered;
-	ktls_trace(s, "--- KeyUpdate from peer: new read key%s", answer ? "; answering with ours"
-			 : request ? " (our answer is already on its way)" : "");
-	if (!answer)
-		return 0;
-	s->key_update_answered = true;
-
-	uint8_t msg[5];
-	struct wire_writer w;
-	if (s->tx_secret_wiped)
-		return ktls_hs_fail(s, KTLS_EKEYUPDATE,
-				    "cannot answer KeyUpdate: this kernel cannot take a new TLS_TX key "
-				    "(TLS 1.3 rekey needs Linux 6.14 or later)");
-	wire_writer_init(&w, msg, sizeof(msg));
-	err = ktls_encode_key_update(&w, 0);
-	if (!err)
-		err = ktls_queue_record(s, TLS_CONTENT_HANDSHAKE, msg, w.len);
-	if (!err)
-		err = ktls_next_traffic_secret(s->suite->md(), own_app_secret(s), own_app_secret(s));
-	if (err)
-		return s->err ? err : ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err));
-	if (s->tx_offloaded) {
-		err = ktls_offload_install(s->cfg->setsockopt_fn, s->fd, TLS_TX, s->suite,
-					   own_app_secret(s), 0, reason, sizeof(reason));
-		if (err)
-			return ktls_hs_fail(s, KTLS_EKEYUPDATE,
-					    "cannot answer KeyUpdate: this kernel cannot take a new TLS_TX "
-					    "key (TLS 1.3 rekey needs Linux 6.14 or later): %s", reason);
-		return 0;
-	}
-	err = ktls_set_tx_secret(s, own_app_secret(s));
-	return err ? ktls_hs_fail(s, err, "KeyUpdate: %s", ktls_strerror(err)) : 0;
-}
-
-/* §4.6.1: keeps the latest ticket with its PSK, HKDF-Expand-Label(resumption_master_secret,
- * "resumption", ticket_nonce); a lifetime of 0 means "do not keep". */
-static int keep_ticket(struct ktls_session *s, const struct ktls_new_session_ticket *t)
-{
-	if (!t->ticket_lifetime || t->ticket_len > KTLS_TICKET_MAX)
-		return 0;
-	if (t->ticket_lifetime > 604800)
-		return ktls_hs_fail(s, KTLS_EILLEGAL, "NewSessionTicket lifetime over 7 days");
-	if (!s->saved && !(s->saved = calloc(1, sizeof(*s->saved))))
-		return ktls_hs_fail(s, KTLS_ENOMEM, "out of memory");
-	struct ktls_saved_session *ss = s->saved;
-	memset(ss, 0, sizeof(*ss));
-	int err = ktls_resumption_psk(s->suite->md(), s->ks.resumption_master, t->ticket_nonce,
-				      t->ticket_nonce_len, ss->state.psk);
-	if (err)
-		return ktls_hs_fail(s, err, "NewSessionTicket: %s", ktls_strerror(err));
-	ss->state.psk_len = s->suite->hash_len;
-	ss->state.suite = s->suite->id;
-	ss->state.age_add = t->ticket_age_add;
-	ss->state.issued_ms = ktls_wallclock_ms();
-	ss->state.lifetime_s = t->ticket_lifetime;
-	snprintf(ss->state.alpn, sizeof(ss->state.alpn), "%s", s->has_alpn ? s->alpn : "");
-	snprintf(ss->state.sni, sizeof(ss->state.sni), "%s", s->has_server_name ? s->server_name : "");
-	memcpy(ss->ticket, t->ticket, t->ticket_len);
-	ss->ticket_len = t->ticket_len;
-	ktls_trace(s, "--- kept a session ticket (%zu bytes, lifetime %u s)", t->ticket_len,
-		   t->ticket_lifetime);
-	return 0;
-}
-
-/* Handshake messages after the handshake (§4.6): a ticket is kept for resumption;
- * KeyUpdate changes keys. A message may span records (§5.1), so
- * the bytes gather in hs_in until a whole message is there. */
-static int post_handshake_messages(struct ktls_session *s, const uint8_t *p, size_t len)
-{
-	if (!len) /* §5.1: no zero-length handshake fragments */
-		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "empty handshake record");
-	if (s->hs_in.len - s->hs_in.pos + len > s->cfg->limits.max_handshake_message + 4)
-		return ktls_hs_fail(s, KTLS_EDECODE, "post-handshake message over the limit");
-	int err = ktls_buf_append(&s->hs_in, p, len);
-	if (err)
-		return ktls_hs_fail(s, err, "out of memory");
-	for (;;) {
-		struct wire_reader r;
-		const uint8_t *body;
-		uint8_t type = 0;
-		uint32_t mlen = 0;
-
-		wire_reader_init(&r, s->hs_in.data + s->hs_in.pos, s->hs_in.len - s->hs_in.pos);
-		if (wire_get_u8(&r, &type) || wire_get_u24(&r, &mlen) ||
-		    wire_get_view(&r, mlen, &body)) {
-			if (mlen > s->cfg->limits.max_handshake_message)
-				return ktls_hs_fail(s, KTLS_EDECODE, "post-handshake message over the limit");
-			return 0; /* the rest comes in the next record */
-		}
-		ktls_buf_consume(&s->hs_in, TLS_HANDSHAKE_HEADER_LEN + mlen);
-		if (type == TLS_HS_NEW_SESSION_TICKET) {
-			struct ktls_new_session_ticket t;
-			err = ktls_decode_new_session_ticket(body, mlen, &t);
-			if (err)
-				return ktls_hs_fail(s, err, "malformed NewSessionTicket");
-			if (s->role != KTLS_ROLE_CLIENT)
-				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "NewSessionTicket from a client");
-			err = keep_ticket(s, &t);
-			if (err)
-				return err;
-		} else if (type == TLS_HS_KEY_UPDATE) {
-			uint8_t request;
-			err = ktls_decode_key_update(body, mlen, &request);
-			if (err)
-				return ktls_hs_fail(s, err, "malformed KeyUpdate");
-			if (++s->key_updates > s->cfg->limits.max_key_updates)
-				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "more than %u KeyUpdates without "
-						    "application data between them",
-						    s->cfg->limits.max_key_updates);
-			/* §5.1: a key change must end its record */
-			if (s->hs_in.len != s->hs_in.pos)
-				return ktls_hs_fail(s, KTLS_EUNEXPECTED, "data after KeyUpdate in its record");
-			err = on_key_update(s, request);
-			if (err)
-				return err;
-		} else {
-			const char *name = ktls_handshake_type_name(type);
-			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected %s message after the handshake",
-					    name ? name : "handshake");
-		}
-		if (s->hs_in.len == s->hs_in.pos)
-			return 0;
-	}
-}
-
-/* §5.1: while a handshake message is split across records, the next record must be a
- * handshake record too. Returns 0 or the failure. */
-static int not_interleaved(struct ktls_session *s, uint8_t type)
-{
-	if (type == TLS_CONTENT_HANDSHAKE || s->hs_in.len == s->hs_in.pos)
-		return 0;
-	return ktls_hs_fail(s, KTLS_EUNEXPECTED, "record interleaved with a split handshake message");
-}
-
-/* A decrypted non-data record. Returns 0 to keep reading, 1 at close_notify, or an error. */
-static int control_record(struct ktls_session *s, uint8_t type, const uint8_t *p, size_t len)
-{
-	int err = not_interleaved(s, type);
-	if (err)
-		return err;
-	switch (type) {
-	case TLS_CONTENT_ALERT:
-		err = ktls_on_alert(s, p, len);
-		if (!err && ++s->warning_alerts > s->cfg->limits.max_warning_alerts)
-			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "more than %u user_canceled alerts "
-					    "without application data between them",
-					    s->cfg->limits.max_warning_alerts);
-		return err == KTLS_ECLOSED ? 1 : err;
-	case TLS_CONTENT_HANDSHAKE:
-		return post_handshake_messages(s, p, len);
-	default:
-		return ktls_hs_fail(s, KTLS_EUNEXPECTED, "unexpected record type %u after the handshake",
-				    type);
-	}
-}
-
-/* Application data came: the caps on records that carry nothing start again. */
-static void data_arrived(struct ktls_session *s)
-{
-	s->empty_records = s->warning_alerts = s->key_updates = 0;
-}
-
 /* What we must send and could not yet (a KeyUpdate answer, tickets, an alert), in bytes. */
 static size_t queued_output(const struct ktls_session *s)
 {
-	return (s->out.len - s->out.pos) + (s->ctl_out.len - s->ctl_out.pos);
-}
-
-/* One record through our own record layer: data into buf (or app_in), control handled. */
-static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
-{
-	int err = ktls_read_record(s);
-	if (err == KTLS_WANT_READ)
-		return err;
-	if (err == KTLS_ECLOSED)
-		return KTLS_ECLOSED;
-	if (err)
-		return ktls_hs_fail(s, err, "%s", err == KTLS_EIO ? s->error : ktls_strerror(err));
-	size_t rec_len = s->rec_len;
-	s->rec_len = 0;
-	uint8_t type, *plain;
-	size_t plain_len;
-	err = ktls_record_open(&s->rx, s->rec, rec_len, &type, &plain, &plain_len);
-	if (err)
-		return ktls_hs_fail(s, err, "cannot decrypt record: %s", ktls_strerror(err));
-	if (type != TLS_CONTENT_APPLICATION_DATA) {
-		err = control_record(s, type, plain, plain_len);
-		return err < 0 ? err : 0;
-	}
-	err = not_interleaved(s, type);
-	if (err)
-		return err;
-	if (!plain_len) { /* §5.1: allowed, but they carry nothing: capped */
-		if (++s->empty_records > s->cfg->limits.max_empty_records)
-			return ktls_hs_fail(s, KTLS_EUNEXPECTED, "more than %u empty application data "
-					    "records in a row", s->cfg->limits.max_empty_records);
-		return 0;
-	}
-	data_arrived(s);
-	if (plain_len <= len) {
-		if (plain_len)
-			memcpy(buf, plain, plain_len);
-		return (long)plain_len;
-	}
-	err = ktls_buf_append(&s->app_in, plain, plain_len);
-	return err ? ktls_hs_fail(s, err, "out of memory") : 0;
+	return ktls_buf_pending(&s->out) + ktls_kernel_queued(&s->k);
 }
 
 /* Whether the socket has something to read right now (with kernel RX: a whole record, or
@@ -777,7 +700,62 @@ static bool readable_now(const struct ktls_session *s)
 
 size_t ktls_pending(const struct ktls_session *s)
 {
-	return s ? s->app_in.len - s->app_in.pos : 0;
+	return s ? ktls_buf_pending(&s->app_in) : 0;
+}
+
+static long closed_without_notify(struct ktls_session *s)
+{
+	return session_fail(s, KTLS_ECLOSED, "connection closed without close_notify");
+}
+
+/* One read from kernel RX: data into buf, or a control record handed to the engine (0). */
+static long kernel_recv(struct ktls_session *s, void *buf, size_t len)
+{
+	struct ktls_engine_input in;
+	uint8_t type;
+	long n = ktls_kernel_recv(&s->k, buf, len, &type);
+	if (n > 0) {
+		int err = ktls_engine_data_received(&s->e);
+		return err ? engine_failed(s, err) : n;
+	}
+	if (n == 0 && type) {
+		size_t ctl_len = s->k.ctl_len;
+		s->k.ctl_len = 0; /* consumed: a key change it brings may be installed */
+		int err = ktls_engine_input_content(&s->e, type, s->k.ctl, ctl_len, &in);
+		return err ? engine_failed(s, err) : 0;
+	}
+	if (n == KTLS_ECLOSED)
+		return closed_without_notify(s);
+	if (n == KTLS_WANT_READ)
+		return n;
+	if (n == KTLS_EIO)
+		return session_fail(s, KTLS_EIO, "%s: %s", s->k.why, strerror(s->k.sys_errno));
+	return session_fail(s, (int)n, "%s", s->k.why);
+}
+
+/* One record through the engine's record layer: data into buf (or app_in), 0 for a record
+ * without data for the caller. */
+static long userspace_recv(struct ktls_session *s, void *buf, size_t len)
+{
+	struct ktls_engine_input in;
+	int err = read_record(s);
+	if (err == KTLS_WANT_READ)
+		return err;
+	if (err == KTLS_ECLOSED)
+		return closed_without_notify(s);
+	if (err)
+		return io_failed(s, err);
+	err = input_record(s, &in);
+	if (err)
+		return err;
+	if (!in.data_len)
+		return 0;
+	if (in.data_len <= len) {
+		memcpy(buf, in.data, in.data_len);
+		return (long)in.data_len;
+	}
+	err = ktls_buf_append(&s->app_in, in.data, in.data_len);
+	return err ? session_fail(s, err, "out of memory") : 0;
 }
 
 long ktls_recv(struct ktls_session *s, void *buf, size_t len)
@@ -787,18 +765,18 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 	if (err)
 		return err;
 	for (;;) {
-		size_t have = s->app_in.len - s->app_in.pos;
+		size_t have = ktls_buf_pending(&s->app_in);
 		if (have) {
 			size_t n = have < len ? have : len;
 			memcpy(buf, s->app_in.data + s->app_in.pos, n);
 			ktls_buf_consume(&s->app_in, n);
 			return (long)n;
 		}
-		if (s->close_notify_received)
+		if (s->e.close_notify_received)
 			return 0;
-		err = ktls_flush(s); /* e.g. our answer to a KeyUpdate */
+		err = flush_queued(s); /* e.g. our answer to a KeyUpdate */
 		if (err && err != KTLS_WANT_WRITE)
-			return ktls_hs_fail(s, err, "%s", s->error);
+			return err;
 		/* a peer that does not read while it makes us answer: stop reading rather than
 		 * let our queue grow (bounded anyway: one KeyUpdate answer, a few tickets) */
 		if (err == KTLS_WANT_WRITE && queued_output(s) > TLS_MAX_RECORD)
@@ -811,53 +789,34 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 		 * as a non-blocking socket would. */
 		if (idle && s->blocking && !readable_now(s))
 			return KTLS_WANT_READ;
-		long n;
-		if (s->rx_offloaded) {
-			uint8_t ctl_type;
-			n = kernel_recv(s, buf, len, &ctl_type);
-			if (n > 0 && (err = not_interleaved(s, TLS_CONTENT_APPLICATION_DATA)))
-				return err;
-			if (n > 0)
-				data_arrived(s);
-			if (n == 0 && ctl_type) {
-				err = control_record(s, ctl_type, s->ctl, s->ctl_len);
-				if (err < 0)
-					return err;
-				idle++;
-				continue;
-			}
-		} else {
-			n = userspace_recv(s, buf, len);
-			if (n == 0)
-				idle++; /* a control record or an empty one (data waits in app_in) */
-		}
-		if (n == KTLS_ECLOSED)
-			return ktls_hs_fail(s, KTLS_ECLOSED, "connection closed without close_notify");
+		long n = s->k.rx ? kernel_recv(s, buf, len) : userspace_recv(s, buf, len);
 		if (n != 0)
 			return n; /* data, KTLS_WANT_READ, or an error */
+		if (!ktls_buf_pending(&s->app_in))
+			idle++; /* a control record or an empty one */
 	}
 }
 
 int ktls_close(struct ktls_session *s)
 {
-	if (s->err)
-		return s->err;
-	if (s->state != HS_CONNECTED)
+	if (s->e.err)
+		return s->e.err;
+	if (s->e.state != HS_CONNECTED)
 		return KTLS_EINVAL;
-	if (!s->close_notify_sent) {
-		uint8_t body[2] = { 1 /* warning */, TLS_ALERT_CLOSE_NOTIFY };
+	if (!s->e.close_notify_sent) {
 		int err = release_held(s); /* data KTLS_SEND_MORE held goes before the alert */
 		if (err)
 			return err;
-		err = ktls_queue_record(s, TLS_CONTENT_ALERT, body, 2);
+		err = ktls_engine_close_notify(&s->e);
 		if (err)
-			return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
-		s->close_notify_sent = true;
-		s->alert_sent = TLS_ALERT_CLOSE_NOTIFY;
+			return err == KTLS_EIO ? session_fail(s, err, "sendmsg: %s",
+							      strerror(s->k.sys_errno)) : err;
 	}
-	int err = ktls_flush(s); /* the kernel's queue or ours */
-	return err == KTLS_EIO ? ktls_hs_fail(s, err, "%s", s->error) : err;
+	int err = flush_out(s); /* the kernel's queue or ours */
+	return err == KTLS_EIO ? io_failed(s, err) : err;
 }
+
+/* ---- what the connection knows ------------------------------------------------------- */
 
 int ktls_export_keying_material(const struct ktls_session *s, const char *label,
 				const uint8_t *context, size_t context_len, uint8_t *out, size_t len)
@@ -865,19 +824,20 @@ int ktls_export_keying_material(const struct ktls_session *s, const char *label,
 	uint8_t empty_hash[KTLS_MAX_HASH_LEN], ctx_hash[KTLS_MAX_HASH_LEN];
 	uint8_t secret[KTLS_MAX_HASH_LEN];
 
-	if (!s || !label || !out || s->state != HS_CONNECTED || s->err || strlen(label) > 249 ||
+	if (!s || !label || !out || s->e.state != HS_CONNECTED || s->e.err || strlen(label) > 249 ||
 	    (!context && context_len) || len > 0xffff)
 		return KTLS_EINVAL;
-	const EVP_MD *md = s->suite->md();
+	const struct ktls_suite *suite = s->e.suite;
+	const EVP_MD *md = suite->md();
 	/* §7.5: HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""),
 	 *                         "exporter", Hash(context_value), key_length) */
 	if (!EVP_Digest("", 0, empty_hash, NULL, md, NULL) ||
 	    !EVP_Digest(context ? context : (const uint8_t *)"", context_len, ctx_hash, NULL, md,
 			NULL))
 		return KTLS_ECRYPTO;
-	int err = ktls_derive_secret(md, s->ks.exporter_master, label, empty_hash, secret);
+	int err = ktls_derive_secret(md, s->e.ks.exporter_master, label, empty_hash, secret);
 	if (!err)
-		err = ktls_hkdf_expand_label(md, secret, "exporter", ctx_hash, s->suite->hash_len,
+		err = ktls_hkdf_expand_label(md, secret, "exporter", ctx_hash, suite->hash_len,
 					     out, len);
 	sodium_memzero(secret, sizeof(secret));
 	return err;
@@ -888,16 +848,16 @@ long ktls_session_save(const struct ktls_session *s, uint8_t *buf, size_t cap)
 	size_t len;
 	if (!s || !buf)
 		return KTLS_EINVAL;
-	if (!s->saved)
+	if (!s->e.saved)
 		return 0;
-	int err = ktls_saved_session_encode(s->saved, buf, cap, &len);
+	int err = ktls_saved_session_encode(s->e.saved, buf, cap, &len);
 	return err ? err : (long)len;
 }
 
 int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len)
 {
 	struct ktls_saved_session *ss;
-	if (!s || !buf || s->role != KTLS_ROLE_CLIENT || s->state != HS_CLIENT_START)
+	if (!s || !buf || s->e.role != KTLS_ROLE_CLIENT || s->e.state != HS_CLIENT_START)
 		return KTLS_EINVAL;
 	if (!(ss = calloc(1, sizeof(*ss))))
 		return KTLS_ENOMEM;
@@ -906,10 +866,10 @@ int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len)
 		free(ss);
 		return err;
 	}
-	if (s->offer)
-		sodium_memzero(s->offer, sizeof(*s->offer));
-	free(s->offer);
-	s->offer = ss;
+	if (s->e.offer)
+		sodium_memzero(s->e.offer, sizeof(*s->e.offer));
+	free(s->e.offer);
+	s->e.offer = ss;
 	return 0;
 }
 
@@ -917,24 +877,25 @@ int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info
 {
 	if (!s || !info)
 		return KTLS_EINVAL;
+	const struct ktls_engine *e = &s->e;
 	memset(info, 0, sizeof(*info));
-	info->version = s->state == HS_CONNECTED ? TLS_VERSION_1_3 : 0;
-	info->cipher_suite = s->suite ? s->suite->id : 0;
-	info->group = s->group;
-	info->signature_scheme = s->role == KTLS_ROLE_CLIENT ? s->sig_scheme : s->our_sig_scheme;
-	info->alpn = s->has_alpn ? s->alpn : NULL;
-	info->server_name = s->has_server_name ? s->server_name : NULL;
-	info->peer_subject = s->has_peer_subject ? s->peer_subject : NULL;
-	info->hello_retry = s->hello_retry;
-	info->resumed = s->psk_accepted;
-	info->alert_sent = s->alert_sent;
-	info->alert_received = s->alert_received;
-	info->tx_offloaded = s->tx_offloaded;
-	info->rx_offloaded = s->rx_offloaded;
+	info->version = e->state == HS_CONNECTED ? TLS_VERSION_1_3 : 0;
+	info->cipher_suite = e->suite ? e->suite->id : 0;
+	info->group = e->group;
+	info->signature_scheme = e->role == KTLS_ROLE_CLIENT ? e->sig_scheme : e->our_sig_scheme;
+	info->alpn = e->has_alpn ? e->alpn : NULL;
+	info->server_name = e->has_server_name ? e->server_name : NULL;
+	info->peer_subject = e->has_peer_subject ? e->peer_subject : NULL;
+	info->hello_retry = e->hello_retry;
+	info->resumed = e->psk_accepted;
+	info->alert_sent = e->alert_sent;
+	info->alert_received = e->alert_received;
+	info->tx_offloaded = s->k.tx;
+	info->rx_offloaded = s->k.rx;
 	info->offload_status = s->offload_status;
 	info->tx_zerocopy = s->tx_zerocopy;
 	info->rx_no_pad = s->rx_no_pad;
-	info->cert_subject = s->own_cert_sent ? s->chain->subject : NULL;
+	info->cert_subject = e->own_cert_sent ? e->chain->subject : NULL;
 	return 0;
 }
 

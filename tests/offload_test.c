@@ -201,11 +201,11 @@ TEST_F(handoff, no_rekey_kernel_keeps_no_traffic_secret)
 	ASSERT_EQ(0, self->p.crc);
 	c = self->p.c;
 	EXPECT_EQ(2, fake.tx_calls); /* the key, then the rekey question */
-	EXPECT_FALSE(c->kernel_rekey);
-	EXPECT_TRUE(zeros(c->ks.client_application_traffic, KTLS_MAX_HASH_LEN));
-	EXPECT_TRUE(zeros(c->ks.server_application_traffic, KTLS_MAX_HASH_LEN));
-	EXPECT_TRUE(zeros(c->ks.client_handshake_traffic, KTLS_MAX_HASH_LEN));
-	EXPECT_TRUE(zeros(c->ks.secret, KTLS_MAX_HASH_LEN));
+	EXPECT_FALSE(c->k.rekey);
+	EXPECT_TRUE(zeros(c->e.ks.client_application_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(c->e.ks.server_application_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(c->e.ks.client_handshake_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(c->e.ks.secret, KTLS_MAX_HASH_LEN));
 }
 
 TEST_F(handoff, rekey_kernel_keeps_what_a_key_update_needs)
@@ -213,9 +213,9 @@ TEST_F(handoff, rekey_kernel_keeps_what_a_key_update_needs)
 	fake.tx_again_errno = 0;
 	pair_handshake(&self->p);
 	ASSERT_EQ(0, self->p.crc);
-	EXPECT_TRUE(self->p.c->kernel_rekey);
-	EXPECT_FALSE(zeros(self->p.c->ks.client_application_traffic, KTLS_MAX_HASH_LEN));
-	EXPECT_TRUE(zeros(self->p.c->ks.secret, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(self->p.c->k.rekey);
+	EXPECT_FALSE(zeros(self->p.c->e.ks.client_application_traffic, KTLS_MAX_HASH_LEN));
+	EXPECT_TRUE(zeros(self->p.c->e.ks.secret, KTLS_MAX_HASH_LEN));
 }
 
 /* The crypto_info bytes for each suite, against keys derived independently here. */

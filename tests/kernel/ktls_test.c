@@ -310,10 +310,10 @@ static void build_bad_record(enum bad_record what, struct ktls_session *peer, st
 {
 	struct rp_key key;
 	static const uint8_t zeros[8];
-	ASSERT_EQ(0, rp_key_from_secret(&key, peer->suite, peer->role == KTLS_ROLE_CLIENT
-							     ? peer->ks.client_application_traffic
-							     : peer->ks.server_application_traffic));
-	key.seq = peer->tx.seq; /* the records the peer has protected so far (its tickets) */
+	ASSERT_EQ(0, rp_key_from_secret(&key, peer->e.suite, peer->e.role == KTLS_ROLE_CLIENT
+							     ? peer->e.ks.client_application_traffic
+							     : peer->e.ks.server_application_traffic));
+	key.seq = peer->e.tx.seq; /* the records the peer has protected so far (its tickets) */
 	switch (what) {
 	case BAD_TAG: /* §5.2: the AEAD does not authenticate */
 		ASSERT_EQ(0, rp_seal(&key, TLS_CONTENT_APPLICATION_DATA, (const uint8_t *)"tampered", 8, out));
@@ -560,15 +560,15 @@ TEST_F(kernel, ticket_and_data_behind_the_servers_finished)
 	ASSERT_EQ(0, setsockopt(self->p.sfd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
 	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c)); /* ClientHello */
 	int src;
-	while ((src = ktls_session_handshake(self->p.s)) == KTLS_WANT_READ && self->p.s->state == HS_SERVER_WAIT_CH)
+	while ((src = ktls_session_handshake(self->p.s)) == KTLS_WANT_READ && self->p.s->e.state == HS_SERVER_WAIT_CH)
 		usleep(1000);
 	ASSERT_EQ(KTLS_WANT_READ, src);
-	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->p.s->state); /* its flight is out, corked */
+	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->p.s->e.state); /* its flight is out, corked */
 	/* behind the Finished, under the server's application key */
-	ASSERT_EQ(0, ktls_queue_record(self->p.s, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
-	ASSERT_EQ(0, ktls_queue_record(self->p.s, TLS_CONTENT_APPLICATION_DATA,
+	ASSERT_EQ(0, ktls_engine_send_record(&self->p.s->e, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
+	ASSERT_EQ(0, ktls_engine_send_record(&self->p.s->e, TLS_CONTENT_APPLICATION_DATA,
 				       (const uint8_t *)early, sizeof(early)));
-	ASSERT_EQ(0, ktls_flush(self->p.s));
+	ASSERT_EQ(0, ktls_session_flush(self->p.s));
 	ASSERT_EQ(0, setsockopt(self->p.sfd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero)));
 
 	int crc;
@@ -666,17 +666,17 @@ TEST_F(kernel, no_secret_kept_after_offload)
 	struct ktls_session *both[2] = { self->p.c, self->p.s };
 	for (int i = 0; i < 2; i++) {
 		const struct ktls_session *x = both[i];
-		EXPECT_TRUE(x->tx_offloaded && x->rx_offloaded);
-		EXPECT_EQ(probe.rekey, x->kernel_rekey);
-		EXPECT_TRUE(all_zero(x->ks.secret, sizeof(x->ks.secret)));
-		EXPECT_TRUE(all_zero(x->ks.client_handshake_traffic, sizeof(x->ks.client_handshake_traffic)));
-		EXPECT_TRUE(all_zero(x->ks.server_handshake_traffic, sizeof(x->ks.server_handshake_traffic)));
-		EXPECT_TRUE(all_zero(&x->tx, sizeof(x->tx)));
-		EXPECT_TRUE(all_zero(&x->rx, sizeof(x->rx)));
-		bool kept = !all_zero(x->ks.client_application_traffic, KTLS_MAX_HASH_LEN) ||
-			    !all_zero(x->ks.server_application_traffic, KTLS_MAX_HASH_LEN);
+		EXPECT_TRUE(x->k.tx && x->k.rx);
+		EXPECT_EQ(probe.rekey, x->k.rekey);
+		EXPECT_TRUE(all_zero(x->e.ks.secret, sizeof(x->e.ks.secret)));
+		EXPECT_TRUE(all_zero(x->e.ks.client_handshake_traffic, sizeof(x->e.ks.client_handshake_traffic)));
+		EXPECT_TRUE(all_zero(x->e.ks.server_handshake_traffic, sizeof(x->e.ks.server_handshake_traffic)));
+		EXPECT_TRUE(all_zero(&x->e.tx, sizeof(x->e.tx)));
+		EXPECT_TRUE(all_zero(&x->e.rx, sizeof(x->e.rx)));
+		bool kept = !all_zero(x->e.ks.client_application_traffic, KTLS_MAX_HASH_LEN) ||
+			    !all_zero(x->e.ks.server_application_traffic, KTLS_MAX_HASH_LEN);
 		EXPECT_EQ(probe.rekey, kept);
-		EXPECT_FALSE(all_zero(x->ks.exporter_master, x->ks.hash_len)); /* for exporters */
+		EXPECT_FALSE(all_zero(x->e.ks.exporter_master, x->e.ks.hash_len)); /* for exporters */
 	}
 }
 

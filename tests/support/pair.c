@@ -6,6 +6,7 @@
 #include "session.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -156,22 +157,51 @@ bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uin
 	return recvd == len && !memcmp(data, got, len);
 }
 
+/* Reads exactly n bytes from fd, waiting up to 20 s for each part. 0 or -1. */
+static int read_exactly(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = recv(fd, p + got, n - got, 0);
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return -1;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 20000) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+int pair_read_record(int fd, uint8_t *rec, size_t *len)
+{
+	uint8_t type;
+	size_t body;
+	if (read_exactly(fd, rec, TLS_RECORD_HEADER_LEN))
+		return -1;
+	int err = ktls_record_parse_header(rec, &type, &body);
+	if (err)
+		return err;
+	if (read_exactly(fd, rec + TLS_RECORD_HEADER_LEN, body))
+		return -1;
+	*len = TLS_RECORD_HEADER_LEN + body;
+	return 0;
+}
+
 int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t *buf, size_t cap,
 		     size_t *len)
 {
+	static uint8_t rec[TLS_MAX_RECORD];
 	for (int i = 0; i < 100000; i++) {
-		int err = ktls_read_record(reader);
-		if (err == KTLS_WANT_READ) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-			if (poll(&p, 1, 20000) != 1)
-				return -1;
-			continue;
-		}
 		uint8_t *plain;
-		size_t n;
+		size_t rec_len, n;
+		int err = pair_read_record(fd, rec, &rec_len);
+		/* opened with the reader's own read key (the records are its peer's) */
 		if (!err)
-			err = ktls_record_open(&reader->rx, reader->rec, reader->rec_len, type, &plain, &n);
-		reader->rec_len = 0;
+			err = ktls_record_open(&reader->e.rx, rec, rec_len, type, &plain, &n);
 		if (err)
 			return err;
 		if (*type == TLS_CONTENT_HANDSHAKE)

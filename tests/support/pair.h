@@ -37,6 +37,10 @@ void pair_handshake(struct session_pair *p);
 bool pair_transfer(struct ktls_session *from, struct ktls_session *to, const uint8_t *data,
 		   size_t len, uint8_t *got);
 
+/* Reads one whole record (header + body) from fd into rec, *len its size, waiting up to
+ * 20 s for each part; rec holds TLS_MAX_RECORD bytes. Returns 0, a header's KTLS_E* code,
+ * or -1. */
+int pair_read_record(int fd, uint8_t *rec, size_t *len);
 /* Reads the next record that is not a handshake record (tickets) from `reader`, a session
  * with the userspace record layer, opened with its read key: its content type into *type
  * and its plaintext into buf (cap bytes; *len gets the length). Waits on fd for input (a

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,10 @@ void ktls_cert_chain_free(struct ktls_cert_chain *c);
  * loaded, or KTLS_ENOMEM. */
 KTLS_MUST_CHECK int ktls_trust_load(X509_STORE **out, const char *ca_file, const char *ca_dir,
 				    char *errbuf, size_t errlen);
+
+/* Whether host is a literal IPv4 or IPv6 address (RFC 6066 §3: never a server_name; an
+ * IP address is checked against the certificate's iPAddress names instead). */
+bool ktls_is_ip_literal(const char *host);
 
 /* Verifies the peer's chain (n DER certificates, leaf first) against store at the current
  * time, for a TLS server (verifying_server != 0: serverAuth) or client (clientAuth). When

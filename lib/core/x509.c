@@ -14,7 +14,6 @@
 
 #include "ktls.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <openssl/decoder.h>
@@ -463,11 +462,11 @@ static void subject_line(X509 *x, char *buf, size_t len)
 	BIO_free(b);
 }
 
-/* Returns 1 when host is a literal IPv4 or IPv6 address, else 0. */
-static int is_ip_literal(const char *host)
+bool ktls_is_ip_literal(const char *host)
 {
-	unsigned char addr[16];
-	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(host); /* IPv4 or IPv6, as OpenSSL reads them */
+	ASN1_OCTET_STRING_free(ip);
+	return ip != NULL;
 }
 
 /* Maps X509_verify_cert's error to our code with a message in errbuf (§6.2 alerts).
@@ -567,12 +566,12 @@ int ktls_verify_chain(X509_STORE *store, const uint8_t *const *der, const size_t
 								   : X509_PURPOSE_SSL_CLIENT) ||
 	    !X509_VERIFY_PARAM_set_trust(param, verifying_server ? X509_TRUST_SSL_SERVER
 								 : X509_TRUST_SSL_CLIENT) ||
-	    (host && is_ip_literal(host) && !X509_VERIFY_PARAM_set1_ip_asc(param, host))) {
+	    (host && ktls_is_ip_literal(host) && !X509_VERIFY_PARAM_set1_ip_asc(param, host))) {
 		err = fail(KTLS_ECRYPTO, errbuf, errlen, "certificate verify: setup failed: %s",
 			   ossl_reason());
 		goto out;
 	}
-	if (host && !is_ip_literal(host)) {
+	if (host && !ktls_is_ip_literal(host)) {
 		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if (!X509_VERIFY_PARAM_set1_host(param, host, 0)) {
 			err = fail(KTLS_EINVAL, errbuf, errlen,
