@@ -5,6 +5,8 @@
  */
 #include "session.h"
 
+#include "certs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>

@@ -10,6 +10,7 @@
 
 #include "ktls.h"
 #include "support/vectors.h"
+#include "certs.h"
 #include "x509.h"
 
 #include <limits.h>

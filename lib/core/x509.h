@@ -31,19 +31,6 @@ struct ktls_cert_chain {
 	char subject[256]; /* the leaf's one-line subject ("CN=localhost") */
 };
 
-/* Loads the certificates of cert_path (PEM: leaf first, then intermediates; or DER, one or
- * more certificates back to back) as DER and the private key of key_path (PEM or DER;
- * PKCS#8, encrypted PKCS#8, or the traditional RSA/EC forms) into *c (overwritten; free with
- * ktls_cert_chain_free). passphrase opens an encrypted key (NULL: none; never prompted for).
- * Returns 0, or KTLS_EINVAL with a message in errbuf that says what is missing or wrong: a
- * file that cannot be read, a certificate file with no certificate (or only a key), a key
- * file with no key (or only a certificate), an encrypted key without its passphrase or with
- * a wrong one, more than KTLS_MAX_CHAIN certificates, a key that does not match the leaf;
- * KTLS_ENOMEM. */
-KTLS_MUST_CHECK int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_path,
-					 const char *key_path, const char *passphrase,
-					 char *errbuf, size_t errlen);
-
 /* Server: which of n chains to send to a client that asked for sni (NULL: no SNI). The first
  * whose leaf names sni exactly, else the first whose leaf names it by a wildcard, else the
  * first chain, the default (as nginx chooses). Returns an index below n (0 when n is 0). */
@@ -52,12 +39,14 @@ size_t ktls_cert_choose(const struct ktls_cert_chain *chains, size_t n, const ch
 /* Frees and zeroes *c; safe on a zeroed or already freed chain. Returns nothing. */
 void ktls_cert_chain_free(struct ktls_cert_chain *c);
 
-/* A trust store from the PEM file ca_file and/or the hashed directory ca_dir (c_rehash
- * layout), or OpenSSL's default system paths when both are NULL. Returns 0 and *out (free
- * with X509_STORE_free), KTLS_EINVAL with a message in errbuf when a location cannot be
- * loaded, or KTLS_ENOMEM. */
-KTLS_MUST_CHECK int ktls_trust_load(X509_STORE **out, const char *ca_file, const char *ca_dir,
-				    char *errbuf, size_t errlen);
+/* Writes a message into errbuf (which may be NULL) and clears OpenSSL's error queue.
+ * Returns err, for `return ktls_x509_fail(...)`. */
+int ktls_x509_fail(int err, char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* OpenSSL's reason for its latest error, or a placeholder when it gave none. */
+const char *ktls_openssl_reason(void);
+/* The one-line subject of x ("CN=localhost"), truncated to len. */
+void ktls_x509_subject_line(X509 *x, char *buf, size_t len);
 
 /* Whether host is a literal IPv4 or IPv6 address (RFC 6066 §3: never a server_name; an
  * IP address is checked against the certificate's iPAddress names instead). */
