@@ -26,7 +26,35 @@ static struct {
 	union ktls_crypto_info tx, rx;
 	socklen_t tx_len, rx_len;
 	char ulp[16];
+	/* sendmsg through "kernel TX": a full socket says EAGAIN; what it takes is noted with
+	 * the TLS_TX calls made before it (the key it left under) */
+	bool full;
+	int sent;
+	uint8_t sent_type[8], sent_first[8];
+	int sent_generation[8];
 } fake;
+
+static ssize_t fake_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	(void)fd;
+	(void)flags;
+	if (fake.full) {
+		errno = EAGAIN;
+		return -1;
+	}
+	uint8_t type = TLS_CONTENT_APPLICATION_DATA;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c))
+		if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_SET_RECORD_TYPE)
+			type = *CMSG_DATA(c);
+	size_t len = msg->msg_iov[0].iov_len;
+	if (fake.sent < 8) {
+		fake.sent_type[fake.sent] = type;
+		fake.sent_first[fake.sent] = len ? ((const uint8_t *)msg->msg_iov[0].iov_base)[0] : 0;
+		fake.sent_generation[fake.sent] = fake.tx_calls;
+	}
+	fake.sent++;
+	return (ssize_t)len;
+}
 
 static int fake_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
@@ -216,6 +244,74 @@ TEST_F(handoff, rekey_kernel_keeps_what_a_key_update_needs)
 	EXPECT_TRUE(self->p.c->k.rekey);
 	EXPECT_FALSE(zeros(self->p.c->e.ks.client_application_traffic, KTLS_MAX_HASH_LEN));
 	EXPECT_TRUE(zeros(self->p.c->e.ks.secret, KTLS_MAX_HASH_LEN));
+}
+
+/* RFC 8446 §4.6.3 with kernel TX on a full socket: the KeyUpdate answer waits in the
+ * control queue, and the new TX key must wait behind it — installed only once the answer
+ * left under the old key (the peer reads it with the old key, then switches). Before the
+ * re-layer the key went in at once, while the answer still waited: it would have left under
+ * a key the peer could not read yet. */
+TEST_F(handoff, key_update_answer_on_a_full_socket_leaves_under_the_old_key)
+{
+	static const uint8_t request[5] = { TLS_HS_KEY_UPDATE, 0, 0, 1, 1 /* update_requested */ };
+	struct ktls_session *c, *s;
+	uint8_t before[KTLS_MAX_HASH_LEN], next[KTLS_MAX_HASH_LEN];
+	char reason[200], buf[16];
+
+	fake.tx_again_errno = 0; /* a kernel that takes new keys */
+	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_TX, 0));
+	self->p.ccfg->sendmsg_fn = fake_sendmsg;
+	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
+	ASSERT_EQ(0, self->p.src);
+	c = self->p.c;
+	s = self->p.s;
+	ASSERT_TRUE(c->k.tx);
+	ASSERT_FALSE(c->k.rx);
+	int installs = fake.tx_calls; /* the key, and the rekey question */
+	memcpy(before, c->e.ks.client_application_traffic, sizeof(before));
+
+	/* the server asks; the client's socket is full */
+	fake.full = true;
+	ASSERT_EQ(0, ktls_engine_send_record(&s->e, TLS_CONTENT_HANDSHAKE, request, sizeof(request)));
+	uint8_t *own = s->e.ks.server_application_traffic;
+	ASSERT_EQ(0, ktls_next_traffic_secret(s->e.suite->md(), own, own));
+	ASSERT_EQ(0, ktls_engine_set_tx_secret(&s->e, own));
+	ASSERT_EQ(0, ktls_session_flush(s));
+	long n = KTLS_WANT_READ;
+	for (int i = 0; i < 1000 && c->e.key_updates == 0; i++)
+		n = ktls_recv(c, buf, sizeof(buf));
+	ASSERT_EQ(1u, c->e.key_updates);
+	EXPECT_TRUE(n == KTLS_WANT_READ || n == KTLS_WANT_WRITE);
+	EXPECT_EQ(0, c->e.err);
+
+	/* the answer waits, and so does the key */
+	EXPECT_EQ(0, fake.sent);
+	EXPECT_EQ(installs, fake.tx_calls);
+	EXPECT_LT(0u, ktls_kernel_queued(&c->k));
+	EXPECT_EQ(KTLS_WANT_WRITE, ktls_kernel_install(&c->k, TLS_TX, before, 0, reason, sizeof(reason)));
+	EXPECT_EQ(KTLS_WANT_WRITE, ktls_session_flush(c));
+	EXPECT_EQ(installs, fake.tx_calls);
+
+	/* room again: the answer goes under the old key, then the new key goes in */
+	fake.full = false;
+	ASSERT_EQ(0, ktls_session_flush(c));
+	ASSERT_EQ(1, fake.sent);
+	EXPECT_EQ(TLS_CONTENT_HANDSHAKE, fake.sent_type[0]);
+	EXPECT_EQ(TLS_HS_KEY_UPDATE, fake.sent_first[0]);
+	EXPECT_EQ(installs, fake.sent_generation[0]);
+	EXPECT_EQ(installs + 1, fake.tx_calls);
+	EXPECT_EQ(0u, ktls_kernel_queued(&c->k));
+
+	/* and the key installed is the next one (§7.2), at record 0 */
+	struct ktls_traffic_keys keys;
+	union ktls_crypto_info want;
+	size_t want_len;
+	ASSERT_EQ(0, ktls_next_traffic_secret(c->e.suite->md(), before, next));
+	ASSERT_EQ(0, ktls_derive_traffic_keys(c->e.suite, next, &keys));
+	ASSERT_EQ(0, ktls_crypto_info_build(&want, &want_len, c->e.suite, keys.key, keys.iv, 0));
+	ASSERT_EQ(want_len, (size_t)fake.tx_len);
+	EXPECT_EQ(0, memcmp(&want, &fake.tx, want_len));
 }
 
 /* The crypto_info bytes for each suite, against keys derived independently here. */

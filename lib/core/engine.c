@@ -175,13 +175,12 @@ static int emit_wire_record(struct ktls_engine *e, uint8_t type, const uint8_t *
 
 int ktls_engine_send_record(struct ktls_engine *e, uint8_t type, const uint8_t *data, size_t len)
 {
-	if (e->tx_external) /* the other record layer protects, and splits, it */
-		return len > TLS_MAX_PLAINTEXT ? KTLS_EINVAL
-					       : e->ops->emit(e->ctx, type, data, len, false);
 	size_t off = 0;
 	do {
 		size_t n = len - off > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : len - off;
-		int err = emit_wire_record(e, type, data + off, n);
+		/* a direction handed over: the other record layer protects the content */
+		int err = e->tx_external ? e->ops->emit(e->ctx, type, data + off, n, false)
+					 : emit_wire_record(e, type, data + off, n);
 		if (err)
 			return err;
 		off += n;

@@ -214,9 +214,10 @@ KTLS_MUST_CHECK int ktls_engine_input_content(struct ktls_engine *e, uint8_t typ
  * record of it takes (§5.1, the caps). Returns 0 or the failure. */
 KTLS_MUST_CHECK int ktls_engine_data_received(struct ktls_engine *e);
 
-/* Emits one record of `type` (application data, alert, handshake; at most 2^14 bytes for
- * a direction handed over, any length otherwise: split into records) under the current
- * write protection. Returns 0 or an error; the engine does not fail by itself here. */
+/* Emits `type` content (application data, alert, handshake), split into records of at
+ * most 2^14 bytes, under the current write protection (or unprotected, for the record
+ * layer a direction was handed over to). Returns 0 or an error; the engine does not fail
+ * by itself here. */
 KTLS_MUST_CHECK int ktls_engine_send_record(struct ktls_engine *e, uint8_t type,
 					    const uint8_t *data, size_t len);
 /* Application data went (through us or the other layer): the next KeyUpdate request gets
@@ -234,7 +235,9 @@ const uint8_t *ktls_engine_traffic_secret(const struct ktls_engine *e, enum ktls
 					  uint64_t *seq);
 /* Another record layer protects dir from now on: the engine's record key goes; records of
  * that direction are emitted unsealed (TX) or come through ktls_engine_input_content (RX);
- * later key changes reach it through ops->key_change only. */
+ * later key changes reach it through ops->key_change only. The driver does this at the
+ * kernel handoff; a pair of engines in a test or a fuzzer may do it before the handshake
+ * (as QUIC carries TLS), to see and change every message in the clear. */
 void ktls_engine_hand_over(struct ktls_engine *e, enum ktls_direction dir);
 /* Wipes a direction's traffic secret: nothing can take its next key (a kernel that cannot
  * rekey); a KeyUpdate for it then fails with KTLS_EKEYUPDATE. */

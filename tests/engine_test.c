@@ -1,0 +1,264 @@
+/*
+ * engine_test.c — the engine (lib/core/engine.h) with no socket at all: two engines through
+ * memory (support/engine_pair.h), each suite in both ways of carrying records — protected by
+ * the engines themselves, and in the clear as QUIC carries TLS — so what the handshake tests
+ * prove over sockets is proven here over buffers, and a test can change any decrypted
+ * message on its way.
+ */
+#include "harness.h"
+
+#include "alert.h"
+#include "session.h"
+#include "support/engine_pair.h"
+#include "support/pair.h"
+
+#include <string.h>
+
+struct configs {
+	struct ktls_config *c, *s;
+};
+
+static int configs_open(struct configs *k, const char *suite)
+{
+	k->c = ktls_config_new(KTLS_ROLE_CLIENT);
+	k->s = ktls_config_new(KTLS_ROLE_SERVER);
+	if (!k->c || !k->s)
+		return -1;
+	return ktls_config_set_cert(k->s, test_cert("server-ecdsa.pem"), test_cert("server-ecdsa.key")) ||
+	       ktls_config_set_ca(k->c, test_cert("ca.pem"), NULL) ||
+	       ktls_config_set_server_name(k->c, "localhost") ||
+	       ktls_config_set_ciphers(k->c, suite) || ktls_config_set_ciphers(k->s, suite);
+}
+
+static void configs_close(struct configs *k)
+{
+	ktls_config_free(k->c);
+	ktls_config_free(k->s);
+}
+
+FIXTURE(mem)
+{
+	struct configs k;
+	struct engine_pair p;
+	bool open;
+};
+
+FIXTURE_VARIANT(mem)
+{
+	const char *suite;
+	uint16_t suite_id;
+	enum engine_pair_mode mode;
+};
+
+#define MEM(name, sid, m) \
+	FIXTURE_VARIANT_ADD(mem, name##_##m) { .suite = #name, .suite_id = sid, \
+					       .mode = ENGINE_PAIR_##m };
+#define MEM_MODES(name, sid) MEM(name, sid, RECORDS) MEM(name, sid, CLEAR)
+MEM_MODES(chacha20, KTLS_TLS_CHACHA20_POLY1305_SHA256)
+MEM_MODES(aes128, KTLS_TLS_AES_128_GCM_SHA256)
+MEM_MODES(aes256, KTLS_TLS_AES_256_GCM_SHA384)
+MEM_MODES(aes128ccm, KTLS_TLS_AES_128_CCM_SHA256)
+MEM_MODES(aes128ccm8, KTLS_TLS_AES_128_CCM_8_SHA256)
+
+FIXTURE_SETUP(mem)
+{
+	ASSERT_EQ(0, configs_open(&self->k, variant->suite));
+	if (variant->mode == ENGINE_PAIR_CLEAR) /* its dummy CCS exists only on the wire */
+		ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->k.c, 0));
+}
+
+FIXTURE_TEARDOWN(mem)
+{
+	if (self->open)
+		engine_pair_free(&self->p);
+	configs_close(&self->k);
+}
+
+static int open_pair(FIXTURE_DATA(mem) *self, const FIXTURE_VARIANT(mem) *variant)
+{
+	int err = engine_pair_init(&self->p, variant->mode, &self->k.c->engine, &self->k.s->engine);
+	self->open = true;
+	return err;
+}
+
+TEST_F(mem, handshake_data_and_every_key_announced)
+{
+	ASSERT_EQ(0, open_pair(self, variant));
+	EXPECT_LT(0u, engine_pair_run(&self->p, 100));
+	ASSERT_TRUE(engine_pair_connected(&self->p));
+	EXPECT_EQ(variant->suite_id, self->p.c.e.suite->id);
+	EXPECT_EQ(variant->suite_id, self->p.s.e.suite->id);
+	/* handshake key, then application key, each way, each announced once */
+	EXPECT_EQ(2u, self->p.c.key_changes[KTLS_DIR_TX]);
+	EXPECT_EQ(2u, self->p.c.key_changes[KTLS_DIR_RX]);
+	EXPECT_EQ(2u, self->p.s.key_changes[KTLS_DIR_TX]);
+	EXPECT_EQ(2u, self->p.s.key_changes[KTLS_DIR_RX]);
+	/* a ticket (post-handshake row) reached the client */
+	EXPECT_NONNULL(self->p.c.e.saved);
+
+	static uint8_t big[40000];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	ASSERT_EQ(0, engine_pair_send(&self->p, &self->p.c, big, sizeof(big)));
+	ASSERT_EQ(sizeof(big), self->p.s.data_len);
+	EXPECT_EQ(0, memcmp(big, self->p.s.data, sizeof(big)));
+	ASSERT_EQ(0, engine_pair_send(&self->p, &self->p.s, "pong", 4));
+	ASSERT_EQ(4u, self->p.c.data_len);
+	EXPECT_EQ(0, memcmp("pong", self->p.c.data, 4));
+}
+
+TEST_F(mem, key_update_with_request_rekeys_both_ways)
+{
+	ASSERT_EQ(0, open_pair(self, variant));
+	engine_pair_run(&self->p, 100);
+	ASSERT_TRUE(engine_pair_connected(&self->p));
+	ASSERT_EQ(0, engine_pair_key_update(&self->p, &self->p.c, true));
+	ASSERT_TRUE(engine_pair_connected(&self->p));
+	/* §4.6.3: the server took the client's new key and answered with its own */
+	EXPECT_EQ(3u, self->p.s.key_changes[KTLS_DIR_RX]);
+	EXPECT_EQ(3u, self->p.s.key_changes[KTLS_DIR_TX]);
+	EXPECT_EQ(3u, self->p.c.key_changes[KTLS_DIR_RX]);
+	ASSERT_EQ(0, engine_pair_send(&self->p, &self->p.c, "after", 5));
+	ASSERT_EQ(0, engine_pair_send(&self->p, &self->p.s, "after too", 9));
+	EXPECT_EQ(5u, self->p.s.data_len);
+	EXPECT_EQ(9u, self->p.c.data_len);
+	/* a second request before the server sent data is answered once only (§4.6.3) */
+	ASSERT_EQ(0, engine_pair_key_update(&self->p, &self->p.c, false));
+	EXPECT_EQ(4u, self->p.s.key_changes[KTLS_DIR_RX]);
+	EXPECT_EQ(3u, self->p.s.key_changes[KTLS_DIR_TX]);
+}
+
+TEST_F(mem, close_notify_ends_the_stream)
+{
+	ASSERT_EQ(0, open_pair(self, variant));
+	engine_pair_run(&self->p, 100);
+	ASSERT_TRUE(engine_pair_connected(&self->p));
+	ASSERT_EQ(0, ktls_engine_close_notify(&self->p.c.e));
+	engine_pair_run(&self->p, 10);
+	EXPECT_TRUE(self->p.s.closed);
+	EXPECT_TRUE(self->p.s.e.close_notify_received);
+	EXPECT_EQ(0, self->p.s.e.err);
+}
+
+/* ---- over memory, what the socket tests cover ----------------------------------------- */
+
+FIXTURE(flows)
+{
+	struct configs k;
+};
+
+FIXTURE_SETUP(flows)
+{
+	ASSERT_EQ(0, configs_open(&self->k, "chacha20"));
+}
+
+FIXTURE_TEARDOWN(flows)
+{
+	configs_close(&self->k);
+}
+
+TEST_F(flows, hello_retry_request)
+{
+	struct engine_pair p;
+	/* the client's first share is for a group the server does not take */
+	ASSERT_EQ(0, ktls_config_set_groups(self->k.c, "secp256r1:x25519"));
+	ASSERT_EQ(0, ktls_config_set_groups(self->k.s, "x25519"));
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_RECORDS, &self->k.c->engine, &self->k.s->engine));
+	engine_pair_run(&p, 100);
+	EXPECT_TRUE(engine_pair_connected(&p));
+	EXPECT_TRUE(p.c.e.hello_retry);
+	EXPECT_EQ(KTLS_GROUP_X25519, p.c.e.group);
+	engine_pair_free(&p);
+}
+
+TEST_F(flows, mutual_tls)
+{
+	struct engine_pair p;
+	ASSERT_EQ(0, ktls_config_set_client_auth(self->k.s, KTLS_CLIENT_AUTH_REQUIRED));
+	ASSERT_EQ(0, ktls_config_set_ca(self->k.s, test_cert("ca.pem"), NULL));
+	ASSERT_EQ(0, ktls_config_set_cert(self->k.c, test_cert("client.pem"), test_cert("client.key")));
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_RECORDS, &self->k.c->engine, &self->k.s->engine));
+	engine_pair_run(&p, 100);
+	EXPECT_TRUE(engine_pair_connected(&p));
+	EXPECT_TRUE(p.s.e.has_peer_subject);
+	engine_pair_free(&p);
+}
+
+TEST_F(flows, resumption_with_the_ticket_received)
+{
+	struct engine_pair first, second;
+	ASSERT_EQ(0, engine_pair_init(&first, ENGINE_PAIR_RECORDS, &self->k.c->engine,
+				      &self->k.s->engine));
+	engine_pair_run(&first, 100);
+	ASSERT_TRUE(engine_pair_connected(&first));
+	ASSERT_NONNULL(first.c.e.saved);
+	ASSERT_EQ(0, engine_pair_init(&second, ENGINE_PAIR_RECORDS, &self->k.c->engine,
+				      &self->k.s->engine));
+	second.c.e.offer = first.c.e.saved; /* the client offers the ticket it kept */
+	first.c.e.saved = NULL;
+	engine_pair_run(&second, 100);
+	EXPECT_TRUE(engine_pair_connected(&second));
+	EXPECT_TRUE(second.c.e.psk_accepted);
+	EXPECT_TRUE(second.s.e.psk_accepted);
+	engine_pair_free(&first);
+	engine_pair_free(&second);
+}
+
+/* Changes the server's Finished (in the clear) on its way. */
+static bool break_finished(void *arg, const struct engine_end *from, unsigned index, uint8_t type,
+			   uint8_t *content, size_t *len, size_t cap)
+{
+	struct engine_pair *p = arg;
+	(void)index;
+	(void)cap;
+	if (from == &p->s && type == TLS_CONTENT_HANDSHAKE && content[0] == TLS_HS_FINISHED)
+		content[*len - 1] ^= 1;
+	return true;
+}
+
+TEST_F(flows, a_changed_finished_is_decrypt_error_both_ends_know)
+{
+	struct engine_pair p;
+	ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->k.c, 0));
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_CLEAR, &self->k.c->engine, &self->k.s->engine));
+	p.tamper = break_finished;
+	p.tamper_arg = &p;
+	engine_pair_run(&p, 100);
+	EXPECT_EQ(KTLS_EDECRYPT, p.c.e.err);
+	EXPECT_EQ(TLS_ALERT_DECRYPT_ERROR, p.c.e.alert_sent);
+	EXPECT_EQ(TLS_ALERT_DECRYPT_ERROR, p.s.e.alert_received); /* the alert was carried */
+	EXPECT_EQ(KTLS_EALERT, p.s.e.err);
+	engine_pair_free(&p);
+}
+
+/* Counts the records carried. */
+static bool count_records(void *arg, const struct engine_end *from, unsigned index, uint8_t type,
+			  uint8_t *content, size_t *len, size_t cap)
+{
+	unsigned *n = arg;
+	(void)from;
+	(void)type;
+	(void)content;
+	(void)len;
+	(void)cap;
+	*n = index + 1;
+	return true;
+}
+
+TEST_F(flows, in_the_clear_every_message_is_its_own_record_to_see)
+{
+	struct engine_pair p;
+	unsigned n = 0;
+	ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->k.c, 0));
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_CLEAR, &self->k.c->engine, &self->k.s->engine));
+	p.tamper = count_records;
+	p.tamper_arg = &n;
+	engine_pair_run(&p, 100);
+	ASSERT_TRUE(engine_pair_connected(&p));
+	/* ClientHello; ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
+	 * Finished; client Finished; two NewSessionTickets */
+	EXPECT_EQ(9u, n);
+	engine_pair_free(&p);
+}
+
+TEST_HARNESS_MAIN
