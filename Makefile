@@ -280,11 +280,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O1 -g $(FUZZ_FLAGS) \
-	-fsanitize=fuzzer-no-link -MMD -MP $(LIB_INCLUDES) -Itests/fuzz $(PKG_CFLAGS)
+	-fsanitize=fuzzer-no-link -MMD -MP $(LIB_INCLUDES) -Itests/fuzz -Itests $(PKG_CFLAGS)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c,$(wildcard tests/fuzz/*.c)))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
-FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c) \
+	tests/support/engine_pair.c)
 VALGRIND_TESTS ?= handshake_test interop_test
 VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	--trace-children=no --child-silent-after-fork=no --track-fds=no
