@@ -12,6 +12,7 @@
 #include "support/engine_pair.h"
 #include "support/pair.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct configs {
@@ -138,6 +139,62 @@ TEST_F(mem, close_notify_ends_the_stream)
 	EXPECT_TRUE(self->p.s.closed);
 	EXPECT_TRUE(self->p.s.e.close_notify_received);
 	EXPECT_EQ(0, self->p.s.e.err);
+}
+
+/* ---- every group with every kind of key, over memory ----------------------------------- */
+
+FIXTURE(kx)
+{
+	struct configs k;
+};
+
+FIXTURE_VARIANT(kx)
+{
+	const char *group;
+	uint16_t group_id;
+	const char *key;
+	uint16_t scheme;
+};
+
+#define KX(gname, gid, kname, sch) \
+	FIXTURE_VARIANT_ADD(kx, gname##_##kname) { .group = #gname, .group_id = gid, \
+						   .key = "server-" #kname, .scheme = sch };
+#define KX_KEYS(gname, gid) \
+	KX(gname, gid, rsa, 0x0804) KX(gname, gid, ecdsa, 0x0403) KX(gname, gid, ed25519, 0x0807)
+KX_KEYS(x25519, KTLS_GROUP_X25519)
+KX_KEYS(secp256r1, KTLS_GROUP_SECP256R1)
+KX_KEYS(x448, KTLS_GROUP_X448)
+KX_KEYS(secp384r1, KTLS_GROUP_SECP384R1)
+KX_KEYS(secp521r1, KTLS_GROUP_SECP521R1)
+KX_KEYS(ffdhe2048, KTLS_GROUP_FFDHE2048)
+
+FIXTURE_SETUP(kx)
+{
+	char cert[64], key[64];
+	ASSERT_EQ(0, configs_open(&self->k, "chacha20"));
+	snprintf(cert, sizeof(cert), "%s.pem", variant->key);
+	snprintf(key, sizeof(key), "%s.key", variant->key);
+	ASSERT_EQ(0, ktls_config_set_cert(self->k.s, test_cert(cert), test_cert(key)));
+	ASSERT_EQ(0, ktls_config_set_groups(self->k.c, variant->group));
+	ASSERT_EQ(0, ktls_config_set_groups(self->k.s, variant->group));
+}
+
+FIXTURE_TEARDOWN(kx)
+{
+	configs_close(&self->k);
+}
+
+TEST_F(kx, handshake_with_this_group_and_key)
+{
+	struct engine_pair p;
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_RECORDS, &self->k.c->engine, &self->k.s->engine));
+	engine_pair_run(&p, 100);
+	EXPECT_TRUE(engine_pair_connected(&p));
+	EXPECT_EQ(variant->group_id, p.c.e.group);
+	EXPECT_EQ(variant->group_id, p.s.e.group);
+	EXPECT_EQ(variant->scheme, p.c.e.sig_scheme);
+	EXPECT_FALSE(p.c.e.hello_retry);
+	engine_pair_free(&p);
 }
 
 /* ---- over memory, what the socket tests cover ----------------------------------------- */
