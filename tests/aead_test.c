@@ -1,5 +1,5 @@
 /*
- * aead_test.c — the AEAD interface (lib/aead.c): ChaCha20-Poly1305 against RFC 8439 §2.8.2
+ * aead_test.c — the AEAD interface (lib/core/aead.c): ChaCha20-Poly1305 against RFC 8439 §2.8.2
  * and Appendix A.5, AES-128-CCM_8 against NIST SP 800-38C Example 3 and AES-128-CCM against
  * OpenSSL's one-shot CCM, and for every suite's AEAD: round trips, in-place use, and
  * rejection of any modified byte. AES-128-GCM is also held to RFC 8448's records in

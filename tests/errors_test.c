@@ -1,5 +1,5 @@
 /*
- * errors_test.c — error names and the error → alert map (lib/errors.c), through the public
+ * errors_test.c — error names and the error → alert map (lib/core/errors.c), through the public
  * header only, as an application sees them.
  */
 #include "harness.h"

@@ -1150,7 +1150,7 @@ TEST_F(hostile, plaintext_alert_to_client_mid_handshake)
  * limit (§4.4.2 leaves chain policy to the endpoint; §6.2 bad_certificate is "a certificate
  * was corrupt, contained signatures that did not verify correctly, etc."). The library has
  * two limits: the configured max_chain_length (default 10), refused in hs_common.c as
- * KTLS_EBADCERT, and the decoder's hard cap KTLS_MAX_CHAIN (lib/caps.h), refused in
+ * KTLS_EBADCERT, and the decoder's hard cap KTLS_MAX_CHAIN (lib/core/caps.h), refused in
  * messages.c as KTLS_EILLEGAL. One condition, one alert: both cases expect bad_certificate
  * (the deliberate choice in hs_common.c) — pending the lead's decision. */
 static void chain_over(FIXTURE_DATA(hostile) *self, size_t n)

@@ -1,5 +1,5 @@
 /*
- * messages_test.c — TLS 1.3 handshake messages and extensions (lib/messages.c).
+ * messages_test.c — TLS 1.3 handshake messages and extensions (lib/core/messages.c).
  *
  * Against things no one here wrote: every handshake message of RFC 8448 §3 (simple 1-RTT)
  * decodes to the fields the trace states; RFC 8448's ServerHello (§3) and HelloRetryRequest

@@ -1,5 +1,5 @@
 /*
- * record_test.c — TLS 1.3 record protection (lib/record.c).
+ * record_test.c — TLS 1.3 record protection (lib/core/record.c).
  *
  * RFC 8448 §3: sealing each plaintext with the keys derived from the listed traffic
  * secrets must reproduce every encrypted record of the trace exactly (the server's whole

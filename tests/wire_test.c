@@ -1,5 +1,5 @@
 /*
- * wire_test.c — the bounds-checked wire reader/writer (lib/wire.c).
+ * wire_test.c — the bounds-checked wire reader/writer (lib/core/wire.c).
  *
  * The reader must fail closed on every short or lying input and leave the cursor where it
  * was; the writer must patch vector lengths, enforce declared bounds and keep its first

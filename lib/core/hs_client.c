@@ -10,7 +10,7 @@
  *                                  WAIT_FINISHED --Finished--> [Certificate, CertificateVerify,]
  *                                                              Finished --> CONNECTED
  *
- * The dispatch table in handshake.c decides which message each state accepts; the handlers
+ * The dispatch table in engine.c decides which message each state accepts; the handlers
  * here check its contents and move on.
  */
 #include "engine.h"

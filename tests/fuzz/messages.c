@@ -1,5 +1,5 @@
 /*
- * messages.c — fuzz target: every handshake message decoder of lib/messages.h, and where a
+ * messages.c — fuzz target: every handshake message decoder of lib/core/messages.h, and where a
  * decoder succeeds and an encoder exists, a round trip.
  *
  * Input: byte 0 picks the decoder (modulo 10: ClientHello, ServerHello/HelloRetryRequest,
