@@ -1,7 +1,7 @@
 /*
  * aead.c — ktls-bench-aead: the raw cost of sealing full TLS records (16 KiB + content type,
  * 5-byte additional data) with each AEAD implementation a userspace record layer here can
- * use: libsodium's ChaCha20-Poly1305 (what lib/aead.c uses), OpenSSL EVP ChaCha20-Poly1305
+ * use: libsodium's ChaCha20-Poly1305 (what lib/core/aead.c uses), OpenSSL EVP ChaCha20-Poly1305
  * and AES-128-GCM (what OpenSSL libssl uses). No I/O: this separates "the cipher code is
  * slower" from "the record layer around it is slower" when a transfer scenario differs.
  *
