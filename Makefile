@@ -272,6 +272,10 @@ bench-smoke: deps
 #                      any finding (crash, leak, timeout), which is kept in build/fuzz/findings/
 #   make fuzz-smoke    the same for 10 s per target (CI)
 #   make fuzz-corpus   re-record the seeds from real handshakes (needs openssl)
+#   make fuzz-coverage each target FUZZ_COV_SECONDS (default 60, -seed=1) from its seeds, then
+#                      the seeds and what the run added replayed through build/fuzz/cov/cov-NAME
+#                      (clang source-based coverage, tests/fuzz/coverage/replay.c as main):
+#                      lib/ line and function coverage and the handshake handlers reached
 #   make valgrind      handshake_test and interop_test (no sanitizers) under valgrind memcheck
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
@@ -283,11 +287,19 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+FUZZ_COV_SECONDS ?= 60
+FUZZ_COV_BUILD := $(FUZZ_BUILD)/cov
+FUZZ_COV_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O0 -g \
+	-fprofile-instr-generate -fcoverage-mapping -MMD -MP -Ilib/include -Ilib -Itests/fuzz \
+	$(PKG_CFLAGS)
+FUZZ_COV_BINS := $(FUZZ_TARGETS:%=$(FUZZ_COV_BUILD)/cov-%)
+FUZZ_COV_OBJS := $(patsubst %.c,$(FUZZ_COV_BUILD)/obj/%.o,$(LIB_SRCS) \
+	$(wildcard tests/fuzz/support/*.c) tests/fuzz/coverage/replay.c)
 VALGRIND_TESTS ?= handshake_test interop_test
 VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	--trace-children=no --child-silent-after-fork=no --track-fds=no
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-corpus valgrind
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-corpus fuzz-coverage valgrind
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -295,6 +307,13 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 
 $(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(PKG_LIBS)
+
+$(FUZZ_COV_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -c $< -o $@
+
+$(FUZZ_COV_BUILD)/cov-%: $(FUZZ_COV_BUILD)/obj/tests/fuzz/%.o $(FUZZ_COV_OBJS)
+	$(FUZZ_CC) -fprofile-instr-generate $^ -o $@ $(PKG_LIBS)
 
 $(FUZZ_BUILD)/gen_corpus: $(FUZZ_BUILD)/obj/tests/fuzz/gen_corpus.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $^ -o $@ $(PKG_LIBS)
@@ -309,6 +328,10 @@ fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/fuzz/run.sh $(FUZZ_BUILD) 10 $(FUZZ_TARGETS)
 
+fuzz-coverage: deps
+	@$(MAKE) --no-print-directory fuzz-build $(FUZZ_COV_BINS)
+	@FUZZ_COV_SECONDS=$(FUZZ_COV_SECONDS) bash tests/fuzz/coverage.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 fuzz-corpus: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/gen_corpus
 	$(FUZZ_BUILD)/gen_corpus tests/fuzz/corpus
@@ -322,7 +345,7 @@ valgrind: deps
 		KTLS_TEST_TIMEOUT_SCALE=20 $(VALGRIND) $(BUILD)/tests/$$t || rc=1; \
 	done; exit $$rc
 
--include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj $(FUZZ_COV_BUILD)/obj -name '*.d' 2>/dev/null)
 # ==== end fuzz and valgrind ==================================================================
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
