@@ -12,6 +12,8 @@
 # llvm-profdata / llvm-cov give lib/'s line and function coverage and the entry count of
 # every handler below. Output per target, and a Markdown table in BUILD_FUZZ_DIR/cov/summary.md
 # for the README. Exits 1 when a fuzz run had a finding (coverage is still measured).
+# FUZZ_COV_REUSE=1 measures the corpus the last run left in BUILD_FUZZ_DIR/cov/corpus/TARGET
+# again, without fuzzing (after a change to lib/, say).
 set -uo pipefail
 dir=$1
 shift
@@ -53,7 +55,7 @@ dirty=$(git -C "$root" status --porcelain -- lib tests/fuzz 2>/dev/null | head -
     "FUZZ_COV_SECONDS=$secs."
   echo
   echo "| target | inputs | lib/ lines | lib/ functions | handlers reached" \
-    "| of them by more than the seeds | not reached |"
+    "| of them beyond the seeds' code | not reached |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
 } >"$cov/summary.md"
 
@@ -62,8 +64,9 @@ export() {
   local name=$1 b
   local objects=("$2")
   for b in "${@:3}"; do objects+=(-object "$b"); done
+  # (each target's own LLVMFuzzer* functions differ under one name: llvm-cov warns)
   "$llvmcov" export -format=text -skip-expansions -instr-profile="$name.profdata" \
-    "${objects[@]}" >"$name.json" || exit 1
+    "${objects[@]}" >"$name.json" 2> >(grep -v 'functions have mismatched data' >&2) || exit 1
 }
 
 # report LABEL INPUTS NAME SEEDS_NAME — prints lib/'s coverage from NAME.json and each
@@ -83,29 +86,37 @@ def total(kind):
 lc, ln, lp = total("lines")
 fc, fn, fp = total("functions")
 print(f"   lib/: lines {lc}/{ln} ({lp:.1f}%), functions {fc}/{fn} ({fp:.1f}%)")
-def entries(d):
-    # with several binaries a lib/ function appears once per binary: add their counts
-    counts = {}
+def functions(d):
+    # (name, file) -> [entry count, count of each code region]; with several binaries a
+    # lib/ function appears once per binary: add them up
+    out = {}
     for f in d["functions"]:
         if f["filenames"] and f["filenames"][0].startswith(lib):
             key = (f["name"].rsplit(":", 1)[-1], f["filenames"][0][len(lib) - 4:])
-            counts[key] = counts.get(key, 0) + f["count"]
-    return counts
-counts, seeded = entries(data), entries(json.load(open(seeds_path))["data"][0])
-rows = []
+            counts = [f["count"]] + [r[4] for r in f["regions"]]
+            old = out.get(key, [0] * len(counts))
+            out[key] = [a + b for a, b in zip(old, counts)]
+    return out
+every, seeded = functions(data), functions(json.load(open(seeds_path))["data"][0])
+rows = []  # name, entries, entries by the seeds, regions run, regions the seeds run, regions
 for pat in patterns:
-    hit = sorted(k for k in counts if re.search(pat, k[0]))
+    hit = sorted(k for k in every if re.search(pat, k[0]))
     if not hit:
         print(f"     pattern {pat!r} matches no function in lib/: update HANDLERS in coverage.sh")
-    rows += [(name, counts[(name, fname)], seeded.get((name, fname), 0), fname)
-             for name, fname in hit]
+    for key in hit:
+        a, b = every[key], seeded.get(key, [0] * len(every[key]))
+        rows.append((key[0], a[0], b[0], sum(1 for c in a[1:] if c), sum(1 for c in b[1:] if c),
+                     len(a) - 1))
 reached = [r for r in rows if r[1]]
-print(f"   handlers reached {len(reached)}/{len(rows)} (entries: all inputs / the seeds alone):")
-for name, count, seed, fname in rows:
-    state = "not reached" if not count else "seeds only " if count == seed else "reached    "
-    print(f"     {state} {count:>9} / {seed:<6} {name}  ({fname})")
+# "beyond the seeds": the inputs the fuzzer added run code of the handler that no seed runs
+beyond = [r for r in rows if r[3] > r[4]]
+print(f"   handlers reached {len(reached)}/{len(rows)}, {len(beyond)} beyond what the seeds run"
+      " (entries all / seeds; code regions run all / seeds / of):")
+for name, count, seed, run, seed_run, regions in rows:
+    state = "not reached" if not count else "beyond seeds" if run > seed_run else "seeds' code "
+    print(f"     {state} {count:>9} / {seed:<6} {run:>4} / {seed_run:<4} of {regions:<4} {name}")
 missing = ", ".join(f"`{r[0]}`" for r in rows if not r[1]) or "—"
-beyond = sum(1 for r in rows if r[1] > r[2])
+beyond = len(beyond)
 with open(summary, "a") as out:
     print(f"| {label} | {inputs} | {lp:.1f}% ({lc}/{ln}) | {fp:.1f}% ({fc}/{fn}) "
           f"| {len(reached)}/{len(rows)} | {beyond} | {missing} |", file=out)
@@ -115,11 +126,14 @@ EOF
 failed=() measured=() total_inputs=0
 for t in "$@"; do
   corpus=$cov/corpus/$t
-  rm -rf "$corpus"
-  if ((secs > 0)); then
+  if [[ ${FUZZ_COV_REUSE:-} == 1 && -d $corpus ]]; then
+    : # the corpus of the last measurement, as it is
+  elif ((secs > 0)); then
+    rm -rf "$corpus"
     FUZZ_ARGS=-seed=1 bash "$here/run.sh" "$dir" "$secs" "$t" || failed+=("$t")
     cp -r "$dir/run/$t" "$corpus"
   else
+    rm -rf "$corpus"
     mkdir -p "$corpus"
     cp "$here/corpus/$t"/* "$corpus"/ 2>/dev/null
   fi
@@ -147,7 +161,6 @@ done
 # The union: what any target reaches (one profile, every binary's coverage mapping).
 if ((${#measured[@]} > 1)); then
   raws=("${measured[@]/#/$cov/prof/}")
-  # (each target's own LLVMFuzzer* functions differ under one name: llvm-profdata warns)
   "$profdata" merge -sparse -o "$cov/prof/all.profdata" "${raws[@]/%/.profraw}" 2>/dev/null &&
     "$profdata" merge -sparse -o "$cov/prof/all-seeds.profdata" \
       "${raws[@]/%/-seeds.profraw}" 2>/dev/null || exit 1
