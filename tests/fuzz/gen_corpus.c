@@ -12,10 +12,13 @@
  * recorded flight is then replayed into a fresh session the way its target will, and the
  * result printed: "handshake complete" shows a seed that drives the target all the way.
  * RFC 8448 §3 messages and records come from tests/vectors/rfc8448-1rtt.txt. The record and
- * post-handshake seeds are written by hand here. A missing openssl skips its seeds.
+ * post-handshake seeds are written by hand here. The saved_session seeds are what our client
+ * saves of our server's tickets (ktls_session_save), and copies re-sealed never to expire. A missing openssl skips its seeds.
  */
 #include "messages.h"
+#include "session.h"
 #include "support/fuzz.h"
+#include "ticket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,9 +142,11 @@ static bool waiting(int rc)
 	return rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE;
 }
 
-/* Our client against our server, each on a socketpair of its own, relayed. */
+/* Our client against our server, each on a socketpair of its own, relayed. With saved, the
+ * client then reads the server's tickets, and what ktls_session_save makes of the last one
+ * goes there. */
 static void record_pair(const struct ktls_config *ccfg, const struct ktls_config *scfg,
-			struct bytes *to_client, struct bytes *to_server)
+			struct bytes *to_client, struct bytes *to_server, struct bytes *saved)
 {
 	int a[2], b[2];
 	fuzz_rng_reset();
@@ -166,6 +171,18 @@ static void record_pair(const struct ktls_config *ccfg, const struct ktls_config
 		       crc ? ktls_session_error(c) : "ok", src ? ktls_session_error(s) : "ok");
 	trim_unread(to_client, a[0]);
 	trim_unread(to_server, b[0]);
+	if (saved) {
+		uint8_t buf[2048];
+		fuzz_rng_use(0);
+		while (ktls_recv(c, buf, sizeof(buf)) > 0)
+			;
+		long n = ktls_session_save(c, buf, sizeof(buf));
+		memset(saved, 0, sizeof(*saved));
+		if (n > 0)
+			add(saved, buf, (size_t)n);
+		else
+			printf("  (no ticket to save: %s)\n", n ? ktls_strerror((int)n) : "none came");
+	}
 	ktls_session_free(c);
 	ktls_session_free(s);
 	close(a[0]);
@@ -341,12 +358,37 @@ static struct bytes first_message_body(const struct bytes *flight)
 	return b;
 }
 
+/* A saved_session seed of the saved session, and one like it whose ticket, sealed here with
+ * the targets' fixed ticket key, and the session both say a lifetime of 2^32-1 s: its client
+ * offers it and our server takes it (a resumed handshake) for 136 years, not two hours. */
+static void saved_session_seeds(const char *name, const struct bytes *saved)
+{
+	static struct ktls_saved_session ss;
+	uint8_t out[2048];
+	size_t len;
+	char everlasting[64];
+	if (!saved->n)
+		return;
+	seed("saved_session", name, NULL, 0, saved->p, saved->n);
+	if (ktls_saved_session_decode(saved->p, saved->n, &ss))
+		abort();
+	ss.state.lifetime_s = UINT32_MAX;
+	if (ktls_ticket_seal(&fuzz_server_config(0)->ticket_keys[0], &ss.state, ss.ticket,
+			     sizeof(ss.ticket), &ss.ticket_len) ||
+	    ktls_saved_session_encode(&ss, out, sizeof(out), &len))
+		abort();
+	snprintf(everlasting, sizeof(everlasting), "%s-everlasting", name);
+	seed("saved_session", everlasting, NULL, 0, out, len);
+}
+
 static void flights(void)
 {
-	struct bytes to_c, to_s;
+	struct bytes to_c, to_s, saved;
 
 	printf("our client <-> our server (x25519, Ed25519)\n");
-	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s);
+	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s, &saved);
+	saved_session_seeds("ours-x25519", &saved);
+	free(saved.p);
 	seed("server", "ours-x25519", RAW, 1, to_s.p, to_s.n);
 	seed("client", "ours-x25519", RAW, 1, to_c.p, to_c.n);
 	replay("server <- ours-x25519", fuzz_server_config(0), &to_s);
@@ -364,7 +406,9 @@ static void flights(void)
 	free(to_s.p);
 
 	printf("our client (mutual TLS) <-> our server asking for a certificate\n");
-	record_pair(fuzz_client_config(1), fuzz_server_config(1), &to_c, &to_s);
+	record_pair(fuzz_client_config(1), fuzz_server_config(1), &to_c, &to_s, &saved);
+	saved_session_seeds("ours-mtls", &saved);
+	free(saved.p);
 	seed("server", "ours-mtls", RAW_AUTH, 1, to_s.p, to_s.n);
 	seed("client", "ours-mtls", RAW_AUTH, 1, to_c.p, to_c.n);
 	replay("server <- ours-mtls", fuzz_server_config(1), &to_s);
@@ -372,12 +416,24 @@ static void flights(void)
 	free(to_c.p);
 	free(to_s.p);
 
+	printf("our client (AES-256-GCM-SHA384 only) <-> our server: a 48-byte PSK\n");
+	struct ktls_config *aes256 = fuzz_config_new(KTLS_ROLE_CLIENT, false);
+	if (ktls_config_set_insecure(aes256, 1) || ktls_config_set_server_name(aes256, "localhost") ||
+	    ktls_config_set_ciphers(aes256, "aes256"))
+		abort();
+	record_pair(aes256, fuzz_server_config(0), &to_c, &to_s, &saved);
+	saved_session_seeds("ours-aes256", &saved);
+	free(saved.p);
+	free(to_c.p);
+	free(to_s.p);
+	ktls_config_free(aes256);
+
 	printf("our client (secp256r1 first) <-> our server (x25519 first)\n");
 	struct ktls_config *p256c = fuzz_config_new(KTLS_ROLE_CLIENT, false);
 	if (ktls_config_set_insecure(p256c, 1) || ktls_config_set_server_name(p256c, "localhost") ||
 	    ktls_config_set_groups(p256c, "secp256r1,x25519"))
 		abort();
-	record_pair(p256c, fuzz_server_config(0), &to_c, &to_s);
+	record_pair(p256c, fuzz_server_config(0), &to_c, &to_s, NULL);
 	seed("server", "ours-p256-share", RAW, 1, to_s.p, to_s.n);
 	replay("server <- ours-p256-share", fuzz_server_config(0), &to_s);
 	free(to_c.p);
@@ -388,7 +444,7 @@ static void flights(void)
 	struct ktls_config *p256s = fuzz_config_new(KTLS_ROLE_SERVER, true);
 	if (ktls_config_set_groups(p256s, "secp256r1"))
 		abort();
-	record_pair(fuzz_client_config(0), p256s, &to_c, &to_s);
+	record_pair(fuzz_client_config(0), p256s, &to_c, &to_s, NULL);
 	seed("client", "ours-hrr", RAW, 1, to_c.p, to_c.n);
 	replay("client <- ours-hrr", fuzz_client_config(0), &to_c);
 	struct bytes hrr = first_message_body(&to_c);
