@@ -142,17 +142,20 @@ static bool waiting(int rc)
 	return rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE;
 }
 
-/* Our client against our server, each on a socketpair of its own, relayed. With saved, the
- * client then reads the server's tickets, and what ktls_session_save makes of the last one
- * goes there. */
+/* Our client against our server, each on a socketpair of its own, relayed. With resume, the
+ * client offers that saved session. With saved, the client then reads the server's tickets,
+ * and what ktls_session_save makes of the last one goes there. */
 static void record_pair(const struct ktls_config *ccfg, const struct ktls_config *scfg,
-			struct bytes *to_client, struct bytes *to_server, struct bytes *saved)
+			struct bytes *to_client, struct bytes *to_server, const struct bytes *resume,
+			struct bytes *saved)
 {
 	int a[2], b[2];
 	fuzz_rng_reset();
 	fuzz_socketpair(a);
 	fuzz_socketpair(b);
 	struct ktls_session *c = ktls_session_new(ccfg, a[0]), *s = ktls_session_new(scfg, b[0]);
+	if (resume && ktls_session_resume(c, resume->p, resume->n))
+		abort();
 	int crc = KTLS_WANT_READ, src = KTLS_WANT_READ;
 	memset(to_client, 0, sizeof(*to_client));
 	memset(to_server, 0, sizeof(*to_server));
@@ -358,27 +361,42 @@ static struct bytes first_message_body(const struct bytes *flight)
 	return b;
 }
 
-/* A saved_session seed of the saved session, and one like it whose ticket, sealed here with
- * the targets' fixed ticket key, and the session both say a lifetime of 2^32-1 s: its client
- * offers it and our server takes it (a resumed handshake) for 136 years, not two hours. */
-static void saved_session_seeds(const char *name, const struct bytes *saved)
+/* The saved session with a ticket sealed here with the targets' fixed ticket key (see
+ * tests/fuzz/README.md, Seeds), both saying a lifetime of 2^32-1 s. The ticket says it was
+ * issued when the session does, or — with future — in 2^62 ms, so that our server, finding
+ * it not yet issued, counts its age as 0. */
+static struct bytes reseal(const struct bytes *saved, bool future)
 {
 	static struct ktls_saved_session ss;
+	struct ktls_ticket_state st;
 	uint8_t out[2048];
 	size_t len;
-	char everlasting[64];
-	if (!saved->n)
-		return;
-	seed("saved_session", name, NULL, 0, saved->p, saved->n);
+	struct bytes b = { 0 };
 	if (ktls_saved_session_decode(saved->p, saved->n, &ss))
 		abort();
 	ss.state.lifetime_s = UINT32_MAX;
-	if (ktls_ticket_seal(&fuzz_server_config(0)->ticket_keys[0], &ss.state, ss.ticket,
+	st = ss.state;
+	if (future)
+		st.issued_ms = 1ull << 62;
+	if (ktls_ticket_seal(&fuzz_server_config(0)->ticket_keys[0], &st, ss.ticket,
 			     sizeof(ss.ticket), &ss.ticket_len) ||
 	    ktls_saved_session_encode(&ss, out, sizeof(out), &len))
 		abort();
-	snprintf(everlasting, sizeof(everlasting), "%s-everlasting", name);
-	seed("saved_session", everlasting, NULL, 0, out, len);
+	add(&b, out, len);
+	return b;
+}
+
+/* The saved_session seeds of one saved session: as saved, and resealed to live long. */
+static void saved_session_seeds(const char *name, const struct bytes *saved)
+{
+	char longlived[64];
+	if (!saved->n)
+		return;
+	seed("saved_session", name, NULL, 0, saved->p, saved->n);
+	struct bytes b = reseal(saved, false);
+	snprintf(longlived, sizeof(longlived), "%s-longlived", name);
+	seed("saved_session", longlived, NULL, 0, b.p, b.n);
+	free(b.p);
 }
 
 static void flights(void)
@@ -386,8 +404,9 @@ static void flights(void)
 	struct bytes to_c, to_s, saved;
 
 	printf("our client <-> our server (x25519, Ed25519)\n");
-	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s, &saved);
+	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s, NULL, &saved);
 	saved_session_seeds("ours-x25519", &saved);
+	struct bytes timeless = reseal(&saved, true);
 	free(saved.p);
 	seed("server", "ours-x25519", RAW, 1, to_s.p, to_s.n);
 	seed("client", "ours-x25519", RAW, 1, to_c.p, to_c.n);
@@ -406,7 +425,7 @@ static void flights(void)
 	free(to_s.p);
 
 	printf("our client (mutual TLS) <-> our server asking for a certificate\n");
-	record_pair(fuzz_client_config(1), fuzz_server_config(1), &to_c, &to_s, &saved);
+	record_pair(fuzz_client_config(1), fuzz_server_config(1), &to_c, &to_s, NULL, &saved);
 	saved_session_seeds("ours-mtls", &saved);
 	free(saved.p);
 	seed("server", "ours-mtls", RAW_AUTH, 1, to_s.p, to_s.n);
@@ -421,19 +440,30 @@ static void flights(void)
 	if (ktls_config_set_insecure(aes256, 1) || ktls_config_set_server_name(aes256, "localhost") ||
 	    ktls_config_set_ciphers(aes256, "aes256"))
 		abort();
-	record_pair(aes256, fuzz_server_config(0), &to_c, &to_s, &saved);
+	record_pair(aes256, fuzz_server_config(0), &to_c, &to_s, NULL, &saved);
 	saved_session_seeds("ours-aes256", &saved);
 	free(saved.p);
 	free(to_c.p);
 	free(to_s.p);
 	ktls_config_free(aes256);
 
+	/* the server opens the ticket (the fixed key) and resumes, on replay too: the recorded
+	 * age is 0 and so is the server's for a ticket issued in the future. Only the server
+	 * replays it: the client target's client has no saved session, so it offers none */
+	printf("our client resuming a session <-> our server\n");
+	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s, &timeless, NULL);
+	seed("server", "ours-resumed", RAW, 1, to_s.p, to_s.n);
+	replay("server <- ours-resumed", fuzz_server_config(0), &to_s);
+	free(to_c.p);
+	free(to_s.p);
+	free(timeless.p);
+
 	printf("our client (secp256r1 first) <-> our server (x25519 first)\n");
 	struct ktls_config *p256c = fuzz_config_new(KTLS_ROLE_CLIENT, false);
 	if (ktls_config_set_insecure(p256c, 1) || ktls_config_set_server_name(p256c, "localhost") ||
 	    ktls_config_set_groups(p256c, "secp256r1,x25519"))
 		abort();
-	record_pair(p256c, fuzz_server_config(0), &to_c, &to_s, NULL);
+	record_pair(p256c, fuzz_server_config(0), &to_c, &to_s, NULL, NULL);
 	seed("server", "ours-p256-share", RAW, 1, to_s.p, to_s.n);
 	replay("server <- ours-p256-share", fuzz_server_config(0), &to_s);
 	free(to_c.p);
@@ -444,7 +474,7 @@ static void flights(void)
 	struct ktls_config *p256s = fuzz_config_new(KTLS_ROLE_SERVER, true);
 	if (ktls_config_set_groups(p256s, "secp256r1"))
 		abort();
-	record_pair(fuzz_client_config(0), p256s, &to_c, &to_s, NULL);
+	record_pair(fuzz_client_config(0), p256s, &to_c, &to_s, NULL, NULL);
 	seed("client", "ours-hrr", RAW, 1, to_c.p, to_c.n);
 	replay("client <- ours-hrr", fuzz_client_config(0), &to_c);
 	struct bytes hrr = first_message_body(&to_c);
