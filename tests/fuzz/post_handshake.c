@@ -50,10 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	int fd[2];
+	/* the configs before the reset: the first input makes them, drawing random bytes */
+	const struct ktls_config *ccfg = fuzz_client_config(0), *scfg = fuzz_server_config(0);
 	fuzz_rng_reset();
 	fuzz_socketpair(fd);
-	struct ktls_session *c = ktls_session_new(fuzz_client_config(0), fd[0]);
-	struct ktls_session *s = ktls_session_new(fuzz_server_config(0), fd[1]);
+	struct ktls_session *c = ktls_session_new(ccfg, fd[0]);
+	struct ktls_session *s = ktls_session_new(scfg, fd[1]);
 	if (!c || !s)
 		abort();
 	int crc, src;

@@ -63,9 +63,11 @@ static void check_round_trip(const struct ktls_saved_session *decoded, const uin
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fd[2];
+	/* the configs before the reset: the first input makes them, drawing random bytes */
+	const struct ktls_config *ccfg = fuzz_client_config(0), *scfg = fuzz_server_config(0);
 	fuzz_rng_reset();
 	fuzz_socketpair(fd);
-	struct ktls_session *c = ktls_session_new(fuzz_client_config(0), fd[0]);
+	struct ktls_session *c = ktls_session_new(ccfg, fd[0]);
 	if (!c)
 		abort();
 	int rc = ktls_session_resume(c, data, size);
@@ -73,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("ktls_session_resume refused bytes with another error than KTLS_EDECODE");
 	if (!rc) {
 		check_round_trip(c->offer, data, size);
-		struct ktls_session *s = ktls_session_new(fuzz_server_config(0), fd[1]);
+		struct ktls_session *s = ktls_session_new(scfg, fd[1]);
 		int crc, src;
 		if (!s)
 			abort();

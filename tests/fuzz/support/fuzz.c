@@ -198,18 +198,6 @@ const struct ktls_config *fuzz_client_config(int variant)
 	return cfg[variant];
 }
 
-/* The default LLVMFuzzerInitialize (weak: a target may define its own). */
-__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	for (int variant = 0; variant < 2; variant++) {
-		fuzz_server_config(variant);
-		fuzz_client_config(variant);
-	}
-	return 0;
-}
-
 /* ---- sockets ------------------------------------------------------------------------- */
 
 void fuzz_socketpair(int fd[2])

@@ -46,9 +46,8 @@ void fuzz_rng_use(int stream);
  * Aborts when one cannot be made (a broken build, not a finding). */
 const struct ktls_config *fuzz_server_config(int variant);
 const struct ktls_config *fuzz_client_config(int variant);
-/* libFuzzer's entry points. support/fuzz.c has a default LLVMFuzzerInitialize that makes
- * the four configs above before the first input (making one draws random bytes, which must
- * not happen between fuzz_rng_reset() and an input); a target may define its own. */
+/* libFuzzer's entry points. Making a config draws random bytes, so a target makes its
+ * configs before fuzz_rng_reset(): in LLVMFuzzerInitialize, or first thing in each input. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Writes the fixed identity's certificate and private key as PEM files. */
