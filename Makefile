@@ -10,7 +10,8 @@
 #   make bench-smoke     every benchmark program briefly (CI)
 #   make attack          each hostile-client attack for 30 s against ktls-server --www: a
 #                        fresh client's worst download time and the server's memory growth
-#   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI
+#   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI,
+#                        fuzz-coverage for what they reach of lib/
 #   make valgrind        handshake and interop tests under valgrind memcheck
 #   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools,
 #                        man pages
