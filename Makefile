@@ -10,7 +10,8 @@
 #   make bench-smoke     every benchmark program briefly (CI)
 #   make attack          each hostile-client attack for 30 s against ktls-server --www: a
 #                        fresh client's worst download time and the server's memory growth
-#   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI
+#   make fuzz            libFuzzer targets (tests/fuzz/README.md); fuzz-smoke for CI,
+#                        fuzz-coverage for what they reach of lib/
 #   make valgrind        handshake and interop tests under valgrind memcheck
 #   make install         PREFIX=/usr/local DESTDIR= : header, libraries, pkg-config, tools,
 #                        man pages
@@ -274,6 +275,10 @@ bench-smoke: deps
 #                      any finding (crash, leak, timeout), which is kept in build/fuzz/findings/
 #   make fuzz-smoke    the same for 10 s per target (CI)
 #   make fuzz-corpus   re-record the seeds from real handshakes (needs openssl)
+#   make fuzz-coverage each target FUZZ_COV_SECONDS (default 60, -seed=1) from its seeds, then
+#                      the seeds and what the run added replayed through build/fuzz/cov/cov-NAME
+#                      (clang source-based coverage, tests/fuzz/coverage/replay.c as main):
+#                      lib/ line and function coverage and the handshake handlers reached
 #   make valgrind      handshake_test and interop_test (no sanitizers) under valgrind memcheck
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
@@ -284,13 +289,21 @@ FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O1 -g $(FU
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c,$(wildcard tests/fuzz/*.c)))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
-FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c) \
-	tests/support/engine_pair.c)
+FUZZ_SUPPORT_SRCS := $(wildcard tests/fuzz/support/*.c) tests/support/engine_pair.c
+FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SUPPORT_SRCS))
+FUZZ_COV_SECONDS ?= 60
+FUZZ_COV_BUILD := $(FUZZ_BUILD)/cov
+FUZZ_COV_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O0 -g \
+	-fprofile-instr-generate -fcoverage-mapping -MMD -MP $(LIB_INCLUDES) -Itests/fuzz -Itests \
+	$(PKG_CFLAGS)
+FUZZ_COV_BINS := $(FUZZ_TARGETS:%=$(FUZZ_COV_BUILD)/cov-%)
+FUZZ_COV_OBJS := $(patsubst %.c,$(FUZZ_COV_BUILD)/obj/%.o,$(LIB_SRCS) \
+	$(FUZZ_SUPPORT_SRCS) tests/fuzz/coverage/replay.c)
 VALGRIND_TESTS ?= handshake_test interop_test
 VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	--trace-children=no --child-silent-after-fork=no --track-fds=no
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-corpus valgrind
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-corpus fuzz-coverage valgrind
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -298,6 +311,13 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 
 $(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(PKG_LIBS)
+
+$(FUZZ_COV_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -c $< -o $@
+
+$(FUZZ_COV_BUILD)/cov-%: $(FUZZ_COV_BUILD)/obj/tests/fuzz/%.o $(FUZZ_COV_OBJS)
+	$(FUZZ_CC) -fprofile-instr-generate $^ -o $@ $(PKG_LIBS)
 
 $(FUZZ_BUILD)/gen_corpus: $(FUZZ_BUILD)/obj/tests/fuzz/gen_corpus.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $^ -o $@ $(PKG_LIBS)
@@ -312,6 +332,10 @@ fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/fuzz/run.sh $(FUZZ_BUILD) 10 $(FUZZ_TARGETS)
 
+fuzz-coverage: deps
+	@$(MAKE) --no-print-directory fuzz-build $(FUZZ_COV_BINS)
+	@FUZZ_COV_SECONDS=$(FUZZ_COV_SECONDS) bash tests/fuzz/coverage.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 fuzz-corpus: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/gen_corpus
 	$(FUZZ_BUILD)/gen_corpus tests/fuzz/corpus
@@ -325,7 +349,7 @@ valgrind: deps
 		KTLS_TEST_TIMEOUT_SCALE=20 $(VALGRIND) $(BUILD)/tests/$$t || rc=1; \
 	done; exit $$rc
 
--include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj $(FUZZ_COV_BUILD)/obj -name '*.d' 2>/dev/null)
 # ==== end fuzz and valgrind ==================================================================
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -12,6 +12,7 @@ set -euo pipefail
 
 # What each package is for:
 #   build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind  the build, with gcc and with clang
+#   llvm-14           llvm-profdata-14 and llvm-cov-14 for make fuzz-coverage
 #   libsodium-dev     X25519, ChaCha20-Poly1305, constant-time helpers, memzero
 #   libssl-dev        libcrypto: X.509, signatures, SHA-2, HMAC/HKDF, AES-GCM, P-256
 #   libmnl-dev        netlink sock_diag for ktls-diag
@@ -22,7 +23,7 @@ set -euo pipefail
 #   python3 iproute2  test scripts: a free port (python3), whether a peer listens yet (ss)
 #   groff-base        the man pages are linted with groff -ww
 PACKAGES=(
-  build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind
+  build-essential make gcc clang libclang-rt-14-dev pkg-config valgrind llvm-14
   libsodium-dev libssl-dev libmnl-dev
   perl
   openssl gnutls-bin curl ca-certificates

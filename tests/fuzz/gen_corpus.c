@@ -12,10 +12,13 @@
  * recorded flight is then replayed into a fresh session the way its target will, and the
  * result printed: "handshake complete" shows a seed that drives the target all the way.
  * RFC 8448 §3 messages and records come from tests/vectors/rfc8448-1rtt.txt. The record and
- * post-handshake seeds are written by hand here. A missing openssl skips its seeds.
+ * post-handshake seeds are written by hand here. The saved_session seeds are what our client
+ * saves of our server's tickets (ktls_session_save), and copies re-sealed never to expire. A missing openssl skips its seeds.
  */
 #include "messages.h"
+#include "session.h"
 #include "support/fuzz.h"
+#include "ticket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,15 +142,20 @@ static bool waiting(int rc)
 	return rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE;
 }
 
-/* Our client against our server, each on a socketpair of its own, relayed. */
+/* Our client against our server, each on a socketpair of its own, relayed. With resume, the
+ * client offers that saved session. With saved, the client then reads the server's tickets,
+ * and what ktls_session_save makes of the last one goes there. */
 static void record_pair(const struct ktls_config *ccfg, const struct ktls_config *scfg,
-			struct bytes *to_client, struct bytes *to_server)
+			struct bytes *to_client, struct bytes *to_server, const struct bytes *resume,
+			struct bytes *saved)
 {
 	int a[2], b[2];
 	fuzz_rng_reset();
 	fuzz_socketpair(a);
 	fuzz_socketpair(b);
 	struct ktls_session *c = ktls_session_new(ccfg, a[0]), *s = ktls_session_new(scfg, b[0]);
+	if (resume && ktls_session_resume(c, resume->p, resume->n))
+		abort();
 	int crc = KTLS_WANT_READ, src = KTLS_WANT_READ;
 	memset(to_client, 0, sizeof(*to_client));
 	memset(to_server, 0, sizeof(*to_server));
@@ -166,6 +174,18 @@ static void record_pair(const struct ktls_config *ccfg, const struct ktls_config
 		       crc ? ktls_session_error(c) : "ok", src ? ktls_session_error(s) : "ok");
 	trim_unread(to_client, a[0]);
 	trim_unread(to_server, b[0]);
+	if (saved) {
+		uint8_t buf[2048];
+		fuzz_rng_use(0);
+		while (ktls_recv(c, buf, sizeof(buf)) > 0)
+			;
+		long n = ktls_session_save(c, buf, sizeof(buf));
+		memset(saved, 0, sizeof(*saved));
+		if (n > 0)
+			add(saved, buf, (size_t)n);
+		else
+			printf("  (no ticket to save: %s)\n", n ? ktls_strerror((int)n) : "none came");
+	}
 	ktls_session_free(c);
 	ktls_session_free(s);
 	close(a[0]);
@@ -341,12 +361,53 @@ static struct bytes first_message_body(const struct bytes *flight)
 	return b;
 }
 
+/* The saved session with a ticket sealed here with the targets' fixed ticket key (see
+ * tests/fuzz/README.md, Seeds), both saying a lifetime of 2^32-1 s. The ticket says it was
+ * issued when the session does, or — with future — in 2^62 ms, so that our server, finding
+ * it not yet issued, counts its age as 0. */
+static struct bytes reseal(const struct bytes *saved, bool future)
+{
+	static struct ktls_saved_session ss;
+	struct ktls_ticket_state st;
+	uint8_t out[2048];
+	size_t len;
+	struct bytes b = { 0 };
+	if (ktls_saved_session_decode(saved->p, saved->n, &ss))
+		abort();
+	ss.state.lifetime_s = UINT32_MAX;
+	st = ss.state;
+	if (future)
+		st.issued_ms = 1ull << 62;
+	if (ktls_ticket_seal(&fuzz_server_config(0)->ticket_keys[0], &st, ss.ticket,
+			     sizeof(ss.ticket), &ss.ticket_len) ||
+	    ktls_saved_session_encode(&ss, out, sizeof(out), &len))
+		abort();
+	add(&b, out, len);
+	return b;
+}
+
+/* The saved_session seeds of one saved session: as saved, and resealed to live long. */
+static void saved_session_seeds(const char *name, const struct bytes *saved)
+{
+	char longlived[64];
+	if (!saved->n)
+		return;
+	seed("saved_session", name, NULL, 0, saved->p, saved->n);
+	struct bytes b = reseal(saved, false);
+	snprintf(longlived, sizeof(longlived), "%s-longlived", name);
+	seed("saved_session", longlived, NULL, 0, b.p, b.n);
+	free(b.p);
+}
+
 static void flights(void)
 {
-	struct bytes to_c, to_s;
+	struct bytes to_c, to_s, saved;
 
 	printf("our client <-> our server (x25519, Ed25519)\n");
-	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s);
+	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s, NULL, &saved);
+	saved_session_seeds("ours-x25519", &saved);
+	struct bytes timeless = reseal(&saved, true);
+	free(saved.p);
 	seed("server", "ours-x25519", RAW, 1, to_s.p, to_s.n);
 	seed("client", "ours-x25519", RAW, 1, to_c.p, to_c.n);
 	replay("server <- ours-x25519", fuzz_server_config(0), &to_s);
@@ -364,7 +425,9 @@ static void flights(void)
 	free(to_s.p);
 
 	printf("our client (mutual TLS) <-> our server asking for a certificate\n");
-	record_pair(fuzz_client_config(1), fuzz_server_config(1), &to_c, &to_s);
+	record_pair(fuzz_client_config(1), fuzz_server_config(1), &to_c, &to_s, NULL, &saved);
+	saved_session_seeds("ours-mtls", &saved);
+	free(saved.p);
 	seed("server", "ours-mtls", RAW_AUTH, 1, to_s.p, to_s.n);
 	seed("client", "ours-mtls", RAW_AUTH, 1, to_c.p, to_c.n);
 	replay("server <- ours-mtls", fuzz_server_config(1), &to_s);
@@ -372,12 +435,35 @@ static void flights(void)
 	free(to_c.p);
 	free(to_s.p);
 
+	printf("our client (AES-256-GCM-SHA384 only) <-> our server: a 48-byte PSK\n");
+	struct ktls_config *aes256 = fuzz_config_new(KTLS_ROLE_CLIENT, false);
+	if (ktls_config_set_insecure(aes256, 1) || ktls_config_set_server_name(aes256, "localhost") ||
+	    ktls_config_set_ciphers(aes256, "aes256"))
+		abort();
+	record_pair(aes256, fuzz_server_config(0), &to_c, &to_s, NULL, &saved);
+	saved_session_seeds("ours-aes256", &saved);
+	free(saved.p);
+	free(to_c.p);
+	free(to_s.p);
+	ktls_config_free(aes256);
+
+	/* the server opens the ticket (the fixed key) and resumes, on replay too: the recorded
+	 * age is 0 and so is the server's for a ticket issued in the future. Only the server
+	 * replays it: the client target's client has no saved session, so it offers none */
+	printf("our client resuming a session <-> our server\n");
+	record_pair(fuzz_client_config(0), fuzz_server_config(0), &to_c, &to_s, &timeless, NULL);
+	seed("server", "ours-resumed", RAW, 1, to_s.p, to_s.n);
+	replay("server <- ours-resumed", fuzz_server_config(0), &to_s);
+	free(to_c.p);
+	free(to_s.p);
+	free(timeless.p);
+
 	printf("our client (secp256r1 first) <-> our server (x25519 first)\n");
 	struct ktls_config *p256c = fuzz_config_new(KTLS_ROLE_CLIENT, false);
 	if (ktls_config_set_insecure(p256c, 1) || ktls_config_set_server_name(p256c, "localhost") ||
 	    ktls_config_set_groups(p256c, "secp256r1,x25519"))
 		abort();
-	record_pair(p256c, fuzz_server_config(0), &to_c, &to_s);
+	record_pair(p256c, fuzz_server_config(0), &to_c, &to_s, NULL, NULL);
 	seed("server", "ours-p256-share", RAW, 1, to_s.p, to_s.n);
 	replay("server <- ours-p256-share", fuzz_server_config(0), &to_s);
 	free(to_c.p);
@@ -388,7 +474,7 @@ static void flights(void)
 	struct ktls_config *p256s = fuzz_config_new(KTLS_ROLE_SERVER, true);
 	if (ktls_config_set_groups(p256s, "secp256r1"))
 		abort();
-	record_pair(fuzz_client_config(0), p256s, &to_c, &to_s);
+	record_pair(fuzz_client_config(0), p256s, &to_c, &to_s, NULL, NULL);
 	seed("client", "ours-hrr", RAW, 1, to_c.p, to_c.n);
 	replay("client <- ours-hrr", fuzz_client_config(0), &to_c);
 	struct bytes hrr = first_message_body(&to_c);

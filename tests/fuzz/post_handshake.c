@@ -22,23 +22,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_server_config(0);
-	fuzz_client_config(0);
-	return 0;
-}
-
-static bool waiting(int rc)
-{
-	return rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE;
-}
-
 /* True when the record's handshake messages end with a whole, well-formed KeyUpdate. */
 static bool ends_with_key_update(const uint8_t *p, size_t n)
 {
@@ -67,21 +50,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	int fd[2];
+	/* the configs before the reset: the first input makes them, drawing random bytes */
+	const struct ktls_config *ccfg = fuzz_client_config(0), *scfg = fuzz_server_config(0);
 	fuzz_rng_reset();
 	fuzz_socketpair(fd);
-	struct ktls_session *c = ktls_session_new(fuzz_client_config(0), fd[0]);
-	struct ktls_session *s = ktls_session_new(fuzz_server_config(0), fd[1]);
+	struct ktls_session *c = ktls_session_new(ccfg, fd[0]);
+	struct ktls_session *s = ktls_session_new(scfg, fd[1]);
 	if (!c || !s)
 		abort();
-	int crc = KTLS_WANT_READ, src = KTLS_WANT_READ;
-	for (int i = 0; i < 100 && (waiting(crc) || waiting(src)); i++) {
-		fuzz_rng_use(0);
-		if (waiting(crc))
-			crc = ktls_session_handshake(c);
-		fuzz_rng_use(1);
-		if (waiting(src))
-			src = ktls_session_handshake(s);
-	}
+	int crc, src;
+	fuzz_handshake_pair(c, s, &crc, &src);
 	if (crc || src) {
 		fprintf(stderr, "post_handshake fuzz: the handshake failed: %s / %s\n",
 			ktls_session_error(c), ktls_session_error(s));

@@ -7,13 +7,14 @@
 # tests/fuzz/corpus/TARGET (new inputs it finds stay in the copy, never in the tree), with a
 # per-input timeout and a memory limit. Any finding — crash, sanitizer report, leak, timeout,
 # out-of-memory — fails the run; its input is kept in BUILD_FUZZ_DIR/findings/. A summary
-# line per target gives runs, execs/s, coverage and the result.
+# line per target gives runs, execs/s, coverage and the result. FUZZ_ARGS adds libFuzzer
+# options (coverage.sh passes -seed=1).
 set -uo pipefail
 dir=$1 secs=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir/findings" "$dir/logs"
-declare -A max_len=([record]=17000 [messages]=8192 [server]=8192 [client]=8192 [post_handshake]=8192)
+declare -A max_len=([record]=17000 [messages]=8192 [server]=8192 [client]=8192 [post_handshake]=8192 [saved_session]=2048)
 failed=()
 for t in "$@"; do
   corpus="$dir/run/$t"
@@ -27,7 +28,7 @@ for t in "$@"; do
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     "$dir/fuzz-$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -max_len="${max_len[$t]:-8192}" -print_final_stats=1 \
-      -artifact_prefix="$dir/findings/$t-" "$corpus" >"$log" 2>&1
+      -artifact_prefix="$dir/findings/$t-" ${FUZZ_ARGS:-} "$corpus" >"$log" 2>&1
   rc=$?
   took=$(($(date +%s) - start))
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

@@ -152,12 +152,29 @@ struct ktls_config *fuzz_config_new(enum ktls_role role, bool identity)
 	return cfg;
 }
 
+/* A fixed ticket key: a ticket one process issued (a saved_session seed) opens in another. */
+static void set_ticket_key(struct ktls_config *cfg)
+{
+	static const uint8_t key[32] = "ktls-helper fuzz ticket key (0)";
+	char path[] = "/tmp/ktls-fuzz-ticket-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || close(fd))
+		die("cannot write the ticket key");
+	int rc = ktls_config_set_ticket_key_file(cfg, path);
+	unlink(path);
+	if (rc) {
+		fprintf(stderr, "fuzz support: %s\n", ktls_config_error(cfg));
+		die("cannot load the ticket key");
+	}
+}
+
 const struct ktls_config *fuzz_server_config(int variant)
 {
 	static struct ktls_config *cfg[2];
 	variant = variant ? 1 : 0;
 	if (!cfg[variant]) {
 		cfg[variant] = fuzz_config_new(KTLS_ROLE_SERVER, true);
+		set_ticket_key(cfg[variant]);
 		if (ktls_config_set_alpn(cfg[variant], "http/1.1") ||
 		    (variant && ktls_config_set_client_auth(cfg[variant], KTLS_CLIENT_AUTH_OPTIONAL)) ||
 		    (variant && ktls_config_set_insecure(cfg[variant], 1)))
@@ -196,6 +213,11 @@ void fuzz_drain(int fd)
 		;
 }
 
+static bool waiting(int rc)
+{
+	return rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE;
+}
+
 int fuzz_feed_handshake(struct ktls_session *s, int fd[2], const uint8_t *in, size_t n)
 {
 	size_t off = 0;
@@ -218,6 +240,19 @@ int fuzz_feed_handshake(struct ktls_session *s, int fd[2], const uint8_t *in, si
 	fprintf(stderr, "fuzz: the handshake neither settles nor fails (last result %d: %s)\n", rc,
 		ktls_session_error(s));
 	abort();
+}
+
+void fuzz_handshake_pair(struct ktls_session *c, struct ktls_session *s, int *crc, int *src)
+{
+	*crc = *src = KTLS_WANT_READ;
+	for (int i = 0; i < 100 && (waiting(*crc) || waiting(*src)); i++) {
+		fuzz_rng_use(0);
+		if (waiting(*crc))
+			*crc = ktls_session_handshake(c);
+		fuzz_rng_use(1);
+		if (waiting(*src))
+			*src = ktls_session_handshake(s);
+	}
 }
 
 uint8_t *fuzz_wrap_records(const uint8_t *hs, size_t n, size_t frag, size_t *out_len)

@@ -37,7 +37,8 @@ void fuzz_rng_reset(void);
 void fuzz_rng_use(int stream);
 
 /* The configs of the targets and the corpus generator. Made once, kept for the process.
- *   fuzz_server_config(0)  server: fixed Ed25519 identity, offload none
+ *   fuzz_server_config(0)  server: fixed Ed25519 identity, a fixed ticket key, ALPN
+ *                          "http/1.1", offload none
  *   fuzz_server_config(1)  the same, asking for a client certificate (optional)
  *   fuzz_client_config(0)  client: insecure, SNI "localhost", ALPN "h2,http/1.1",
  *                          groups x25519,secp256r1, offload none
@@ -45,6 +46,10 @@ void fuzz_rng_use(int stream);
  * Aborts when one cannot be made (a broken build, not a finding). */
 const struct ktls_config *fuzz_server_config(int variant);
 const struct ktls_config *fuzz_client_config(int variant);
+/* libFuzzer's entry points. Making a config draws random bytes, so a target makes its
+ * configs before fuzz_rng_reset(): in LLVMFuzzerInitialize, or first thing in each input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Writes the fixed identity's certificate and private key as PEM files. */
 void fuzz_write_identity(const char *cert_path, const char *key_path);
 /* A config from scratch with the fixed identity (role server) or none (client), offload
@@ -61,6 +66,11 @@ void fuzz_drain(int fd);
  * input that will not come or stops. Returns the last handshake result. Aborts when the
  * session neither settles nor fails within a bound (a hang is a finding). */
 int fuzz_feed_handshake(struct ktls_session *s, int fd[2], const uint8_t *in, size_t n);
+
+/* Steps client c and server s, on the two ends of one socketpair, until neither wants to go
+ * on or 100 rounds passed; c draws from stream 0, s from stream 1. Their last results in
+ * *crc and *src (0 for both: a completed handshake). */
+void fuzz_handshake_pair(struct ktls_session *c, struct ktls_session *s, int *crc, int *src);
 
 /* Wraps handshake bytes in plaintext handshake records of at most frag bytes each (1..2^14).
  * Returns a malloc'd buffer and its length in *out_len; aborts when out of memory. */
