@@ -10,7 +10,7 @@
  */
 #include "harness.h"
 
-#include "diag.h"
+#include "diag/diag.h"
 #include "ktls.h"
 
 #include <arpa/inet.h>
@@ -617,21 +617,6 @@ TEST(json_one_entry)
 	EXPECT_NONNULL(strstr(json(&s), "\"tx_zerocopy\":true,\"rx_no_pad\":false}"));
 }
 
-TEST(json_string_escaping)
-{
-	char out[128];
-	ASSERT_EQ(0, ktls_diag_json_string(out, sizeof(out), "TlsTxSw"));
-	EXPECT_STREQ("\"TlsTxSw\"", out);
-	ASSERT_EQ(0, ktls_diag_json_string(out, sizeof(out), ""));
-	EXPECT_STREQ("\"\"", out);
-	ASSERT_EQ(0, ktls_diag_json_string(out, sizeof(out), "a\"b\\c/d"));
-	EXPECT_STREQ("\"a\\\"b\\\\c/d\"", out);
-	ASSERT_EQ(0, ktls_diag_json_string(out, sizeof(out), "\n\r\t\b\f\x01\x1f\x7f"));
-	EXPECT_STREQ("\"\\n\\r\\t\\b\\f\\u0001\\u001f\\u007f\"", out);
-	ASSERT_EQ(0, ktls_diag_json_string(out, sizeof(out), "caf\xc3\xa9"));
-	EXPECT_STREQ("\"caf\xc3\xa9\"", out);
-}
-
 TEST(output_too_small)
 {
 	struct spec sp = example();
@@ -644,8 +629,6 @@ TEST(output_too_small)
 	memset(small, 'x', sizeof(small));
 	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_format_text(small, sizeof(small), &s));
 	EXPECT_EQ(0, small[0]);
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_json_string(small, 4, "abcd"));
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_json_string(small, 0, ""));
 	/* exactly enough: the line and its NUL */
 	char line[128];
 	ASSERT_EQ(0, ktls_diag_format_text(line, sizeof(line), &s));

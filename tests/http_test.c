@@ -1,6 +1,6 @@
 /*
  * http_test.c — the HTTP/1.1 pieces of ktls-server --www and ktls-client --get
- * (tools/common/http.c): the request parser and its limits (400 / 405 / 414 / 431 / 505),
+ * (tools/httpd/http.c, linked from libhttpd.a): the request parser and its limits (400 / 405 / 414 / 431 / 505),
  * keep-alive rules (RFC 9112 §9.3), Range in every form (RFC 9110 §14.2), request-target →
  * path with every traversal trick we know, opening beneath the root with openat2 and with the
  * realpath fallback (symlinks out of the root must give 404), MIME types, response heads.
@@ -9,7 +9,7 @@
  */
 #include "harness.h"
 
-#include "../tools/common/http.c"
+#include "httpd/http.h"
 
 #include <sys/stat.h>
 #include <sys/types.h>

@@ -22,6 +22,7 @@
  */
 #include "diag.h"
 
+#include "common/json.h"
 #include "ktls.h"
 
 #include <arpa/inet.h>
@@ -323,7 +324,10 @@ static int on_noop(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump_ctx *c)
+/* One received buffer of the dump: 0 when more is to come, 1 when it ended (or c->cb asked
+ * to stop), or a negative code (ktls_diag_parse_reply). */
+static int run_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
+		     struct dump_ctx *c)
 {
 	/* libmnl takes this array non-const; it lives on the stack (no mutable globals) */
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -332,6 +336,23 @@ static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump
 		[NLMSG_DONE] = on_done,
 		[NLMSG_OVERRUN] = on_noop,
 	};
+	int rc = mnl_cb_run2(buf, len, seq, portid, on_data, c, ctl, NLMSG_MIN_TYPE);
+	if (rc == MNL_CB_ERROR)
+		return c->rc ? c->rc : KTLS_EIO;
+	return rc == MNL_CB_STOP ? 1 : 0;
+}
+
+int ktls_diag_parse_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
+			  ktls_diag_raw_cb cb, void *arg)
+{
+	if (!cb)
+		return KTLS_EINVAL;
+	struct dump_ctx c = { .cb = cb, .arg = arg };
+	return run_reply(buf, len, seq, portid, &c);
+}
+
+static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump_ctx *c)
+{
 	unsigned seq = (unsigned)time(NULL) + (unsigned)family;
 	unsigned portid = mnl_socket_get_portid(nl);
 
@@ -355,11 +376,9 @@ static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump
 			errno = ECONNRESET;
 			return KTLS_EIO;
 		}
-		int rc = mnl_cb_run2(buf, (size_t)n, seq, portid, on_data, c, ctl, NLMSG_MIN_TYPE);
-		if (rc == MNL_CB_ERROR)
-			return c->rc ? c->rc : KTLS_EIO;
-		if (rc == MNL_CB_STOP)
-			return 0;
+		int rc = run_reply(buf, (size_t)n, seq, portid, c);
+		if (rc)
+			return rc < 0 ? rc : 0;
 	}
 }
 
@@ -582,30 +601,6 @@ int ktls_diag_format_text(char *buf, size_t len, const struct ktls_diag_sock *s)
 	return finish(&o);
 }
 
-int ktls_diag_json_string(char *buf, size_t len, const char *s)
-{
-	struct out o = { .buf = buf, .len = len };
-	put(&o, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p && !o.full; p++) {
-		switch (*p) {
-		case '"': put(&o, "\\\""); break;
-		case '\\': put(&o, "\\\\"); break;
-		case '\b': put(&o, "\\b"); break;
-		case '\f': put(&o, "\\f"); break;
-		case '\n': put(&o, "\\n"); break;
-		case '\r': put(&o, "\\r"); break;
-		case '\t': put(&o, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				put(&o, "\\u%04x", (unsigned)*p);
-			else
-				put(&o, "%c", *p);
-		}
-	}
-	put(&o, "\"");
-	return finish(&o);
-}
-
 /* Appends "key":value where value is a JSON string of v, or null when v is NULL. */
 static void put_json_field(struct out *o, const char *key, const char *v, bool comma)
 {
@@ -613,7 +608,7 @@ static void put_json_field(struct out *o, const char *key, const char *v, bool c
 	put(o, "%s\"%s\":", comma ? "," : "", key);
 	if (!v)
 		put(o, "null");
-	else if (ktls_diag_json_string(lit, sizeof(lit), v))
+	else if (json_string(lit, sizeof(lit), v))
 		o->full = true;
 	else
 		put(o, "%s", lit);
