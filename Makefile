@@ -313,11 +313,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O1 -g $(FUZZ_FLAGS) \
-	-fsanitize=fuzzer-no-link -MMD -MP -Ilib/include -Ilib -Itests/fuzz $(PKG_CFLAGS)
+	-fsanitize=fuzzer-no-link -MMD -MP -Ilib/include -Ilib -Itests/fuzz -Itools $(PKG_CFLAGS)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c,$(wildcard tests/fuzz/*.c)))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+# Targets over a tool library link its objects, built the same way.
+FUZZ_TOOL_OBJS_http := $(FUZZ_BUILD)/obj/tools/httpd/http.o
+FUZZ_TOOL_OBJS_netlink := $(FUZZ_BUILD)/obj/tools/diag/diag.o $(FUZZ_BUILD)/obj/tools/common/json.o
 VALGRIND_TESTS ?= handshake_test interop_test
 VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	--trace-children=no --child-silent-after-fork=no --track-fds=no
@@ -328,7 +331,8 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $$(FUZZ_TOOL_OBJS_$$*) $(FUZZ_SUPPORT_OBJS) \
+		$(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(PKG_LIBS)
 
 $(FUZZ_BUILD)/gen_corpus: $(FUZZ_BUILD)/obj/tests/fuzz/gen_corpus.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)

@@ -288,6 +288,13 @@ static int on_data(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The errno of a netlink error status (-errno, the kernel's are below 4096); EPROTO for
+ * anything else (INT_MIN has no positive: found by tests/fuzz/netlink.c). */
+static int errno_of(int status)
+{
+	return status < 0 && status > -4096 ? -status : status > 0 && status < 4096 ? status : EPROTO;
+}
+
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	(void)data;
@@ -299,7 +306,7 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
 	if (e.error == 0) /* an acknowledgement */
 		return MNL_CB_STOP;
-	errno = e.error < 0 ? -e.error : e.error;
+	errno = errno_of(e.error);
 	return MNL_CB_ERROR;
 }
 
@@ -311,7 +318,7 @@ static int on_done(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 	if (err < 0) {
-		errno = -err;
+		errno = errno_of(err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -336,6 +343,18 @@ static int run_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
 		[NLMSG_DONE] = on_done,
 		[NLMSG_OVERRUN] = on_noop,
 	};
+	/* libmnl compares nlmsg_len with the bytes left as an int, so a length of 2^31 or more
+	 * passes its check and sends it far past the buffer (found by tests/fuzz/netlink.c):
+	 * every message must lie inside buf before libmnl walks them */
+	for (size_t off = 0; off < len;) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (len - off < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+		    nlh->nlmsg_len > len - off) {
+			errno = EBADMSG;
+			return KTLS_EDECODE;
+		}
+		off += MNL_ALIGN(nlh->nlmsg_len) < len - off ? MNL_ALIGN(nlh->nlmsg_len) : len - off;
+	}
 	int rc = mnl_cb_run2(buf, len, seq, portid, on_data, c, ctl, NLMSG_MIN_TYPE);
 	if (rc == MNL_CB_ERROR)
 		return c->rc ? c->rc : KTLS_EIO;

@@ -83,8 +83,9 @@ KTLS_MUST_CHECK int ktls_diag_dump(int family, ktls_diag_raw_cb cb, void *arg);
  * SOCK_DIAG_BY_FAMILY answer, as ktls_diag_dump does. seq and portid are the request's (0:
  * not checked). Returns 0 when the dump goes on (more to receive), 1 when it ended here
  * (NLMSG_DONE, an acknowledgement, or cb asked to stop), KTLS_EIO when the kernel reported
- * an error or a message does not match the request (errno says which), KTLS_EINVAL without
- * cb, or a negative code from cb. Reads nothing outside buf (libmnl checks each length). */
+ * an error or a message does not match the request (errno says which), KTLS_EDECODE (errno
+ * EBADMSG) when buf is not whole messages (checked before cb sees any), KTLS_EINVAL without
+ * cb, or a negative code from cb. Reads nothing outside buf. */
 KTLS_MUST_CHECK int ktls_diag_parse_reply(const void *buf, size_t len, unsigned seq,
 					  unsigned portid, ktls_diag_raw_cb cb, void *arg);
 
