@@ -1,5 +1,6 @@
 /*
- * www.c — ktls-server --www: static files over HTTPS, sendfile(2) through kernel TLS.
+ * httpd.c — the static-file HTTPS server of ktls-server --www (httpd.h): sendfile(2) through
+ * kernel TLS.
  *
  * Why it is built this way: each worker process runs one level-triggered epoll loop over
  * non-blocking sockets; a connection is a small state machine
@@ -42,6 +43,12 @@
  * Closing: after our close_notify we shut down our side and keep reading (and discarding)
  * for a short while ("lingering close", RFC 9112 §9.6), so that request bytes we never read
  * do not make the kernel answer with a RST that could destroy the response at the client.
+ *
+ * As a library: httpd_new does everything that can fail for a reason the user must fix (the
+ * root, the log, the port) before httpd_run forks anything; httpd_stop is an eventfd that
+ * every worker's loop and the parent of several watch, so a stop reaches them as SIGTERM
+ * would, from a signal handler or another thread, and also before httpd_run starts. The
+ * connection machine is this file's own: event.h says why it is not the load generator's.
  */
 #include "httpd.h"
 

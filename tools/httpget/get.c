@@ -1,5 +1,5 @@
 /*
- * get.c — ktls-client --get: HTTPS/1.1 downloads over kernel TLS RX.
+ * get.c — tools/httpget (get.h): ktls-client --get, HTTPS/1.1 downloads over kernel TLS RX.
  *
  * get_one is the plain blocking path: connect, handshake, one request, the body to a file or
  * stdout, Content-Length checked. get_load is a load generator: C connections in one epoll
