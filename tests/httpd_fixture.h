@@ -1,7 +1,10 @@
 /*
  * httpd_fixture.h — a tools/httpd server in this test process, for httpd_test and
  * httpget_test: a document root made in a temporary directory, a server config from the
- * test PKI (build/certs), and httpd_run in a thread until httpd_stop.
+ * test PKI (build/certs), and httpd_run until it is stopped: in a thread, ended with
+ * httpd_stop, for one worker; in a child process, ended with SIGTERM, for several (httpd_run
+ * then forks the workers, and a fork must not happen while another thread of this process
+ * is inside OpenSSL: the child would inherit its locks held).
  *
  * Header-only (static functions) so that only the tests that link libhttpd.a include it.
  */
@@ -13,9 +16,11 @@
 #include "support/pair.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct test_httpd {
@@ -23,6 +28,7 @@ struct test_httpd {
 	struct httpd_opts o;
 	struct httpd *h;
 	pthread_t thread;
+	pid_t pid; /* several workers: the process that runs httpd_run */
 	bool running;
 	int rc;
 };
@@ -87,6 +93,12 @@ static void *test_httpd_thread(void *arg)
 
 static int test_httpd_start(struct test_httpd *t)
 {
+	if (t->o.workers > 1) {
+		t->pid = fork();
+		if (t->pid == 0)
+			_exit(httpd_run(t->h));
+		return t->pid > 0 ? 0 : -1;
+	}
 	if (pthread_create(&t->thread, NULL, test_httpd_thread, t))
 		return -1;
 	t->running = true;
@@ -100,6 +112,12 @@ static int test_httpd_stop(struct test_httpd *t)
 		httpd_stop(t->h);
 		pthread_join(t->thread, NULL);
 		t->running = false;
+	}
+	if (t->pid > 0) {
+		int st;
+		kill(t->pid, SIGTERM);
+		t->rc = waitpid(t->pid, &st, 0) == t->pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		t->pid = 0;
 	}
 	return t->rc;
 }

@@ -1,10 +1,10 @@
 /*
  * httpd_test.c — tools/httpd as a library (httpd.h): a server made with httpd_new on a free
  * port answers GET and HEAD over TLS 1.3 from a libktls client in this process, with one
- * worker (in a thread) and with two (child processes); httpd_stop ends httpd_run cleanly
- * from another thread, also before it runs; httpd_new says why it cannot start. The HTTP
- * codec itself is http_test's, the whole tool (signals, reload, hostile peers) www_test.sh's
- * and www_attack_test.sh's.
+ * worker (httpd_run in a thread, ended by httpd_stop from this one) and with two (in a
+ * child process that forks the workers, ended by SIGTERM); httpd_stop also works before
+ * httpd_run; httpd_new says why it cannot start. The HTTP codec itself is http_test's, the
+ * whole tool (signals, reload, hostile peers) www_test.sh's and www_attack_test.sh's.
  */
 #include "harness.h"
 

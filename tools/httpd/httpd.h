@@ -50,7 +50,8 @@ unsigned httpd_port(const struct httpd *h);
  * responses in flight, sends close_notify on every open connection and returns. SIGHUP makes
  * each worker build a new config with o->reload for the connections that come after (those
  * open keep theirs). With several workers, they are child processes and this one waits for
- * them. Runs once. Returns an exit status (cli.h): EXIT_OK after a clean stop, EXIT_USAGE /
+ * them: fork copies only the calling thread, so no other thread of the program may be inside
+ * OpenSSL or libktls then (their locks would stay held in the workers). Runs once. Returns an exit status (cli.h): EXIT_OK after a clean stop, EXIT_USAGE /
  * EXIT_NETWORK when it cannot run. */
 int httpd_run(struct httpd *h);
 
