@@ -29,17 +29,21 @@ CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 SOVERSION := 0
 
-PKGS := libsodium libcrypto libmnl
+# libktls needs LIB_PKGS; the tools add libmnl, which only tools/diag (libdiag.a) uses.
+LIB_PKGS := libsodium libcrypto
+TOOL_PKGS := $(LIB_PKGS) libmnl
 # Recursive (=) on purpose: pkg-config runs when a recipe needs these, which is after
 # `make check` has installed the packages on a fresh machine.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_CFLAGS = $(shell pkg-config --cflags $(TOOL_PKGS))
+LIB_LIBS = $(shell pkg-config --libs $(LIB_PKGS))
+MNL_LIBS = $(shell pkg-config --libs libmnl)
+PKG_LIBS = $(shell pkg-config --libs $(TOOL_PKGS))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
 LIB_INCLUDES := -Ilib/include -Ilib -Ilib/core -Ilib/kernel
 LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(LIB_INCLUDES) $(PKG_CFLAGS)
-TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes $(LIB_INCLUDES) -Itests $(PKG_CFLAGS)
+TEST_CFLAGS = $(BASE_CFLAGS) -Wno-missing-prototypes $(LIB_INCLUDES) -Itests -Itools $(PKG_CFLAGS)
 TOOL_CFLAGS = $(BASE_CFLAGS) -Ilib/include -Itools -I$(BUILD)/gen $(PKG_CFLAGS)
 
 # lib/core: the sans-I/O engine; lib/kernel: kernel TLS; lib/*.c: the driver (DESIGN.md)
@@ -49,10 +53,20 @@ STATIC_LIB := $(BUILD)/lib/libktls.a
 SHARED_LIB := $(BUILD)/lib/libktls.so.$(VERSION)
 PC_FILE := $(BUILD)/lib/pkgconfig/libktls.pc
 
-# tools/NAME.c is a program; tools/common/*.c is linked into each.
+# tools/NAME.c is a program. tools/LIB/*.c is a tool library, $(BUILD)/tools/libLIB.a with
+# its header tools/LIB/LIB.h (common: the clock, the JSON escaper, epoll interest, --version).
+# TOOL_ARCHIVES_<tool> lists what a tool links, users before what they use; TOOL_LDLIBS_<tool>
+# the system libraries beyond libktls's.
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/%)
-TOOL_COMMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/common/*.c))
+TOOL_LIB_NAMES := common cli httpd httpget diag
+TOOL_LIBS := $(TOOL_LIB_NAMES:%=$(BUILD)/tools/lib%.a)
+tool_archives = $(foreach a,$(1),$(BUILD)/tools/lib$(a).a)
+TOOL_ARCHIVES_ktls-client := httpget httpd cli common
+TOOL_ARCHIVES_ktls-server := httpd cli common
+TOOL_ARCHIVES_ktls-check := common
+TOOL_ARCHIVES_ktls-diag := diag common
+TOOL_LDLIBS_ktls-diag = $(MNL_LIBS)
 
 # tests/NAME.c is a test program unless it is a helper program (harness_sample, www_records, attack) the tests run.
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
@@ -62,6 +76,16 @@ TEST_SRCS := $(filter-out $(TEST_AUX:%=tests/%.c),$(wildcard tests/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_AUX_BINS := $(TEST_AUX:%=$(BUILD)/tests/%)
 TEST_SCRIPTS := $(wildcard tests/*.sh)
+# Tests of the tool libraries link their archives (as the tools do) and what those need.
+TEST_ARCHIVES_http_test := httpd
+TEST_ARCHIVES_httpd_test := httpd cli common
+TEST_ARCHIVES_httpget_test := httpget httpd cli common
+TEST_ARCHIVES_cli_test := cli
+TEST_ARCHIVES_tools_common_test := common
+TEST_ARCHIVES_diag_test := diag common
+TEST_LDLIBS_diag_test = $(MNL_LIBS)
+TEST_ARCHIVES_kernel/ktls_test := diag common
+TEST_LDLIBS_kernel/ktls_test = $(MNL_LIBS)
 # tests/kernel/NAME.c need a kernel with kTLS: tests/kernel_test.sh runs them here or in the VM.
 KERNEL_TEST_SRCS := $(wildcard tests/kernel/*.c)
 KERNEL_TEST_BINS := $(KERNEL_TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -82,6 +106,7 @@ PROVE_ENV = KTLS_TEST_STRICT=$(STRICT) KTLS_BUILD=$(BUILD) KTLS_CERTS=$(CERTS) \
 	install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
+.SECONDEXPANSION:
 
 all: lib tools
 
@@ -107,7 +132,7 @@ $(STATIC_LIB): $(LIB_OBJS)
 $(SHARED_LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libktls.so.$(SOVERSION) -Wl,--no-undefined $(CFLAGS) $(LDFLAGS) \
-		$^ -o $@ $(PKG_LIBS)
+		$^ -o $@ $(LIB_LIBS)
 	ln -sf libktls.so.$(VERSION) $(BUILD)/lib/libktls.so.$(SOVERSION)
 	ln -sf libktls.so.$(VERSION) $(BUILD)/lib/libktls.so
 
@@ -118,7 +143,7 @@ define write_pc
 	printf '%s\n' 'libdir=$(2)' 'includedir=$(3)' '' \
 		'Name: libktls' \
 		'Description: TLS 1.3 handshake in userspace, record layer in the Linux kernel (kTLS)' \
-		'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
+		'Version: $(VERSION)' 'Requires.private: $(LIB_PKGS)' \
 		'Libs: -L$${libdir} -lktls' 'Cflags: -I$${includedir}' > $(1)
 endef
 
@@ -140,13 +165,23 @@ $(BUILD)/gen/kernel_cfg.h: kernel-cfg/ktls.config kernel-cfg/ktls-optional.confi
 
 $(BUILD)/obj/tools/ktls-check.o: $(BUILD)/gen/kernel_cfg.h
 
-$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(TOOL_COMMON_OBJS) $(STATIC_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+# One archive per tool library: the objects of tools/LIB/*.c.
+define tool_lib_rule
+$(BUILD)/tools/lib$(1).a: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(TOOL_LIB_NAMES),$(eval $(call tool_lib_rule,$(l))))
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(STATIC_LIB)
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $$(call tool_archives,$$(TOOL_ARCHIVES_$$*)) $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LIB_LIBS) $(TOOL_LDLIBS_$*)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) \
+		$$(call tool_archives,$$(TEST_ARCHIVES_$$*)) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LIB_LIBS) $(TEST_LDLIBS_$*)
 
 deps:
 	@bash tools/deps.sh
@@ -285,7 +320,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O1 -g $(FUZZ_FLAGS) \
-	-fsanitize=fuzzer-no-link -MMD -MP $(LIB_INCLUDES) -Itests/fuzz -Itests $(PKG_CFLAGS)
+	-fsanitize=fuzzer-no-link -MMD -MP $(LIB_INCLUDES) -Itests/fuzz -Itests -Itools $(PKG_CFLAGS)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/gen_corpus.c,$(wildcard tests/fuzz/*.c)))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
@@ -299,6 +334,11 @@ FUZZ_COV_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O0 -g 
 FUZZ_COV_BINS := $(FUZZ_TARGETS:%=$(FUZZ_COV_BUILD)/cov-%)
 FUZZ_COV_OBJS := $(patsubst %.c,$(FUZZ_COV_BUILD)/obj/%.o,$(LIB_SRCS) \
 	$(FUZZ_SUPPORT_SRCS) tests/fuzz/coverage/replay.c)
+# Targets over a tool library link its objects, built the same way.
+FUZZ_TOOL_OBJS_http := $(FUZZ_BUILD)/obj/tools/httpd/http.o
+FUZZ_TOOL_OBJS_netlink := $(FUZZ_BUILD)/obj/tools/diag/diag.o $(FUZZ_BUILD)/obj/tools/common/json.o
+FUZZ_COV_TOOL_OBJS_http := $(FUZZ_TOOL_OBJS_http:$(FUZZ_BUILD)/obj/%=$(FUZZ_COV_BUILD)/obj/%)
+FUZZ_COV_TOOL_OBJS_netlink := $(FUZZ_TOOL_OBJS_netlink:$(FUZZ_BUILD)/obj/%=$(FUZZ_COV_BUILD)/obj/%)
 VALGRIND_TESTS ?= handshake_test interop_test
 VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	--trace-children=no --child-silent-after-fork=no --track-fds=no
@@ -309,14 +349,16 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)
+$(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $$(FUZZ_TOOL_OBJS_$$*) $(FUZZ_SUPPORT_OBJS) \
+		$(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(PKG_LIBS)
 
 $(FUZZ_COV_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -c $< -o $@
 
-$(FUZZ_COV_BUILD)/cov-%: $(FUZZ_COV_BUILD)/obj/tests/fuzz/%.o $(FUZZ_COV_OBJS)
+$(FUZZ_COV_BUILD)/cov-%: $(FUZZ_COV_BUILD)/obj/tests/fuzz/%.o $$(FUZZ_COV_TOOL_OBJS_$$*) \
+		$(FUZZ_COV_OBJS)
 	$(FUZZ_CC) -fprofile-instr-generate $^ -o $@ $(PKG_LIBS)
 
 $(FUZZ_BUILD)/gen_corpus: $(FUZZ_BUILD)/obj/tests/fuzz/gen_corpus.o $(FUZZ_SUPPORT_OBJS) $(FUZZ_LIB_OBJS)

@@ -2,6 +2,7 @@
  * ktls-check — can this kernel do kernel TLS, and how? Probes by doing (lib/probe.c) and
  * checks the running kernel's configuration against kernel-cfg/. See --help.
  */
+#include "common/json.h"
 #include "common/version.h"
 #include "ktls.h"
 
@@ -99,20 +100,6 @@ static const char *kconfig_get(const struct kconfig *k, const char *name, char *
 	return val;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -159,30 +146,30 @@ int main(int argc, char **argv)
 
 	if (json) {
 		printf("{\"kernel\":");
-		json_str(u.release);
+		json_fput(stdout, u.release);
 		printf(",\"tls_ulp\":%s,\"tls_ulp_reason\":", r.ulp ? "true" : "false");
-		json_str(r.ulp_reason);
+		json_fput(stdout, r.ulp_reason);
 		printf(",\"ciphers\":[");
 		for (int i = 0; i < KTLS_PROBE_SUITES; i++) {
 			printf("%s{\"suite\":", i ? "," : "");
-			json_str(ktls_suite_name(r.ciphers[i].suite));
+			json_fput(stdout, ktls_suite_name(r.ciphers[i].suite));
 			printf(",\"tx\":%s,\"rx\":%s,\"reason\":", r.ciphers[i].tx ? "true" : "false",
 			       r.ciphers[i].rx ? "true" : "false");
-			json_str(r.ciphers[i].reason);
+			json_fput(stdout, r.ciphers[i].reason);
 			printf("}");
 		}
 		printf("],\"tx_zerocopy\":%s,\"rx_no_pad\":%s,\"rekey\":%s,\"tls_stat\":%s",
 		       r.zerocopy_tx ? "true" : "false", r.rx_no_pad ? "true" : "false",
 		       r.rekey ? "true" : "false", r.tls_stat ? "true" : "false");
 		printf(",\"config_source\":");
-		json_str(have_config ? used : "");
+		json_fput(stdout, have_config ? used : "");
 		printf(",\"config\":{");
 		for (size_t i = 0; i < n_cfg && have_config; i++) {
 			char val[64];
 			printf("%s", i ? "," : "");
-			json_str(kernel_cfg[i].name);
+			json_fput(stdout, kernel_cfg[i].name);
 			putchar(':');
-			json_str(kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val)));
+			json_fput(stdout, kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val)));
 		}
 		printf("},\"ok\":%s}\n", chacha_ok ? "true" : "false");
 	} else {

@@ -1,11 +1,11 @@
 /*
  * ktls-client — connect to a TLS 1.3 server, handshake, then copy stdin to the connection
  * and the connection to stdout, like `openssl s_client -quiet`; or, with --get, download
- * over HTTPS/1.1 (common/get.c), once or as a load generator. See --help.
+ * over HTTPS/1.1 (tools/httpget), once or as a load generator. See --help.
  */
+#include "cli/cli.h"
 #include "common/version.h"
-#include "common/cli.h"
-#include "common/get.h"
+#include "httpget/get.h"
 
 #include <getopt.h>
 #include <signal.h>

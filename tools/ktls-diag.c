@@ -3,8 +3,9 @@
  * TLS version, cipher and TX/RX mode, like `ss -tie` shows them (and, unlike ss, the cipher
  * of a ChaCha20-Poly1305 socket too), plus the /proc/net/tls_stat counters. See --help.
  */
+#include "common/json.h"
 #include "common/version.h"
-#include "../lib/diag.h"
+#include "diag/diag.h"
 #include "ktls.h"
 
 #include <errno.h>
@@ -100,9 +101,9 @@ static void print_json(const struct sock_list *l, bool with_stats, const struct 
 		} else {
 			fputs("{", stdout);
 			for (int i = 0; i < nstats; i++) {
-				if (ktls_diag_json_string(line, sizeof(line), st[i].name))
-					snprintf(line, sizeof(line), "\"?\"");
-				printf("%s%s:%" PRIu64, i ? "," : "", line, st[i].value);
+				fputs(i ? "," : "", stdout);
+				json_fput(stdout, st[i].name);
+				printf(":%" PRIu64, st[i].value);
 			}
 			fputs("}", stdout);
 		}

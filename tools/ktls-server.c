@@ -1,12 +1,12 @@
 /*
  * ktls-server — accept TLS 1.3 connections: serve a directory over HTTPS (--www, many
- * connections in an epoll loop per worker; common/www.c), echo what a client sends (--echo),
+ * connections in an epoll loop per worker; tools/httpd), echo what a client sends (--echo),
  * send a file (--send-file), or relay stdin/stdout to one client like `openssl s_server`.
  * The modes other than --www serve one connection at a time. See --help.
  */
+#include "cli/cli.h"
 #include "common/version.h"
-#include "common/cli.h"
-#include "common/www.h"
+#include "httpd/httpd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -204,7 +204,7 @@ static int echo_loop(const char *prog, struct ktls_session *s)
 struct server_opts {
 	struct cli_tls_opts tls;
 	const char *tickets, *ticket_lifetime, *ticket_key_file;
-	const struct www_opts *www; /* NULL outside --www */
+	const struct httpd_opts *www; /* NULL outside --www */
 };
 
 /* A new config from so, or NULL after printing "<prefix>: <reason>". */
@@ -249,7 +249,7 @@ fail:
 	return NULL;
 }
 
-/* www_opts.reload: the same options again, for SIGHUP */
+/* httpd_opts.reload: the same options again, for SIGHUP */
 static struct ktls_config *reload_config(void *arg, const char *prefix)
 {
 	return make_config(prefix, arg);
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 	const char *tickets = NULL, *ticket_lifetime = NULL, *ticket_key_file = NULL;
 	bool echo = false, once = false;
 	const char *file = NULL;
-	struct www_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
+	struct httpd_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
 			      .handshake_memory = 2u << 20, .max_client_hello = 16384,
 			      .idle_timeout = 30 };
 	int c;
@@ -441,7 +441,13 @@ int main(int argc, char **argv)
 		static char what[512];
 		snprintf(what, sizeof(what), "%s%s", o.cert[0], o.n_cert > 1 ? " and the other --cert files" : "");
 		w.reload_what = what;
-		return www_serve(prog, cfg, &w); /* it frees cfg */
+		int status;
+		struct httpd *h = httpd_new(prog, cfg, &w, &status); /* it takes cfg */
+		if (!h)
+			return status;
+		status = httpd_run(h);
+		httpd_free(h);
+		return status;
 	}
 	int lfd = cli_listen(prog, bind_addr, port, 0);
 	if (lfd < 0) {

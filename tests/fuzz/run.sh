@@ -14,7 +14,7 @@ dir=$1 secs=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir/findings" "$dir/logs"
-declare -A max_len=([record]=17000 [messages]=8192 [server]=8192 [client]=8192 [post_handshake]=8192 [saved_session]=2048)
+declare -A max_len=([record]=17000 [messages]=8192 [server]=8192 [client]=8192 [post_handshake]=8192 [saved_session]=2048 [http]=26000 [netlink]=8192)
 failed=()
 for t in "$@"; do
   corpus="$dir/run/$t"

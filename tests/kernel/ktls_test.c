@@ -10,7 +10,7 @@
  */
 #include "harness.h"
 
-#include "diag.h"
+#include "diag/diag.h"
 #include "ktls.h"
 #include "session.h" /* to play a server that sends right behind its Finished */
 #include "support/pair.h"

@@ -1,5 +1,6 @@
 /*
- * www.c — ktls-server --www: static files over HTTPS, sendfile(2) through kernel TLS.
+ * httpd.c — the static-file HTTPS server of ktls-server --www (httpd.h): sendfile(2) through
+ * kernel TLS.
  *
  * Why it is built this way: each worker process runs one level-triggered epoll loop over
  * non-blocking sockets; a connection is a small state machine
@@ -42,10 +43,18 @@
  * Closing: after our close_notify we shut down our side and keep reading (and discarding)
  * for a short while ("lingering close", RFC 9112 §9.6), so that request bytes we never read
  * do not make the kernel answer with a RST that could destroy the response at the client.
+ *
+ * As a library: httpd_new does everything that can fail for a reason the user must fix (the
+ * root, the log, the port) before httpd_run forks anything; httpd_stop is an eventfd that
+ * every worker's loop and the parent of several watch, so a stop reaches them as SIGTERM
+ * would, from a signal handler or another thread, and also before httpd_run starts. The
+ * connection machine is this file's own: event.h says why it is not the load generator's.
  */
-#include "www.h"
+#include "httpd.h"
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/event.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -62,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -104,9 +114,8 @@ struct conn {
 	struct conn *prev, *next;
 	struct ktls_session *s;
 	struct cfg_ref *cfg; /* what s was made with */
-	int fd;
+	struct event_watch ev; /* the socket and the interest registered with epoll */
 	enum cstate st;
-	uint32_t events;   /* registered with epoll */
 	int64_t deadline;  /* ms, monotonic */
 	size_t hs_mem;     /* while in C_HANDSHAKE: what its session holds beyond an empty one */
 	bool keep_alive, peer_eof, tx_off, rx_off;
@@ -129,8 +138,9 @@ struct conn {
 struct worker {
 	const char *prog;
 	struct cfg_ref *cfg; /* for new connections */
-	const struct www_opts *o;
+	const struct httpd_opts *o;
 	int ep, lfd, sigfd, rootfd;
+	int stopfd; /* httpd_stop: readable once asked (never read, so every worker sees it) */
 	char root_real[4096];
 	struct conn *conns; /* all live connections, newest first */
 	struct conn *dead;  /* closed this round: events of this round may still point at them */
@@ -152,22 +162,6 @@ struct worker {
 	char log_buf[65536];
 	char scratch[16384];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void set_events(struct worker *w, struct conn *c, uint32_t ev)
-{
-	if (c->events == ev)
-		return;
-	struct epoll_event e = { .events = ev, .data.ptr = c };
-	if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
-		c->events = ev;
-}
 
 /* Keeps w->hs_mem true: what c's unfinished handshake holds now (0 once it is done). */
 static void account_handshake(struct worker *w, struct conn *c)
@@ -195,8 +189,7 @@ static void conn_free(struct worker *w, struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
-	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	event_close(w->ep, &c->ev);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	ktls_session_free(c->s);
@@ -263,7 +256,7 @@ static void fail_log_tick(struct worker *w, int64_t now)
  * address and why (escaped, as a reason may quote the peer). */
 static void log_failure(struct worker *w, const struct conn *c, const char *reason)
 {
-	fail_log_tick(w, now_ms());
+	fail_log_tick(w, clock_now_ms());
 	if (w->fail_lines >= FAIL_LINES_PER_SEC) {
 		w->fail_suppressed++;
 		return;
@@ -453,7 +446,7 @@ static void prepare_response(struct worker *w, struct conn *c, int status,
 static void start_close(struct worker *w, struct conn *c)
 {
 	c->st = C_CLOSING;
-	c->deadline = now_ms() + LINGER_MS;
+	c->deadline = clock_now_ms() + LINGER_MS;
 	(void)w;
 }
 
@@ -488,7 +481,7 @@ static bool take_request(struct worker *w, struct conn *c)
 		c->in = NULL;
 	}
 	c->st = C_SEND_HEAD;
-	c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+	c->deadline = clock_now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 	return true;
 }
 
@@ -536,7 +529,7 @@ static void finish_response(struct worker *w, struct conn *c)
 	c->req_line = NULL;
 	if (c->keep_alive && !w->stopping) {
 		c->st = C_READ;
-		c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+		c->deadline = clock_now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 	} else {
 		start_close(w, c);
 	}
@@ -572,13 +565,13 @@ static void answer_plain_http(struct worker *w, struct conn *c)
 			 sizeof(body) - 1, body);
 	log_failure(w, c, "plain HTTP sent to the HTTPS port (answered 400)");
 	/* a fresh socket's send buffer takes these few bytes whole */
-	if (send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+	if (send(c->ev.fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
 		conn_free(w, c);
 		return;
 	}
-	shutdown(c->fd, SHUT_WR);
+	shutdown(c->ev.fd, SHUT_WR);
 	c->st = C_LINGER;
-	c->deadline = now_ms() + LINGER_MS;
+	c->deadline = clock_now_ms() + LINGER_MS;
 }
 
 /* Runs c's state machine until it must wait for the socket, or until it has had its share
@@ -588,22 +581,22 @@ static void run(struct worker *w, struct conn *c)
 {
 	if (c->st == C_DEAD) /* evicted earlier in this round */
 		return;
-	if (now_ms() >= c->deadline) { /* a peer that always has input still has a deadline */
+	if (clock_now_ms() >= c->deadline) { /* a peer that always has input still has a deadline */
 		expire(w, c);
 		return;
 	}
 	for (int steps = 0;; steps++) {
 		if (steps == RUN_BUDGET) {
-			set_events(w, c, EPOLLIN | EPOLLOUT);
+			event_set(w->ep, &c->ev, EPOLLIN | EPOLLOUT, c);
 			return;
 		}
 		switch (c->st) {
 		case C_HANDSHAKE: {
 			/* the session comes with the first bytes: an idle connect costs little */
 			if (!c->s) {
-				int plain = sniff_plain_http(c->fd);
+				int plain = sniff_plain_http(c->ev.fd);
 				if (plain == -1) {
-					set_events(w, c, EPOLLIN);
+					event_set(w->ep, &c->ev, EPOLLIN, c);
 					return;
 				}
 				if (plain == 1) {
@@ -612,7 +605,7 @@ static void run(struct worker *w, struct conn *c)
 						return;
 					break;
 				}
-				if (plain < 0 || !(c->s = ktls_session_new(w->cfg->cfg, c->fd))) {
+				if (plain < 0 || !(c->s = ktls_session_new(w->cfg->cfg, c->ev.fd))) {
 					conn_free(w, c); /* closed before a byte: nothing to say */
 					return;
 				}
@@ -626,7 +619,7 @@ static void run(struct worker *w, struct conn *c)
 					trim_handshake_memory(w);
 				if (c->st == C_DEAD) /* it was the oldest of the heavy ones */
 					return;
-				set_events(w, c, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+				event_set(w->ep, &c->ev, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT, c);
 				return;
 			}
 			if (rc) {
@@ -642,7 +635,7 @@ static void run(struct worker *w, struct conn *c)
 			}
 			c->st = C_READ;
 			account_handshake(w, c); /* done: it holds no handshake input any more */
-			c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+			c->deadline = clock_now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 			if (w->stopping)
 				start_close(w, c);
 			break;
@@ -663,7 +656,7 @@ static void run(struct worker *w, struct conn *c)
 				start_close(w, c);
 				break;
 			}
-			set_events(w, c, EPOLLIN);
+			event_set(w->ep, &c->ev, EPOLLIN, c);
 			return;
 		}
 		case C_SEND_HEAD:
@@ -677,7 +670,7 @@ static void run(struct worker *w, struct conn *c)
 				long n = ktls_send_flags(c->s, c->out + c->out_pos, c->out_len - c->out_pos,
 							 c->file_fd >= 0 ? KTLS_SEND_MORE : 0);
 				if (n == KTLS_WANT_WRITE) {
-					set_events(w, c, EPOLLOUT);
+					event_set(w->ep, &c->ev, EPOLLOUT, c);
 					return;
 				}
 				if (n < 0) {
@@ -685,7 +678,7 @@ static void run(struct worker *w, struct conn *c)
 					return;
 				}
 				c->out_pos += (size_t)n;
-				c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+				c->deadline = clock_now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 			}
 			c->st = C_SEND_BODY;
 			break;
@@ -698,9 +691,9 @@ static void run(struct worker *w, struct conn *c)
 				 * the offset tells the truth */
 				c->body_sent += (unsigned long long)(c->off - before);
 				if (c->off > before)
-					c->deadline = now_ms() + (int64_t)(w->o->idle_timeout * 1000);
+					c->deadline = clock_now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 				if (n == KTLS_WANT_WRITE) {
-					set_events(w, c, EPOLLOUT);
+					event_set(w->ep, &c->ev, EPOLLOUT, c);
 					return;
 				}
 				if (n < 0 || (n == 0 && c->off == before)) {
@@ -714,7 +707,7 @@ static void run(struct worker *w, struct conn *c)
 				if (c->off < c->end) {
 					/* a short count (the socket is full) or a whole chunk (give the
 					 * others a turn): either way, on when the socket is writable */
-					set_events(w, c, EPOLLOUT);
+					event_set(w->ep, &c->ev, EPOLLOUT, c);
 					return;
 				}
 			}
@@ -723,7 +716,7 @@ static void run(struct worker *w, struct conn *c)
 		case C_FLUSH: {
 			int rc = flush_session(c);
 			if (rc == KTLS_WANT_WRITE) {
-				set_events(w, c, EPOLLOUT);
+				event_set(w->ep, &c->ev, EPOLLOUT, c);
 				return;
 			}
 			if (rc) {
@@ -736,24 +729,24 @@ static void run(struct worker *w, struct conn *c)
 		case C_CLOSING: {
 			if (c->tx_off) {
 				/* kernel TX: ktls_close would block in sendmsg on a full socket */
-				struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+				struct pollfd p = { .fd = c->ev.fd, .events = POLLOUT };
 				if (poll(&p, 1, 0) != 1) {
-					set_events(w, c, EPOLLOUT);
+					event_set(w->ep, &c->ev, EPOLLOUT, c);
 					return;
 				}
 			}
 			int rc = ktls_close(c->s);
 			if (rc == KTLS_WANT_WRITE) {
-				set_events(w, c, EPOLLOUT);
+				event_set(w->ep, &c->ev, EPOLLOUT, c);
 				return;
 			}
 			if (rc || c->peer_eof) {
 				conn_free(w, c);
 				return;
 			}
-			shutdown(c->fd, SHUT_WR);
+			shutdown(c->ev.fd, SHUT_WR);
 			c->st = C_LINGER;
-			c->deadline = now_ms() + LINGER_MS;
+			c->deadline = clock_now_ms() + LINGER_MS;
 			break;
 		}
 		case C_DEAD:
@@ -764,12 +757,12 @@ static void run(struct worker *w, struct conn *c)
 				if (c->s) {
 					n = ktls_recv(c->s, w->scratch, sizeof(w->scratch));
 				} else { /* after a plaintext answer */
-					n = recv(c->fd, w->scratch, sizeof(w->scratch), MSG_DONTWAIT);
+					n = recv(c->ev.fd, w->scratch, sizeof(w->scratch), MSG_DONTWAIT);
 					if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 						n = KTLS_WANT_READ;
 				}
 				if (n == KTLS_WANT_READ) {
-					set_events(w, c, EPOLLIN);
+					event_set(w->ep, &c->ev, EPOLLIN, c);
 					return;
 				}
 				if (n <= 0) {
@@ -798,7 +791,7 @@ static void expire(struct worker *w, struct conn *c)
 
 static void sweep(struct worker *w)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 	struct conn *c = w->conns, *next;
 	for (; c; c = next) {
 		next = c->next;
@@ -859,7 +852,7 @@ static void out_of_descriptors(struct worker *w, int err)
 		}
 		w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 	if (now - w->fd_warned >= 1000) {
 		fprintf(stderr, "%s: out of file descriptors (%s; %d connections): refusing new "
 			"connections for a moment (raise ulimit -n, or lower --max-connections)\n",
@@ -901,19 +894,17 @@ static void accept_some(struct worker *w)
 			close(fd);
 			continue;
 		}
-		c->fd = fd;
+		c->ev.fd = fd;
 		c->file_fd = -1;
 		c->peer = ss;
 		c->id = ++w->next_id;
 		c->st = C_HANDSHAKE;
-		c->deadline = now_ms() + (int64_t)(w->o->handshake_timeout * 1000);
-		struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e)) {
+		c->deadline = clock_now_ms() + (int64_t)(w->o->handshake_timeout * 1000);
+		if (event_add(w->ep, &c->ev, EPOLLIN, c)) {
 			free(c);
 			close(fd);
 			continue;
 		}
-		c->events = EPOLLIN;
 		c->next = w->conns;
 		if (w->conns)
 			w->conns->prev = c;
@@ -993,7 +984,7 @@ static void reload(struct worker *w)
 static int worker_loop(struct worker *w)
 {
 	struct epoll_event ev[256];
-	int64_t next_sweep = now_ms() + SWEEP_MS;
+	int64_t next_sweep = clock_now_ms() + SWEEP_MS;
 	while (!w->stopping || w->conns) {
 		int n = epoll_wait(w->ep, ev, 256, SWEEP_MS);
 		if (n < 0 && errno != EINTR) {
@@ -1005,6 +996,11 @@ static int worker_loop(struct worker *w)
 			if (p == &w->lfd) {
 				if (!w->stopping)
 					accept_some(w);
+			} else if (p == &w->stopfd) {
+				/* level-triggered and never read: look at it only once */
+				epoll_ctl(w->ep, EPOLL_CTL_DEL, w->stopfd, NULL);
+				begin_stop(w);
+				break; /* as for a signal: the rest of ev[] may dangle */
 			} else if (p == &w->sigfd) {
 				struct signalfd_siginfo si;
 				bool stop = false, hup = false;
@@ -1027,7 +1023,7 @@ static int worker_loop(struct worker *w)
 		}
 		log_flush(w);
 		reap(w);
-		int64_t now = now_ms();
+		int64_t now = clock_now_ms();
 		if (now >= next_sweep) {
 			sweep(w);
 			resume_accepting(w, now);
@@ -1039,31 +1035,45 @@ static int worker_loop(struct worker *w)
 
 /* ---- listening sockets, workers ------------------------------------------------------ */
 
+/* What httpd_new sets up and httpd_run uses. */
+struct httpd {
+	const char *prog;
+	struct ktls_config *cfg; /* until httpd_run hands it to the workers */
+	const struct httpd_opts *o;
+	int rootfd, log_fd, stopfd;
+	int *lfds; /* o->workers listening sockets, -1 once handed over */
+	unsigned port;
+	bool ran;
+	char root_real[4096];
+};
+
 /* Runs one worker to its end; takes cfg (and frees it). */
-static int run_worker(const char *prog, struct ktls_config *cfg, const struct www_opts *o,
-		      int lfd, int rootfd, const char *root_real, int log_fd)
+static int run_worker(const struct httpd *h, struct ktls_config *cfg, int lfd)
 {
+	const char *prog = h->prog;
 	struct worker *w = calloc(1, sizeof(*w));
 	struct cfg_ref *r = calloc(1, sizeof(*r));
 	if (!w || !r) {
 		free(w);
 		free(r);
 		ktls_config_free(cfg);
+		close(lfd);
 		return EXIT_USAGE;
 	}
 	r->cfg = cfg;
 	r->users = 1;
 	w->prog = prog;
 	w->cfg = r;
-	w->o = o;
+	w->o = h->o;
 	w->lfd = lfd;
-	w->rootfd = rootfd;
-	w->log_fd = log_fd;
+	w->rootfd = h->rootfd;
+	w->log_fd = h->log_fd;
+	w->stopfd = h->stopfd;
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct ktls_session *empty = ktls_session_new(cfg, -1);
 	w->session_base = ktls_session_memory(empty);
 	ktls_session_free(empty);
-	snprintf(w->root_real, sizeof(w->root_real), "%s", root_real);
+	snprintf(w->root_real, sizeof(w->root_real), "%s", h->root_real);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -1073,9 +1083,18 @@ static int run_worker(const char *prog, struct ktls_config *cfg, const struct ww
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	struct epoll_event el = { .events = EPOLLIN, .data.ptr = &w->lfd };
 	struct epoll_event es = { .events = EPOLLIN, .data.ptr = &w->sigfd };
+	struct epoll_event et = { .events = EPOLLIN, .data.ptr = &w->stopfd };
 	if (w->ep < 0 || w->sigfd < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &el) ||
-	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->sigfd, &es)) {
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->sigfd, &es) ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->stopfd, &et)) {
 		fprintf(stderr, "%s: cannot set up the event loop: %s\n", prog, strerror(errno));
+		if (w->ep >= 0)
+			close(w->ep);
+		if (w->sigfd >= 0)
+			close(w->sigfd);
+		if (w->reserve_fd >= 0)
+			close(w->reserve_fd);
+		close(lfd);
 		cfg_put(w->cfg);
 		free(w);
 		return EXIT_NETWORK;
@@ -1087,6 +1106,8 @@ static int run_worker(const char *prog, struct ktls_config *cfg, const struct ww
 		"unfinished handshakes evicted to make room), %llu requests\n", prog, (int)getpid(),
 		(unsigned long long)w->accepted, (unsigned long long)w->refused,
 		(unsigned long long)w->evicted, (unsigned long long)w->requests);
+	if (w->lfd >= 0)
+		close(w->lfd);
 	if (w->reserve_fd >= 0)
 		close(w->reserve_fd);
 	close(w->ep);
@@ -1096,156 +1117,242 @@ static int run_worker(const char *prog, struct ktls_config *cfg, const struct ww
 	return rc;
 }
 
-int www_serve(const char *prog, struct ktls_config *cfg, const struct www_opts *o)
+/* The signals httpd_new blocks: the workers read the first three through a signalfd, the
+ * parent of several workers all four. */
+static void httpd_signals(sigset_t *set)
 {
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGHUP); /* a worker reloads (the parent passes it on) */
+}
+
+void httpd_free(struct httpd *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; h->lfds && i < h->o->workers; i++)
+		if (h->lfds[i] >= 0)
+			close(h->lfds[i]);
+	free(h->lfds);
+	if (h->log_fd > STDOUT_FILENO)
+		close(h->log_fd);
+	if (h->rootfd >= 0)
+		close(h->rootfd);
+	if (h->stopfd >= 0)
+		close(h->stopfd);
+	ktls_config_free(h->cfg);
+	free(h);
+}
+
+struct httpd *httpd_new(const char *prog, struct ktls_config *cfg, const struct httpd_opts *o,
+			int *status)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+	if (!h) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		ktls_config_free(cfg);
+		*status = EXIT_USAGE;
+		return NULL;
+	}
+	h->prog = prog;
+	h->cfg = cfg;
+	h->o = o;
+	h->log_fd = h->stopfd = -1;
+	*status = EXIT_USAGE;
 	/* many connections: take every descriptor the hard limit allows */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	int rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char root_real[4096];
-	if (rootfd < 0 || !realpath(o->root, root_real)) {
+	h->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->rootfd < 0 || !realpath(o->root, h->root_real)) {
 		fprintf(stderr, "%s: --www %s: %s\n", prog, o->root, strerror(errno));
-		if (rootfd >= 0)
-			close(rootfd);
-		ktls_config_free(cfg);
-		return EXIT_USAGE;
+		httpd_free(h);
+		return NULL;
 	}
-	int log = -1;
 	if (o->access_log && !strcmp(o->access_log, "-")) {
-		log = STDOUT_FILENO;
+		h->log_fd = STDOUT_FILENO;
 	} else if (o->access_log) {
-		log = open(o->access_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (log < 0) {
+		h->log_fd = open(o->access_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (h->log_fd < 0) {
 			fprintf(stderr, "%s: cannot open access log %s: %s\n", prog, o->access_log,
 				strerror(errno));
-			close(rootfd);
-			ktls_config_free(cfg);
-			return EXIT_USAGE;
+			httpd_free(h);
+			return NULL;
 		}
 	}
-
+	h->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	h->lfds = calloc((size_t)o->workers, sizeof(int));
+	if (h->stopfd < 0 || !h->lfds) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		httpd_free(h);
+		return NULL;
+	}
+	for (int i = 0; i < o->workers; i++)
+		h->lfds[i] = -1;
 	/* every worker gets its own SO_REUSEPORT socket on the same port (the first socket's,
 	 * when --port 0 asked the kernel to pick) */
-	int n = o->workers, *lfds = calloc((size_t)n, sizeof(int));
 	char portbuf[16];
 	const char *port = o->port;
-	for (int i = 0; lfds && i < n; i++) {
-		lfds[i] = cli_listen(prog, o->bind_addr, port,
-				     CLI_LISTEN_NONBLOCK | CLI_LISTEN_REUSEPORT);
-		if (lfds[i] < 0) {
-			while (i--)
-				close(lfds[i]);
-			free(lfds);
-			close(rootfd);
-			if (log > STDOUT_FILENO)
-				close(log);
-			ktls_config_free(cfg);
-			return EXIT_NETWORK;
+	for (int i = 0; i < o->workers; i++) {
+		h->lfds[i] = cli_listen(prog, o->bind_addr, port,
+					CLI_LISTEN_NONBLOCK | CLI_LISTEN_REUSEPORT);
+		if (h->lfds[i] < 0) {
+			*status = EXIT_NETWORK;
+			httpd_free(h);
+			return NULL;
 		}
 		if (i == 0) {
-			snprintf(portbuf, sizeof(portbuf), "%u", cli_bound_port(lfds[0]));
+			h->port = cli_bound_port(h->lfds[0]);
+			snprintf(portbuf, sizeof(portbuf), "%u", h->port);
 			port = portbuf;
 		}
 	}
-	if (!lfds) {
-		close(rootfd);
-		if (log > STDOUT_FILENO)
-			close(log);
-		ktls_config_free(cfg);
-		return EXIT_USAGE;
-	}
-	/* SIGTERM / SIGINT / SIGHUP arrive through a signalfd in each worker (and sigwait in the
+	/* SIGTERM / SIGINT / SIGHUP arrive through a signalfd in each worker (and in the
 	 * parent, which passes them on) */
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGHUP); /* a worker reloads (the parent passes it on) */
+	httpd_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	fprintf(stderr, "%s: serving %s on %s port %s (%d worker%s, http/1.1)\n", prog, root_real,
-		o->bind_addr ? o->bind_addr : "*", port, n, n == 1 ? "" : "s");
+	int n = o->workers;
+	fprintf(stderr, "%s: serving %s on %s port %s (%d worker%s, http/1.1)\n", prog,
+		h->root_real, o->bind_addr ? o->bind_addr : "*", port, n, n == 1 ? "" : "s");
 	fprintf(stderr, "%s: listening on %s port %s\n", prog, o->bind_addr ? o->bind_addr : "*",
 		port);
+	*status = EXIT_OK;
+	return h;
+}
 
-	int rc = EXIT_OK;
-	if (n == 1) {
-		rc = run_worker(prog, cfg, o, lfds[0], rootfd, root_real, log);
-	} else {
-		pid_t *pids = calloc((size_t)n, sizeof(pid_t)), parent = getpid();
-		int alive = 0;
-		for (int i = 0; pids && i < n; i++) {
-			pid_t pid = fork();
-			if (pid == 0) {
-				/* a parent killed outright (SIGKILL) must not leave workers
-				 * serving on: they stop as on SIGTERM */
-				prctl(PR_SET_PDEATHSIG, SIGTERM);
-				if (getppid() != parent)
-					_exit(EXIT_OK);
-				for (int j = 0; j < n; j++)
-					if (j != i)
-						close(lfds[j]);
-				_exit(run_worker(prog, cfg, o, lfds[i], rootfd, root_real, log));
-			}
-			if (pid > 0) {
-				pids[i] = pid;
-				alive++;
-			} else {
-				fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
-				rc = EXIT_NETWORK;
-			}
-		}
-		for (int i = 0; i < n; i++)
-			close(lfds[i]);
-		bool stopping = rc != EXIT_OK;
-		if (stopping)
-			for (int i = 0; pids && i < n; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGTERM);
-		while (alive > 0) {
-			int sig;
-			if (sigwait(&set, &sig))
-				continue;
-			if (sig == SIGHUP) { /* each worker reloads its own config */
-				for (int i = 0; i < n; i++)
-					if (pids[i] > 0)
-						kill(pids[i], SIGHUP);
-				continue;
-			}
-			if (sig != SIGCHLD) { /* pass the stop on to every worker */
-				stopping = true;
-				for (int i = 0; i < n; i++)
-					if (pids[i] > 0)
-						kill(pids[i], SIGTERM);
-				continue;
-			}
-			int st;
-			pid_t pid;
-			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-				alive--;
-				for (int i = 0; i < n; i++)
-					if (pids[i] == pid)
-						pids[i] = 0;
-				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !stopping) {
-					fprintf(stderr, "%s: worker %d ended unexpectedly (%s %d)\n", prog,
-						(int)pid, WIFEXITED(st) ? "exit" : "signal",
-						WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-					if (rc == EXIT_OK)
-						rc = EXIT_NETWORK;
-				}
-			}
-		}
-		free(pids);
-		ktls_config_free(cfg); /* the parent's copy: each worker freed its own */
+unsigned httpd_port(const struct httpd *h)
+{
+	return h->port;
+}
+
+void httpd_stop(struct httpd *h)
+{
+	uint64_t one = 1;
+	int saved = errno;
+	if (write(h->stopfd, &one, sizeof(one)) < 0) {
+		/* the counter is full: a stop is already pending */
 	}
-	free(lfds);
-	if (log > STDOUT_FILENO)
-		close(log);
-	close(rootfd);
+	errno = saved;
+}
+
+/* Sends sig to every worker still running. */
+static void signal_workers(const pid_t *pids, int n, int sig)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], sig);
+}
+
+/* Several workers: forks them, passes SIGHUP / SIGTERM / SIGINT and httpd_stop on, and waits
+ * until every one has ended. Takes cfg (each worker frees its copy). */
+static int run_workers(struct httpd *h, struct ktls_config *cfg)
+{
+	const char *prog = h->prog;
+	int n = h->o->workers, rc = EXIT_OK;
+	sigset_t set;
+	httpd_signals(&set);
+	int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	pid_t *pids = calloc((size_t)n, sizeof(pid_t)), parent = getpid();
+	int alive = 0;
+	if (sigfd < 0 || !pids) {
+		fprintf(stderr, "%s: cannot start the workers: %s\n", prog, strerror(errno));
+		rc = EXIT_NETWORK;
+		n = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			/* a parent killed outright (SIGKILL) must not leave workers serving on:
+			 * they stop as on SIGTERM */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)
+				_exit(EXIT_OK);
+			for (int j = 0; j < n; j++)
+				if (j != i)
+					close(h->lfds[j]);
+			_exit(run_worker(h, cfg, h->lfds[i]));
+		}
+		if (pid > 0) {
+			pids[i] = pid;
+			alive++;
+		} else {
+			fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+			rc = EXIT_NETWORK;
+		}
+	}
+	for (int i = 0; i < h->o->workers; i++) {
+		close(h->lfds[i]);
+		h->lfds[i] = -1;
+	}
+	bool stopping = rc != EXIT_OK;
+	if (stopping && pids)
+		signal_workers(pids, n, SIGTERM);
+	while (alive > 0) {
+		struct pollfd p[2] = { { .fd = sigfd, .events = POLLIN },
+				       { .fd = stopping ? -1 : h->stopfd, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[1].revents) { /* httpd_stop: the workers see it too; it is said once more */
+			stopping = true;
+			signal_workers(pids, n, SIGTERM);
+		}
+		struct signalfd_siginfo si;
+		if (!p[0].revents || read(sigfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGHUP) { /* each worker reloads its own config */
+			signal_workers(pids, n, SIGHUP);
+			continue;
+		}
+		if (sig != SIGCHLD) { /* pass the stop on to every worker */
+			stopping = true;
+			signal_workers(pids, n, SIGTERM);
+			continue;
+		}
+		int st;
+		pid_t pid;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			alive--;
+			for (int i = 0; i < n; i++)
+				if (pids[i] == pid)
+					pids[i] = 0;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !stopping) {
+				fprintf(stderr, "%s: worker %d ended unexpectedly (%s %d)\n", prog,
+					(int)pid, WIFEXITED(st) ? "exit" : "signal",
+					WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+				if (rc == EXIT_OK)
+					rc = EXIT_NETWORK;
+			}
+		}
+	}
+	free(pids);
+	if (sigfd >= 0)
+		close(sigfd);
+	ktls_config_free(cfg); /* the parent's copy: each worker freed its own */
+	return rc;
+}
+
+int httpd_run(struct httpd *h)
+{
+	if (h->ran || !h->cfg)
+		return EXIT_USAGE;
+	h->ran = true;
+	struct ktls_config *cfg = h->cfg;
+	h->cfg = NULL; /* the workers own it now */
+	int rc;
+	if (h->o->workers == 1) {
+		int lfd = h->lfds[0];
+		h->lfds[0] = -1;
+		rc = run_worker(h, cfg, lfd);
+	} else {
+		rc = run_workers(h, cfg);
+	}
 	if (rc == EXIT_OK)
-		fprintf(stderr, "%s: stopped cleanly\n", prog);
+		fprintf(stderr, "%s: stopped cleanly\n", h->prog);
 	return rc;
 }

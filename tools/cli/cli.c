@@ -1,5 +1,5 @@
 /*
- * cli.c — shared code of the command-line tools (see cli.h).
+ * cli.c — tools/cli (libcli.a): what ktls-client and ktls-server share (see cli.h).
  */
 #include "cli.h"
 

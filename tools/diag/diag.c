@@ -22,6 +22,7 @@
  */
 #include "diag.h"
 
+#include "common/json.h"
 #include "ktls.h"
 
 #include <arpa/inet.h>
@@ -287,6 +288,13 @@ static int on_data(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The errno of a netlink error status (-errno, the kernel's are below 4096); EPROTO for
+ * anything else (INT_MIN has no positive: found by tests/fuzz/netlink.c). */
+static int errno_of(int status)
+{
+	return status < 0 && status > -4096 ? -status : status > 0 && status < 4096 ? status : EPROTO;
+}
+
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	(void)data;
@@ -298,7 +306,7 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
 	if (e.error == 0) /* an acknowledgement */
 		return MNL_CB_STOP;
-	errno = e.error < 0 ? -e.error : e.error;
+	errno = errno_of(e.error);
 	return MNL_CB_ERROR;
 }
 
@@ -310,7 +318,7 @@ static int on_done(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 	if (err < 0) {
-		errno = -err;
+		errno = errno_of(err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -323,7 +331,10 @@ static int on_noop(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump_ctx *c)
+/* One received buffer of the dump: 0 when more is to come, 1 when it ended (or c->cb asked
+ * to stop), or a negative code (ktls_diag_parse_reply). */
+static int run_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
+		     struct dump_ctx *c)
 {
 	/* libmnl takes this array non-const; it lives on the stack (no mutable globals) */
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -332,6 +343,35 @@ static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump
 		[NLMSG_DONE] = on_done,
 		[NLMSG_OVERRUN] = on_noop,
 	};
+	/* libmnl compares nlmsg_len with the bytes left as an int, so a length of 2^31 or more
+	 * passes its check and sends it far past the buffer (found by tests/fuzz/netlink.c):
+	 * every message must lie inside buf before libmnl walks them */
+	for (size_t off = 0; off < len;) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (len - off < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+		    nlh->nlmsg_len > len - off) {
+			errno = EBADMSG;
+			return KTLS_EDECODE;
+		}
+		off += MNL_ALIGN(nlh->nlmsg_len) < len - off ? MNL_ALIGN(nlh->nlmsg_len) : len - off;
+	}
+	int rc = mnl_cb_run2(buf, len, seq, portid, on_data, c, ctl, NLMSG_MIN_TYPE);
+	if (rc == MNL_CB_ERROR)
+		return c->rc ? c->rc : KTLS_EIO;
+	return rc == MNL_CB_STOP ? 1 : 0;
+}
+
+int ktls_diag_parse_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
+			  ktls_diag_raw_cb cb, void *arg)
+{
+	if (!cb)
+		return KTLS_EINVAL;
+	struct dump_ctx c = { .cb = cb, .arg = arg };
+	return run_reply(buf, len, seq, portid, &c);
+}
+
+static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump_ctx *c)
+{
 	unsigned seq = (unsigned)time(NULL) + (unsigned)family;
 	unsigned portid = mnl_socket_get_portid(nl);
 
@@ -355,11 +395,9 @@ static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump
 			errno = ECONNRESET;
 			return KTLS_EIO;
 		}
-		int rc = mnl_cb_run2(buf, (size_t)n, seq, portid, on_data, c, ctl, NLMSG_MIN_TYPE);
-		if (rc == MNL_CB_ERROR)
-			return c->rc ? c->rc : KTLS_EIO;
-		if (rc == MNL_CB_STOP)
-			return 0;
+		int rc = run_reply(buf, (size_t)n, seq, portid, c);
+		if (rc)
+			return rc < 0 ? rc : 0;
 	}
 }
 
@@ -582,30 +620,6 @@ int ktls_diag_format_text(char *buf, size_t len, const struct ktls_diag_sock *s)
 	return finish(&o);
 }
 
-int ktls_diag_json_string(char *buf, size_t len, const char *s)
-{
-	struct out o = { .buf = buf, .len = len };
-	put(&o, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p && !o.full; p++) {
-		switch (*p) {
-		case '"': put(&o, "\\\""); break;
-		case '\\': put(&o, "\\\\"); break;
-		case '\b': put(&o, "\\b"); break;
-		case '\f': put(&o, "\\f"); break;
-		case '\n': put(&o, "\\n"); break;
-		case '\r': put(&o, "\\r"); break;
-		case '\t': put(&o, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				put(&o, "\\u%04x", (unsigned)*p);
-			else
-				put(&o, "%c", *p);
-		}
-	}
-	put(&o, "\"");
-	return finish(&o);
-}
-
 /* Appends "key":value where value is a JSON string of v, or null when v is NULL. */
 static void put_json_field(struct out *o, const char *key, const char *v, bool comma)
 {
@@ -613,7 +627,7 @@ static void put_json_field(struct out *o, const char *key, const char *v, bool c
 	put(o, "%s\"%s\":", comma ? "," : "", key);
 	if (!v)
 		put(o, "null");
-	else if (ktls_diag_json_string(lit, sizeof(lit), v))
+	else if (json_string(lit, sizeof(lit), v))
 		o->full = true;
 	else
 		put(o, "%s", lit);

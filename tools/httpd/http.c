@@ -1,5 +1,6 @@
 /*
- * http.c — HTTP/1.1 request parsing, ranges, safe paths, MIME types, response heads (http.h).
+ * http.c — the HTTP/1.1 codec of tools/httpd (http.h): request parsing, ranges, safe paths,
+ * MIME types, response heads.
  *
  * Why it is built this way: the server reads requests from strangers, so the parser works on
  * (pointer, length) with no NUL terminator assumed, never allocates, and decides "too long"
@@ -224,7 +225,8 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 		return 400;
 	if (buf[v + 5] != '1')
 		return 505;
-	req->minor = buf[v + 7] - '0';
+	/* RFC 9110 §2.5: a higher minor version is handled as the highest we implement */
+	req->minor = buf[v + 7] > '1' ? 1 : buf[v + 7] - '0';
 	/* header fields */
 	struct req_fields f = { .req = req };
 	size_t end;
@@ -362,19 +364,26 @@ int http_target_to_path(const char *target, size_t len, char *out, size_t cap)
 				return 414;
 			out[o++] = c;
 		}
-		size_t sl = o - seg;
-		/* a decoded '/' (from %2f) is a separator like any other: judge each piece */
-		size_t p = seg;
+		/* a decoded '/' (from %2f) is a separator like any other: judge each piece, and
+		 * drop empty and "." pieces as between segments, so that the path stays relative
+		 * ("/%2Fetc" is "etc", not "/etc": found by tests/fuzz/http.c) */
+		size_t w = seg, p = seg;
 		while (p <= o) {
 			size_t q = p;
 			while (q < o && out[q] != '/')
 				q++;
-			if (q - p == 2 && out[p] == '.' && out[p + 1] == '.')
+			size_t n = q - p;
+			if (n == 2 && out[p] == '.' && out[p + 1] == '.')
 				return 400;
+			if (n && !(n == 1 && out[p] == '.')) {
+				if (w > seg)
+					out[w++] = '/';
+				memmove(out + w, out + p, n);
+				w += n;
+			}
 			p = q + 1;
 		}
-		if (sl == 1 && out[seg] == '.') /* "." segment: drop it */
-			o = seg ? seg - 1 : 0;
+		o = w == seg && seg ? seg - 1 : w; /* nothing left: nor its separator */
 	}
 	if (o >= cap)
 		return 414;

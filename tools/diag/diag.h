@@ -1,5 +1,5 @@
 /*
- * diag.h — the kernel's own view of kTLS sockets (DESIGN.md layer 8), for ktls-diag and the
+ * diag.h — the kernel's own view of kTLS sockets (DESIGN.md layer 4, the tool libraries), for ktls-diag and the
  * kernel tests: a NETLINK_SOCK_DIAG dump of TCP sockets that carry the "tls" ULP, with what
  * the tls module reports about each (INET_DIAG_ULP_INFO → INET_ULP_INFO_TLS → TLS_INFO_*),
  * and the /proc/net/tls_stat counters.
@@ -13,8 +13,9 @@
  *  - TLS_INFO_VERSION and TLS_INFO_CIPHER are absent until TLS_TX or TLS_RX is set; the
  *    fields are then 0.
  *
- * Private to libktls and its tools and tests (not in ktls.h). Functions return 0 or a
- * negative KTLS_E* code; nothing here keeps state between calls.
+ * A tool library (tools/diag, libdiag.a): ktls-diag and the kernel tests link it; it is
+ * the only user of libmnl, and libktls does not contain it. Functions return 0 or a
+ * negative KTLS_E* code (ktls.h); nothing here keeps state between calls.
  */
 #ifndef KTLS_DIAG_H
 #define KTLS_DIAG_H
@@ -77,6 +78,17 @@ bool ktls_diag_port_matches(const struct ktls_diag_sock *s, uint16_t port);
 typedef int (*ktls_diag_raw_cb)(const struct nlmsghdr *nlh, void *arg);
 KTLS_MUST_CHECK int ktls_diag_dump(int family, ktls_diag_raw_cb cb, void *arg);
 
+/* The parser under ktls_diag_dump, over bytes: buf[0..len) is what one recv() on the
+ * sock_diag socket gave, netlink messages one after another. Calls cb with every
+ * SOCK_DIAG_BY_FAMILY answer, as ktls_diag_dump does. seq and portid are the request's (0:
+ * not checked). Returns 0 when the dump goes on (more to receive), 1 when it ended here
+ * (NLMSG_DONE, an acknowledgement, or cb asked to stop), KTLS_EIO when the kernel reported
+ * an error or a message does not match the request (errno says which), KTLS_EDECODE (errno
+ * EBADMSG) when buf is not whole messages (checked before cb sees any), KTLS_EINVAL without
+ * cb, or a negative code from cb. Reads nothing outside buf. */
+KTLS_MUST_CHECK int ktls_diag_parse_reply(const void *buf, size_t len, unsigned seq,
+					  unsigned portid, ktls_diag_raw_cb cb, void *arg);
+
 /* Whether the tls module is loaded (or built in): it creates KTLS_DIAG_STATS_PATH. */
 bool ktls_diag_kernel_has_tls(void);
 
@@ -109,9 +121,5 @@ KTLS_MUST_CHECK int ktls_diag_format_text(char *buf, size_t len, const struct kt
  * tx_zerocopy, rx_no_pad; strings named as in the text line, and null for a value the
  * kernel did not report. Returns 0 or KTLS_ENOSPACE. */
 KTLS_MUST_CHECK int ktls_diag_format_json(char *buf, size_t len, const struct ktls_diag_sock *s);
-
-/* s as a JSON string literal, quotes included: ", \ and control characters escaped (bytes
- * >= 0x80 pass through as they are). Returns 0 or KTLS_ENOSPACE. */
-KTLS_MUST_CHECK int ktls_diag_json_string(char *buf, size_t len, const char *s);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * get.c — ktls-client --get: HTTPS/1.1 downloads over kernel TLS RX.
+ * get.c — tools/httpget (get.h): ktls-client --get, HTTPS/1.1 downloads over kernel TLS RX.
  *
  * get_one is the plain blocking path: connect, handshake, one request, the body to a file or
  * stdout, Content-Length checked. get_load is a load generator: C connections in one epoll
@@ -10,8 +10,10 @@
  */
 #include "get.h"
 
-#include "cli.h"
-#include "http.h"
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/event.h"
+#include "httpd/http.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,11 +56,10 @@ static int format_request(char *buf, size_t cap, const struct get_opts *o, bool 
 			close ? "Connection: close\r\n" : "");
 }
 
+/* Seconds on the tools' one clock (common/clock.h). */
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)clock_now_ms() / 1000;
 }
 
 /* ---- one download -------------------------------------------------------------------- */
@@ -299,10 +300,9 @@ enum lstate { L_CONNECT, L_HANDSHAKE, L_WAIT, L_SEND, L_FLUSH, L_HEAD, L_BODY, L
 
 struct lconn {
 	struct lconn *prev, *next;
-	int fd;
+	struct event_watch ev; /* the socket and the interest registered with epoll */
 	struct ktls_session *s;
 	enum lstate st;
-	uint32_t events;
 	bool tx_off;
 	char *buf; /* request going out, then the response head coming in */
 	size_t len, pos;
@@ -327,15 +327,6 @@ struct load {
 	char body[65536];
 };
 
-static void lset(struct load *l, struct lconn *c, uint32_t ev)
-{
-	if (c->events == ev)
-		return;
-	struct epoll_event e = { .events = ev, .data.ptr = c };
-	if (epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &e) == 0)
-		c->events = ev;
-}
-
 static void lfree(struct load *l, struct lconn *c)
 {
 	if (c->prev)
@@ -347,8 +338,7 @@ static void lfree(struct load *l, struct lconn *c)
 	l->nconns--;
 	if (c->st <= L_HANDSHAKE)
 		l->hs_pending--;
-	epoll_ctl(l->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	event_close(l->ep, &c->ev);
 	ktls_session_free(c->s);
 	EVP_MD_CTX_free(c->md);
 	free(c->buf);
@@ -376,18 +366,16 @@ static bool lopen(struct load *l)
 	struct lconn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return false;
-	c->fd = socket(l->ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
+	c->ev.fd = socket(l->ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->ev.fd < 0) {
 		free(c);
 		lerror(l, NULL, strerror(errno));
 		return false;
 	}
 	int one = 1;
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(c->ev.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->st = L_CONNECT;
-	c->events = EPOLLOUT;
-	struct epoll_event e = { .events = EPOLLOUT, .data.ptr = c };
-	epoll_ctl(l->ep, EPOLL_CTL_ADD, c->fd, &e);
+	event_add(l->ep, &c->ev, EPOLLOUT, c);
 	c->next = l->conns;
 	if (l->conns)
 		l->conns->prev = c;
@@ -395,7 +383,7 @@ static bool lopen(struct load *l)
 	l->nconns++;
 	l->connections++;
 	l->hs_pending++;
-	if (connect(c->fd, l->ai->ai_addr, l->ai->ai_addrlen) && errno != EINPROGRESS) {
+	if (connect(c->ev.fd, l->ai->ai_addr, l->ai->ai_addrlen) && errno != EINPROGRESS) {
 		lerror(l, c, "connect");
 		return false;
 	}
@@ -432,12 +420,12 @@ static void lrun(struct load *l, struct lconn *c)
 		case L_CONNECT: {
 			int e = 0;
 			socklen_t el = sizeof(e);
-			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			getsockopt(c->ev.fd, SOL_SOCKET, SO_ERROR, &e, &el);
 			if (e) {
 				lerror(l, c, strerror(e));
 				return;
 			}
-			if (!(c->s = ktls_session_new(l->cfg, c->fd))) {
+			if (!(c->s = ktls_session_new(l->cfg, c->ev.fd))) {
 				lerror(l, c, "out of memory");
 				return;
 			}
@@ -447,7 +435,7 @@ static void lrun(struct load *l, struct lconn *c)
 		case L_HANDSHAKE: {
 			int rc = ktls_session_handshake(c->s);
 			if (rc == KTLS_WANT_READ || rc == KTLS_WANT_WRITE) {
-				lset(l, c, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+				event_set(l->ep, &c->ev, rc == KTLS_WANT_READ ? EPOLLIN : EPOLLOUT, c);
 				return;
 			}
 			if (rc) {
@@ -468,7 +456,7 @@ static void lrun(struct load *l, struct lconn *c)
 		case L_WAIT: {
 			long n = ktls_recv(c->s, l->body, sizeof(l->body));
 			if (n == KTLS_WANT_READ) {
-				lset(l, c, EPOLLIN);
+				event_set(l->ep, &c->ev, EPOLLIN, c);
 				return;
 			}
 			lerror(l, c, "the server closed an idle connection before its first request");
@@ -492,7 +480,7 @@ static void lrun(struct load *l, struct lconn *c)
 			while (c->pos < c->len) {
 				long n = ktls_send(c->s, c->buf + c->pos, c->len - c->pos);
 				if (n == KTLS_WANT_WRITE) {
-					lset(l, c, EPOLLOUT);
+					event_set(l->ep, &c->ev, EPOLLOUT, c);
 					return;
 				}
 				if (n < 0) {
@@ -508,7 +496,7 @@ static void lrun(struct load *l, struct lconn *c)
 			if (!c->tx_off) {
 				int rc = ktls_session_flush(c->s);
 				if (rc == KTLS_WANT_WRITE) {
-					lset(l, c, EPOLLOUT);
+					event_set(l->ep, &c->ev, EPOLLOUT, c);
 					return;
 				}
 				if (rc) {
@@ -523,7 +511,7 @@ static void lrun(struct load *l, struct lconn *c)
 			struct http_response_head h;
 			long n = ktls_recv(c->s, c->buf + c->len, HEAD_CAP - c->len);
 			if (n == KTLS_WANT_READ) {
-				lset(l, c, EPOLLIN);
+				event_set(l->ep, &c->ev, EPOLLIN, c);
 				return;
 			}
 			if (n <= 0) {
@@ -564,7 +552,7 @@ static void lrun(struct load *l, struct lconn *c)
 				long n = ktls_recv(c->s, l->body,
 						   left < sizeof(l->body) ? (size_t)left : sizeof(l->body));
 				if (n == KTLS_WANT_READ) {
-					lset(l, c, EPOLLIN);
+					event_set(l->ep, &c->ev, EPOLLIN, c);
 					return;
 				}
 				if (n <= 0) {
@@ -587,7 +575,7 @@ static void lrun(struct load *l, struct lconn *c)
 			 * close first: that is fine */
 			long n = ktls_recv(c->s, l->body, sizeof(l->body));
 			if (n == KTLS_WANT_READ) {
-				lset(l, c, EPOLLIN);
+				event_set(l->ep, &c->ev, EPOLLIN, c);
 				return;
 			}
 			lfree(l, c);
@@ -596,7 +584,7 @@ static void lrun(struct load *l, struct lconn *c)
 		case L_CLOSE: {
 			int rc = ktls_close(c->s);
 			if (rc == KTLS_WANT_WRITE) {
-				lset(l, c, EPOLLOUT);
+				event_set(l->ep, &c->ev, EPOLLOUT, c);
 				return;
 			}
 			lfree(l, c);
