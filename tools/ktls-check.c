@@ -1,5 +1,5 @@
 /*
- * ktls-check — can this kernel do kernel TLS, and how? Probes by doing (lib/probe.c) and
+ * ktls-check — can this kernel do kernel TLS, and how? Probes by doing (lib/kernel/probe.c) and
  * checks the running kernel's configuration against kernel-cfg/. See --help.
  */
 #include "common/json.h"
