@@ -122,24 +122,24 @@ static struct spec example(void)
 			      .rxconf = TLS_CONF_SW };
 }
 
-static int parse(const struct spec *sp, struct ktls_diag_sock *s)
+static int parse(const struct spec *sp, struct diag_sock *s)
 {
 	union msgbuf buf;
-	return ktls_diag_parse_msg(build(&buf, sp), s);
+	return diag_parse_msg(build(&buf, sp), s);
 }
 
-static const char *text(const struct ktls_diag_sock *s)
+static const char *text(const struct diag_sock *s)
 {
 	static char line[512];
-	if (ktls_diag_format_text(line, sizeof(line), s))
+	if (diag_format_text(line, sizeof(line), s))
 		return "(format_text failed)";
 	return line;
 }
 
-static const char *json(const struct ktls_diag_sock *s)
+static const char *json(const struct diag_sock *s)
 {
 	static char obj[1024];
-	if (ktls_diag_format_json(obj, sizeof(obj), s))
+	if (diag_format_json(obj, sizeof(obj), s))
 		return "(format_json failed)";
 	return obj;
 }
@@ -150,7 +150,7 @@ static const char *json(const struct ktls_diag_sock *s)
 TEST(ipv4_chacha20_example_line)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	ASSERT_EQ(1, parse(&sp, &s));
 	EXPECT_EQ(AF_INET, s.family);
 	EXPECT_EQ(TCP_ESTABLISHED, s.state);
@@ -176,7 +176,7 @@ TEST(ipv4_chacha20_example_line)
 TEST(ipv6_addresses_in_brackets)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.family = AF_INET6;
 	sp.src = "::1";
 	sp.dst = "2001:db8::7:1";
@@ -195,7 +195,7 @@ TEST(ipv6_addresses_in_brackets)
 TEST(ipv6_mapped_ipv4_and_longest_address_fit)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.family = AF_INET6;
 	sp.src = "::ffff:10.1.2.3";
 	sp.dst = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
@@ -207,7 +207,7 @@ TEST(ipv6_mapped_ipv4_and_longest_address_fit)
 
 FIXTURE(cipher)
 {
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 };
 
 FIXTURE_VARIANT(cipher)
@@ -235,7 +235,7 @@ TEST_F(cipher, named_in_text_and_json)
 	sp.cipher = variant->cipher;
 	ASSERT_EQ(1, parse(&sp, &self->s));
 	EXPECT_EQ(variant->cipher, self->s.cipher);
-	EXPECT_STREQ(variant->name, ktls_diag_cipher_name(self->s.cipher));
+	EXPECT_STREQ(variant->name, diag_cipher_name(self->s.cipher));
 	snprintf(want, sizeof(want), "ESTAB TLS1.3 %s tx=sw", variant->name);
 	EXPECT_NONNULL(strstr(text(&self->s), want));
 	snprintf(want, sizeof(want), "\"cipher\":\"%s\"", variant->name);
@@ -255,7 +255,7 @@ TEST_F(cipher, with_the_kernels_nest_flags)
 /* Each TLS_CONF_* as TX, with a different one as RX, so the two cannot be mixed up. */
 FIXTURE(conf)
 {
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 };
 
 FIXTURE_VARIANT(conf)
@@ -300,7 +300,7 @@ TEST_F(conf, tx_and_rx_modes)
 TEST(tls12_with_zerocopy_and_no_pad)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.version = TLS_1_2_VERSION;
 	sp.cipher = TLS_CIPHER_AES_GCM_256;
 	sp.txconf = TLS_CONF_HW;
@@ -318,7 +318,7 @@ TEST(tls12_with_zerocopy_and_no_pad)
 TEST(tls_ulp_before_any_key)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.version = sp.cipher = 0;
 	sp.txconf = sp.rxconf = TLS_CONF_BASE;
 	ASSERT_EQ(1, parse(&sp, &s));
@@ -331,7 +331,7 @@ TEST(tls_ulp_before_any_key)
 TEST(tls_ulp_without_details)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.tls_info = false;
 	ASSERT_EQ(1, parse(&sp, &s));
 	EXPECT_FALSE(s.has_tls_info);
@@ -345,7 +345,7 @@ TEST(tls_ulp_without_details)
 TEST(values_without_a_name_print_as_numbers)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.version = 0x0305;
 	sp.cipher = 99;
 	sp.txconf = 9;
@@ -359,7 +359,7 @@ TEST(values_without_a_name_print_as_numbers)
 TEST(socket_without_ulp_is_skipped)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.ulp = NULL;
 	ASSERT_EQ(0, parse(&sp, &s));
 	EXPECT_EQ(0, s.local[0]);
@@ -368,7 +368,7 @@ TEST(socket_without_ulp_is_skipped)
 TEST(other_ulp_is_skipped)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.ulp = "mptcp";
 	sp.tls_info = false;
 	ASSERT_EQ(0, parse(&sp, &s));
@@ -417,9 +417,9 @@ TEST(raw_kernel_bytes)
 	};
 	_Static_assert(sizeof(msg) == 136, "the byte layout above");
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	memcpy(buf.b, msg, sizeof(msg));
-	ASSERT_EQ(1, ktls_diag_parse_msg(&buf.h, &s));
+	ASSERT_EQ(1, diag_parse_msg(&buf.h, &s));
 	EXPECT_EQ(7, s.inode);
 	EXPECT_STREQ("127.0.0.1:4433 127.0.0.1:51234 ESTAB TLS1.3 CHACHA20-POLY1305 tx=sw rx=sw "
 		     "zc=off nopad=off",
@@ -456,46 +456,46 @@ TEST(too_short_for_inet_diag_msg)
 {
 	struct spec sp = example();
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	struct nlmsghdr *nlh = build(&buf, &sp);
 	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_msg) - 1;
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 	nlh->nlmsg_len = 0;
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 }
 
 TEST(unknown_family)
 {
 	struct spec sp = example();
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	struct nlmsghdr *nlh = build(&buf, &sp);
 	((struct inet_diag_msg *)mnl_nlmsg_get_payload(nlh))->idiag_family = AF_UNIX;
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 }
 
 TEST(message_ends_inside_the_ulp_attribute)
 {
 	struct spec sp = example();
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	struct nlmsghdr *nlh = build(&buf, &sp);
 	size_t at = attr_offset(nlh, INET_DIAG_ULP_INFO);
 	ASSERT_NE(0, at);
 	nlh->nlmsg_len = (uint32_t)(at + 20);
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 }
 
 TEST(attribute_length_below_its_header)
 {
 	struct spec sp = example();
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	struct nlmsghdr *nlh = build(&buf, &sp);
 	size_t at = attr_offset(nlh, INET_DIAG_ULP_INFO);
 	ASSERT_NE(0, at);
 	((struct nlattr *)(void *)(buf.b + at))->nla_len = 2;
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 }
 
 /* Finds the TLS_INFO_* attribute `type` inside the ULP block, by walking with libmnl. */
@@ -516,23 +516,23 @@ TEST(u16_attribute_of_the_wrong_size)
 {
 	struct spec sp = example();
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	struct nlmsghdr *nlh = build(&buf, &sp);
 	struct nlattr *a = tls_attr(nlh, TLS_INFO_CIPHER);
 	ASSERT_NONNULL(a);
 	a->nla_len = 5; /* one byte of a u16 */
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 	a->nla_len = 8; /* a u32 where a u16 belongs */
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 	a->nla_len = 6;
-	EXPECT_EQ(1, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(1, diag_parse_msg(nlh, &s));
 }
 
 TEST(inner_attribute_longer_than_its_nest)
 {
 	struct spec sp = example();
 	union msgbuf buf;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	sp.nopad = true;
 	struct nlmsghdr *nlh = build(&buf, &sp);
 	/* the last TLS_INFO_*, a flag (any length would do), claims 8 bytes more than is left of
@@ -543,7 +543,7 @@ TEST(inner_attribute_longer_than_its_nest)
 	ASSERT_EQ(4, a->nla_len);
 	ASSERT_EQ(nlh->nlmsg_len - 8, (uint32_t)((char *)a - (char *)nlh) + 4);
 	a->nla_len = 12;
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_msg(nlh, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_msg(nlh, &s));
 }
 
 /* Every prefix of a good answer, in a heap buffer of exactly that size: never a read past
@@ -559,11 +559,11 @@ TEST(every_truncation)
 	ASSERT_NE(0, ulp);
 	for (uint32_t n = MNL_NLMSG_HDRLEN; n <= len; n++) {
 		struct nlmsghdr *nlh = malloc(n);
-		struct ktls_diag_sock s;
+		struct diag_sock s;
 		ASSERT_NONNULL(nlh);
 		memcpy(nlh, full, n);
 		nlh->nlmsg_len = n;
-		int rc = ktls_diag_parse_msg(nlh, &s);
+		int rc = diag_parse_msg(nlh, &s);
 		free(nlh);
 		if (n < MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_msg))
 			EXPECT_EQ(KTLS_EDECODE, rc);
@@ -589,23 +589,23 @@ TEST(every_corrupted_byte)
 	ASSERT_NONNULL(nlh);
 	for (uint32_t i = MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_msg); i < len; i++) {
 		for (size_t v = 0; v < sizeof(values); v++) {
-			struct ktls_diag_sock s;
+			struct diag_sock s;
 			memcpy(nlh, full, len);
 			((uint8_t *)nlh)[i] = values[v];
-			int rc = ktls_diag_parse_msg(nlh, &s);
+			int rc = diag_parse_msg(nlh, &s);
 			if (rc < KTLS_EDECODE || rc > 1) {
 				TH_LOG("byte %u = 0x%02x: %d", (unsigned)i, values[v], rc);
 				EXPECT_TRUE(false);
 			}
 			if (rc == 1) /* whatever got through still formats */
-				EXPECT_EQ(0, ktls_diag_format_json((char[1024]){ 0 }, 1024, &s));
+				EXPECT_EQ(0, diag_format_json((char[1024]){ 0 }, 1024, &s));
 		}
 	}
 	free(nlh);
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* One receive buffer of the dump (ktls_diag_parse_reply)                                     */
+/* One receive buffer of the dump (diag_parse_reply)                                     */
 
 /* A receive buffer: messages appended one after another, as the kernel fills recv(). */
 struct reply {
@@ -657,12 +657,12 @@ struct replies_seen {
 static int seen_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct replies_seen *s = arg;
-	struct ktls_diag_sock sock;
+	struct diag_sock sock;
 	if (s->fail_with)
 		return s->fail_with;
 	s->msgs++;
-	if (ktls_diag_parse_msg(nlh, &sock) == 1 && s->tls++ == 0 &&
-	    ktls_diag_format_text(s->first, sizeof(s->first), &sock))
+	if (diag_parse_msg(nlh, &sock) == 1 && s->tls++ == 0 &&
+	    diag_format_text(s->first, sizeof(s->first), &sock))
 		return -1;
 	return s->stop_after && s->msgs >= s->stop_after ? 1 : 0;
 }
@@ -677,7 +677,7 @@ TEST(reply_with_sockets_then_done)
 	reply_add_spec(&r, &tls);
 	reply_add_ctl(&r, NLMSG_DONE, 0);
 	struct replies_seen s = { 0 };
-	ASSERT_EQ(1, ktls_diag_parse_reply(r.u.b, r.len, 1, 0, seen_cb, &s));
+	ASSERT_EQ(1, diag_parse_reply(r.u.b, r.len, 1, 0, seen_cb, &s));
 	EXPECT_EQ(2, s.msgs);
 	EXPECT_EQ(1, s.tls);
 	EXPECT_STREQ("127.0.0.1:4433 127.0.0.1:51234 ESTAB TLS1.3 CHACHA20-POLY1305 tx=sw rx=sw "
@@ -691,11 +691,11 @@ TEST(reply_without_done_wants_more)
 	reply_add_spec(&r, &sp);
 	reply_add_spec(&r, &sp);
 	struct replies_seen s = { 0 };
-	ASSERT_EQ(0, ktls_diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &s));
+	ASSERT_EQ(0, diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(2, s.tls);
 	/* an empty buffer also just wants more */
-	EXPECT_EQ(0, ktls_diag_parse_reply(r.u.b, 0, 0, 0, seen_cb, &s));
-	EXPECT_EQ(KTLS_EINVAL, ktls_diag_parse_reply(r.u.b, r.len, 0, 0, NULL, NULL));
+	EXPECT_EQ(0, diag_parse_reply(r.u.b, 0, 0, 0, seen_cb, &s));
+	EXPECT_EQ(KTLS_EINVAL, diag_parse_reply(r.u.b, r.len, 0, 0, NULL, NULL));
 }
 
 TEST(reply_callback_stops_or_fails)
@@ -705,10 +705,10 @@ TEST(reply_callback_stops_or_fails)
 	for (int i = 0; i < 3; i++)
 		reply_add_spec(&r, &sp);
 	struct replies_seen s = { .stop_after = 2 };
-	EXPECT_EQ(1, ktls_diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &s));
+	EXPECT_EQ(1, diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(2, s.msgs);
 	struct replies_seen f = { .fail_with = KTLS_ENOMEM };
-	EXPECT_EQ(KTLS_ENOMEM, ktls_diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &f));
+	EXPECT_EQ(KTLS_ENOMEM, diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &f));
 }
 
 TEST(reply_kernel_errors)
@@ -717,19 +717,19 @@ TEST(reply_kernel_errors)
 	struct replies_seen s = { 0 };
 	reply_add_ctl(&done_busy, NLMSG_DONE, -EBUSY); /* the dump was cut short */
 	errno = 0;
-	EXPECT_EQ(KTLS_EIO, ktls_diag_parse_reply(done_busy.u.b, done_busy.len, 0, 0, seen_cb, &s));
+	EXPECT_EQ(KTLS_EIO, diag_parse_reply(done_busy.u.b, done_busy.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(EBUSY, errno);
 	reply_add_ctl(&enoent, NLMSG_ERROR, -ENOENT); /* no tcp_diag */
 	errno = 0;
-	EXPECT_EQ(KTLS_EIO, ktls_diag_parse_reply(enoent.u.b, enoent.len, 0, 0, seen_cb, &s));
+	EXPECT_EQ(KTLS_EIO, diag_parse_reply(enoent.u.b, enoent.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(ENOENT, errno);
 	static struct reply int_min;
 	reply_add_ctl(&int_min, NLMSG_DONE, INT_MIN); /* no errno: found by fuzzing */
 	errno = 0;
-	EXPECT_EQ(KTLS_EIO, ktls_diag_parse_reply(int_min.u.b, int_min.len, 0, 0, seen_cb, &s));
+	EXPECT_EQ(KTLS_EIO, diag_parse_reply(int_min.u.b, int_min.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(EPROTO, errno);
 	reply_add_ctl(&ack, NLMSG_ERROR, 0);
-	EXPECT_EQ(1, ktls_diag_parse_reply(ack.u.b, ack.len, 0, 0, seen_cb, &s));
+	EXPECT_EQ(1, diag_parse_reply(ack.u.b, ack.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(0, s.msgs);
 }
 
@@ -739,7 +739,7 @@ TEST(reply_to_another_request)
 	struct spec sp = example();
 	reply_add_spec(&r, &sp); /* sequence number 1 */
 	struct replies_seen s = { 0 };
-	EXPECT_EQ(KTLS_EIO, ktls_diag_parse_reply(r.u.b, r.len, 2, 0, seen_cb, &s));
+	EXPECT_EQ(KTLS_EIO, diag_parse_reply(r.u.b, r.len, 2, 0, seen_cb, &s));
 	EXPECT_EQ(0, s.msgs);
 }
 
@@ -757,7 +757,7 @@ TEST(reply_cut_inside_a_message)
 		memcpy(copy, r.u.b, cut);
 		struct replies_seen s = { 0 };
 		errno = 0;
-		int rc = ktls_diag_parse_reply(copy, cut, 0, 0, seen_cb, &s);
+		int rc = diag_parse_reply(copy, cut, 0, 0, seen_cb, &s);
 		free(copy);
 		ASSERT_EQ(KTLS_EDECODE, rc);
 		EXPECT_EQ(EBADMSG, errno);
@@ -773,7 +773,7 @@ TEST(reply_with_a_length_past_2_to_the_31)
 	reply_add_spec(&r, &sp);
 	r.u.h.nlmsg_len = 0x80000010u;
 	struct replies_seen s = { 0 };
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &s));
+	EXPECT_EQ(KTLS_EDECODE, diag_parse_reply(r.u.b, r.len, 0, 0, seen_cb, &s));
 	EXPECT_EQ(0, s.msgs);
 }
 
@@ -783,7 +783,7 @@ TEST(reply_with_a_length_past_2_to_the_31)
 TEST(json_one_entry)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	ASSERT_EQ(1, parse(&sp, &s));
 	EXPECT_STREQ("{\"local\":\"127.0.0.1:4433\",\"remote\":\"127.0.0.1:51234\",\"state\":"
 		     "\"ESTAB\",\"version\":\"TLS1.3\",\"cipher\":\"CHACHA20-POLY1305\",\"tx\":"
@@ -796,49 +796,49 @@ TEST(json_one_entry)
 TEST(output_too_small)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	char small[40];
 	ASSERT_EQ(1, parse(&sp, &s));
 	memset(small, 'x', sizeof(small));
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_format_json(small, sizeof(small), &s));
+	EXPECT_EQ(KTLS_ENOSPACE, diag_format_json(small, sizeof(small), &s));
 	EXPECT_EQ(0, small[0]);
 	memset(small, 'x', sizeof(small));
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_format_text(small, sizeof(small), &s));
+	EXPECT_EQ(KTLS_ENOSPACE, diag_format_text(small, sizeof(small), &s));
 	EXPECT_EQ(0, small[0]);
 	/* exactly enough: the line and its NUL */
 	char line[128];
-	ASSERT_EQ(0, ktls_diag_format_text(line, sizeof(line), &s));
+	ASSERT_EQ(0, diag_format_text(line, sizeof(line), &s));
 	size_t need = strlen(line) + 1;
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_format_text(small, 0, &s));
+	EXPECT_EQ(KTLS_ENOSPACE, diag_format_text(small, 0, &s));
 	char *exact = malloc(need);
 	ASSERT_NONNULL(exact);
-	EXPECT_EQ(0, ktls_diag_format_text(exact, need, &s));
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_format_text(exact, need - 1, &s));
+	EXPECT_EQ(0, diag_format_text(exact, need, &s));
+	EXPECT_EQ(KTLS_ENOSPACE, diag_format_text(exact, need - 1, &s));
 	free(exact);
 }
 
 TEST(names)
 {
-	EXPECT_STREQ("ESTAB", ktls_diag_state_name(TCP_ESTABLISHED));
-	EXPECT_STREQ("SYN-SENT", ktls_diag_state_name(TCP_SYN_SENT));
-	EXPECT_STREQ("FIN-WAIT-1", ktls_diag_state_name(TCP_FIN_WAIT1));
-	EXPECT_STREQ("CLOSE-WAIT", ktls_diag_state_name(TCP_CLOSE_WAIT));
-	EXPECT_STREQ("LAST-ACK", ktls_diag_state_name(TCP_LAST_ACK));
-	EXPECT_STREQ("LISTEN", ktls_diag_state_name(TCP_LISTEN));
-	EXPECT_STREQ("CLOSING", ktls_diag_state_name(TCP_CLOSING));
-	EXPECT_STREQ("UNCONN", ktls_diag_state_name(TCP_CLOSE));
-	EXPECT_NULL(ktls_diag_state_name(0));
-	EXPECT_NULL(ktls_diag_state_name(200));
-	EXPECT_STREQ("TLS1.2", ktls_diag_version_name(TLS_1_2_VERSION));
-	EXPECT_STREQ("TLS1.3", ktls_diag_version_name(TLS_1_3_VERSION));
-	EXPECT_NULL(ktls_diag_version_name(0x0302));
-	EXPECT_STREQ("none", ktls_diag_conf_name(TLS_CONF_BASE));
-	EXPECT_STREQ("sw", ktls_diag_conf_name(TLS_CONF_SW));
-	EXPECT_STREQ("hw", ktls_diag_conf_name(TLS_CONF_HW));
-	EXPECT_STREQ("hw-record", ktls_diag_conf_name(TLS_CONF_HW_RECORD));
-	EXPECT_NULL(ktls_diag_conf_name(0));
-	EXPECT_NULL(ktls_diag_cipher_name(0));
-	EXPECT_NULL(ktls_diag_cipher_name(50));
+	EXPECT_STREQ("ESTAB", diag_state_name(TCP_ESTABLISHED));
+	EXPECT_STREQ("SYN-SENT", diag_state_name(TCP_SYN_SENT));
+	EXPECT_STREQ("FIN-WAIT-1", diag_state_name(TCP_FIN_WAIT1));
+	EXPECT_STREQ("CLOSE-WAIT", diag_state_name(TCP_CLOSE_WAIT));
+	EXPECT_STREQ("LAST-ACK", diag_state_name(TCP_LAST_ACK));
+	EXPECT_STREQ("LISTEN", diag_state_name(TCP_LISTEN));
+	EXPECT_STREQ("CLOSING", diag_state_name(TCP_CLOSING));
+	EXPECT_STREQ("UNCONN", diag_state_name(TCP_CLOSE));
+	EXPECT_NULL(diag_state_name(0));
+	EXPECT_NULL(diag_state_name(200));
+	EXPECT_STREQ("TLS1.2", diag_version_name(TLS_1_2_VERSION));
+	EXPECT_STREQ("TLS1.3", diag_version_name(TLS_1_3_VERSION));
+	EXPECT_NULL(diag_version_name(0x0302));
+	EXPECT_STREQ("none", diag_conf_name(TLS_CONF_BASE));
+	EXPECT_STREQ("sw", diag_conf_name(TLS_CONF_SW));
+	EXPECT_STREQ("hw", diag_conf_name(TLS_CONF_HW));
+	EXPECT_STREQ("hw-record", diag_conf_name(TLS_CONF_HW_RECORD));
+	EXPECT_NULL(diag_conf_name(0));
+	EXPECT_NULL(diag_cipher_name(0));
+	EXPECT_NULL(diag_cipher_name(50));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -875,9 +875,9 @@ static const char sample_stats[] =
 
 TEST(stats_sample_file)
 {
-	struct ktls_diag_stat st[32];
+	struct diag_stat st[32];
 	const char *path = temp_file(sample_stats);
-	int n = ktls_diag_read_stats(path, st, 32);
+	int n = diag_read_stats(path, st, 32);
 	unlink(path);
 	ASSERT_EQ(12, n);
 	EXPECT_STREQ("TlsCurrTxSw", st[0].name);
@@ -894,9 +894,9 @@ TEST(stats_sample_file)
 
 TEST(stats_blank_lines_spaces_and_no_final_newline)
 {
-	struct ktls_diag_stat st[4];
+	struct diag_stat st[4];
 	const char *path = temp_file("\nTlsTxSw 4\r\n  \nTlsRxSw\t\t9  ");
-	int n = ktls_diag_read_stats(path, st, 4);
+	int n = diag_read_stats(path, st, 4);
 	unlink(path);
 	ASSERT_EQ(2, n);
 	EXPECT_STREQ("TlsTxSw", st[0].name);
@@ -907,17 +907,17 @@ TEST(stats_blank_lines_spaces_and_no_final_newline)
 
 TEST(stats_empty_file)
 {
-	struct ktls_diag_stat st[1];
+	struct diag_stat st[1];
 	const char *path = temp_file("");
-	EXPECT_EQ(0, ktls_diag_read_stats(path, st, 1));
+	EXPECT_EQ(0, diag_read_stats(path, st, 1));
 	unlink(path);
 }
 
 TEST(stats_missing_file)
 {
-	struct ktls_diag_stat st[1];
+	struct diag_stat st[1];
 	errno = 0;
-	EXPECT_EQ(KTLS_EIO, ktls_diag_read_stats("/nonexistent/diag_test/tls_stat", st, 1));
+	EXPECT_EQ(KTLS_EIO, diag_read_stats("/nonexistent/diag_test/tls_stat", st, 1));
 	EXPECT_EQ(ENOENT, errno);
 }
 
@@ -935,9 +935,9 @@ TEST(stats_malformed_lines)
 		"ThisCounterNameIsFarTooLongForAnyTlsStatLineTheKernelPrintsAtAll 1\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct ktls_diag_stat st[4];
+		struct diag_stat st[4];
 		const char *path = temp_file(bad[i]);
-		int rc = ktls_diag_read_stats(path, st, 4);
+		int rc = diag_read_stats(path, st, 4);
 		unlink(path);
 		if (rc != KTLS_EDECODE)
 			TH_LOG("line %zu: \"%s\"", i, bad[i]);
@@ -947,27 +947,27 @@ TEST(stats_malformed_lines)
 	char long_line[600];
 	memset(long_line, 'A', sizeof(long_line) - 4);
 	memcpy(long_line + sizeof(long_line) - 4, " 1\n", 4);
-	struct ktls_diag_stat st[1];
+	struct diag_stat st[1];
 	const char *path = temp_file(long_line);
-	EXPECT_EQ(KTLS_EDECODE, ktls_diag_read_stats(path, st, 1));
+	EXPECT_EQ(KTLS_EDECODE, diag_read_stats(path, st, 1));
 	unlink(path);
 }
 
 TEST(stats_more_than_room)
 {
-	struct ktls_diag_stat st[3];
+	struct diag_stat st[3];
 	const char *path = temp_file("A 1\nB 2\nC 3\n");
-	EXPECT_EQ(KTLS_ENOSPACE, ktls_diag_read_stats(path, st, 2));
-	EXPECT_EQ(3, ktls_diag_read_stats(path, st, 3));
+	EXPECT_EQ(KTLS_ENOSPACE, diag_read_stats(path, st, 2));
+	EXPECT_EQ(3, diag_read_stats(path, st, 3));
 	EXPECT_STREQ("C", st[2].name);
 	unlink(path);
 }
 
 TEST(stats_of_this_kernel)
 {
-	struct ktls_diag_stat st[128];
-	int n = ktls_diag_read_stats(KTLS_DIAG_STATS_PATH, st, 128);
-	if (ktls_diag_kernel_has_tls()) {
+	struct diag_stat st[128];
+	int n = diag_read_stats(DIAG_STATS_PATH, st, 128);
+	if (diag_kernel_has_tls()) {
 		ASSERT_LT(0, n);
 		EXPECT_STREQ("TlsCurrTxSw", st[0].name);
 	} else {
@@ -990,9 +990,9 @@ struct seen {
 static int see(const struct nlmsghdr *nlh, void *arg)
 {
 	struct seen *sn = arg;
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	int rc = ktls_diag_parse_msg(nlh, &s);
+	int rc = diag_parse_msg(nlh, &s);
 	sn->calls++;
 	if (rc < 0)
 		return rc;
@@ -1008,7 +1008,7 @@ static int see(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static int count(const struct ktls_diag_sock *s, void *arg)
+static int count(const struct diag_sock *s, void *arg)
 {
 	(void)s;
 	(*(int *)arg)++;
@@ -1053,26 +1053,26 @@ FIXTURE_TEARDOWN(live)
 TEST_F(live, dump_sees_our_plain_sockets)
 {
 	struct seen sn = { .port = self->port };
-	ASSERT_EQ(0, ktls_diag_dump(AF_UNSPEC, see, &sn));
+	ASSERT_EQ(0, diag_dump(AF_UNSPEC, see, &sn));
 	EXPECT_EQ(1, sn.listen);
 	EXPECT_EQ(2, sn.estab);
 	EXPECT_EQ(3, sn.with_info);
-	if (!ktls_diag_kernel_has_tls())
+	if (!diag_kernel_has_tls())
 		EXPECT_EQ(0, sn.parsed_tls);
 }
 
 TEST_F(live, no_tls_sockets_on_this_host)
 {
 	int n = 0;
-	if (ktls_diag_kernel_has_tls())
+	if (diag_kernel_has_tls())
 		TH_LOG("this kernel has the tls module: other kTLS sockets may exist");
-	ASSERT_EQ(0, ktls_diag_list(AF_UNSPEC, 0, count, &n));
-	if (!ktls_diag_kernel_has_tls())
+	ASSERT_EQ(0, diag_list(AF_UNSPEC, 0, count, &n));
+	if (!diag_kernel_has_tls())
 		EXPECT_EQ(0, n);
 	n = 0;
-	ASSERT_EQ(0, ktls_diag_list(AF_INET, self->port, count, &n));
+	ASSERT_EQ(0, diag_list(AF_INET, self->port, count, &n));
 	EXPECT_EQ(0, n); /* ours are plain TCP, whatever the kernel */
-	ASSERT_EQ(0, ktls_diag_list(AF_INET6, self->port, count, &n));
+	ASSERT_EQ(0, diag_list(AF_INET6, self->port, count, &n));
 	EXPECT_EQ(0, n);
 }
 
@@ -1093,30 +1093,30 @@ TEST_F(live, callback_stops_or_aborts_the_dump)
 {
 	int calls = 0;
 	/* our sockets guarantee at least three answers for AF_INET */
-	EXPECT_EQ(0, ktls_diag_dump(AF_INET, stop_at_first, &calls));
+	EXPECT_EQ(0, diag_dump(AF_INET, stop_at_first, &calls));
 	EXPECT_EQ(1, calls);
 	calls = 0;
-	EXPECT_EQ(-42, ktls_diag_dump(AF_UNSPEC, abort_at_first, &calls));
+	EXPECT_EQ(-42, diag_dump(AF_UNSPEC, abort_at_first, &calls));
 	EXPECT_EQ(1, calls);
 }
 
 TEST(port_filter_matches_either_end)
 {
 	struct spec sp = example();
-	struct ktls_diag_sock s;
+	struct diag_sock s;
 	ASSERT_EQ(1, parse(&sp, &s));
-	EXPECT_TRUE(ktls_diag_port_matches(&s, 0));
-	EXPECT_TRUE(ktls_diag_port_matches(&s, 4433));
-	EXPECT_TRUE(ktls_diag_port_matches(&s, 51234));
-	EXPECT_FALSE(ktls_diag_port_matches(&s, 443));
-	EXPECT_FALSE(ktls_diag_port_matches(&s, htons(4433)));
+	EXPECT_TRUE(diag_port_matches(&s, 0));
+	EXPECT_TRUE(diag_port_matches(&s, 4433));
+	EXPECT_TRUE(diag_port_matches(&s, 51234));
+	EXPECT_FALSE(diag_port_matches(&s, 443));
+	EXPECT_FALSE(diag_port_matches(&s, htons(4433)));
 }
 
 TEST(list_rejects_a_bad_family)
 {
 	int n = 0;
-	EXPECT_EQ(KTLS_EINVAL, ktls_diag_list(AF_UNIX, 0, count, &n));
-	EXPECT_EQ(KTLS_EINVAL, ktls_diag_list(AF_INET, 0, NULL, &n));
+	EXPECT_EQ(KTLS_EINVAL, diag_list(AF_UNIX, 0, count, &n));
+	EXPECT_EQ(KTLS_EINVAL, diag_list(AF_INET, 0, NULL, &n));
 	EXPECT_EQ(0, n);
 }
 

@@ -50,16 +50,16 @@ static const char usage[] =
 	"2 usage error.\n";
 
 struct sock_list {
-	struct ktls_diag_sock *v;
+	struct diag_sock *v;
 	size_t n, cap;
 };
 
-static int collect(const struct ktls_diag_sock *s, void *arg)
+static int collect(const struct diag_sock *s, void *arg)
 {
 	struct sock_list *l = arg;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct ktls_diag_sock *v = realloc(l->v, cap * sizeof(*v));
+		struct diag_sock *v = realloc(l->v, cap * sizeof(*v));
 		if (!v)
 			return KTLS_ENOMEM;
 		l->v = v;
@@ -80,7 +80,7 @@ static bool parse_port(const char *arg, uint16_t *port)
 	return true;
 }
 
-static void print_json(const struct sock_list *l, bool with_stats, const struct ktls_diag_stat *st,
+static void print_json(const struct sock_list *l, bool with_stats, const struct diag_stat *st,
 		       int nstats)
 {
 	char line[512];
@@ -88,7 +88,7 @@ static void print_json(const struct sock_list *l, bool with_stats, const struct 
 		fputs("{\"sockets\":", stdout);
 	fputs(l->n ? "[\n" : "[]", stdout);
 	for (size_t i = 0; i < l->n; i++) {
-		if (ktls_diag_format_json(line, sizeof(line), &l->v[i]))
+		if (diag_format_json(line, sizeof(line), &l->v[i]))
 			snprintf(line, sizeof(line), "null");
 		printf("%s%s\n", line, i + 1 < l->n ? "," : "");
 	}
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sock_list l = { 0 };
-	int rc = ktls_diag_list(AF_UNSPEC, port, collect, &l);
+	int rc = diag_list(AF_UNSPEC, port, collect, &l);
 	if (rc < 0) {
 		int e = errno;
 		if (rc == KTLS_ENOMEM)
@@ -166,13 +166,13 @@ int main(int argc, char **argv)
 		return EXIT_NETLINK;
 	}
 
-	struct ktls_diag_stat st[MAX_STATS];
+	struct diag_stat st[MAX_STATS];
 	int nstats = -1;
-	bool has_tls = ktls_diag_kernel_has_tls();
+	bool has_tls = diag_kernel_has_tls();
 	if (stats) {
-		nstats = ktls_diag_read_stats(KTLS_DIAG_STATS_PATH, st, MAX_STATS);
+		nstats = diag_read_stats(DIAG_STATS_PATH, st, MAX_STATS);
 		if (nstats < 0 && !(nstats == KTLS_EIO && errno == ENOENT)) {
-			fprintf(stderr, "%s: cannot read %s: %s\n", prog, KTLS_DIAG_STATS_PATH,
+			fprintf(stderr, "%s: cannot read %s: %s\n", prog, DIAG_STATS_PATH,
 				nstats == KTLS_EIO ? strerror(errno) : ktls_strerror(nstats));
 			free(l.v);
 			return EXIT_NETLINK;
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 	if (l.n == 0) {
 		if (!has_tls)
 			fprintf(stderr, "%s: no kTLS sockets: the kernel has no tls module (no %s)\n",
-				prog, KTLS_DIAG_STATS_PATH);
+				prog, DIAG_STATS_PATH);
 		else if (geteuid() != 0)
 			fprintf(stderr, "%s: no kTLS sockets found (not root: the kernel reports "
 					"the tls ULP only to CAP_NET_ADMIN)\n", prog);
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	} else {
 		char line[512];
 		for (size_t i = 0; i < l.n; i++)
-			if (!ktls_diag_format_text(line, sizeof(line), &l.v[i]))
+			if (!diag_format_text(line, sizeof(line), &l.v[i]))
 				puts(line);
 		for (int i = 0; i < nstats; i++)
 			printf("%s %" PRIu64 "\n", st[i].name, st[i].value);

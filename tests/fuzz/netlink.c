@@ -1,6 +1,6 @@
 /*
- * netlink.c — fuzz target: the sock_diag reply parser of tools/diag (ktls_diag_parse_reply,
- * and under it ktls_diag_parse_msg), what the kernel answers to ktls-diag's dump.
+ * netlink.c — fuzz target: the sock_diag reply parser of tools/diag (diag_parse_reply,
+ * and under it diag_parse_msg), what the kernel answers to ktls-diag's dump.
  *
  * The kernel is not hostile, but the parser walks three levels of nested attributes whose
  * lengths it must check before every read (diag.c says why libmnl's iterators are not
@@ -25,14 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int on_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	size_t *seen = arg;
-	struct ktls_diag_sock s;
-	int rc = ktls_diag_parse_msg(nlh, &s);
+	struct diag_sock s;
+	int rc = diag_parse_msg(nlh, &s);
 	CHECK(rc == 0 || rc == 1 || rc == KTLS_EDECODE);
 	if (rc != 1)
 		return 0;
 	char line[512];
-	CHECK(ktls_diag_format_text(line, sizeof(line), &s) == 0);
-	CHECK(ktls_diag_format_json(line, sizeof(line), &s) == 0);
+	CHECK(diag_format_text(line, sizeof(line), &s) == 0);
+	CHECK(diag_format_json(line, sizeof(line), &s) == 0);
 	CHECK(s.family == 2 || s.family == 10); /* AF_INET, AF_INET6 */
 	(*seen)++;
 	return 0;
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned id = data[0] & 1;
 	size_t seen = 0;
-	int rc = ktls_diag_parse_reply(buf, len, id, id, on_msg, &seen);
+	int rc = diag_parse_reply(buf, len, id, id, on_msg, &seen);
 	CHECK(rc == 0 || rc == 1 || rc == KTLS_EIO || rc == KTLS_EDECODE);
 	free(buf);
 	return 0;

@@ -507,10 +507,10 @@ TEST_F(kernel, peer_key_update_on_this_kernel)
 
 struct diag_seen {
 	int n;
-	struct ktls_diag_sock socks[4];
+	struct diag_sock socks[4];
 };
 
-static int collect(const struct ktls_diag_sock *sock, void *arg)
+static int collect(const struct diag_sock *sock, void *arg)
 {
 	struct diag_seen *seen = arg;
 	if (seen->n < 4)
@@ -530,14 +530,14 @@ TEST_F(kernel, sock_diag_shows_both_ends)
 	ASSERT_EQ(0, self->p.crc);
 	ASSERT_EQ(0, self->p.src);
 	ASSERT_EQ(0, getsockname(self->p.sfd, (struct sockaddr *)&a, &alen));
-	ASSERT_EQ(0, ktls_diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
+	ASSERT_EQ(0, diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
 	ASSERT_EQ(2, seen.n);
 	for (int i = 0; i < 2; i++) {
 		EXPECT_TRUE(seen.socks[i].has_tls_info);
 		EXPECT_EQ(0x0304, seen.socks[i].version);
 		EXPECT_EQ(variant->cipher, seen.socks[i].cipher);
-		EXPECT_STREQ("sw", ktls_diag_conf_name(seen.socks[i].tx_conf));
-		EXPECT_STREQ("sw", ktls_diag_conf_name(seen.socks[i].rx_conf));
+		EXPECT_STREQ("sw", diag_conf_name(seen.socks[i].tx_conf));
+		EXPECT_STREQ("sw", diag_conf_name(seen.socks[i].rx_conf));
 	}
 }
 
@@ -605,7 +605,7 @@ TEST_F_TIMEOUT(kernel, zerocopy_sendfile_and_no_pad, 120)
 	EXPECT_EQ(probe.zerocopy_tx, si.tx_zerocopy);
 	EXPECT_EQ(probe.rx_no_pad, ci.rx_no_pad);
 	ASSERT_EQ(0, getsockname(self->p.sfd, (struct sockaddr *)&a, &alen));
-	ASSERT_EQ(0, ktls_diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
+	ASSERT_EQ(0, diag_list(AF_INET, ntohs(a.sin_port), collect, &seen));
 	ASSERT_EQ(2, seen.n);
 	for (int i = 0; i < 2; i++) {
 		bool server_end = seen.socks[i].local_port == ntohs(a.sin_port);

@@ -91,7 +91,7 @@ enum {
 /* ------------------------------------------------------------------------------------------ */
 /* Names                                                                                      */
 
-const char *ktls_diag_state_name(uint8_t state)
+const char *diag_state_name(uint8_t state)
 {
 	/* as ss(8) names them (iproute2 misc/ss.c) */
 	static const char *const names[] = {
@@ -102,7 +102,7 @@ const char *ktls_diag_state_name(uint8_t state)
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : NULL;
 }
 
-const char *ktls_diag_version_name(uint16_t version)
+const char *diag_version_name(uint16_t version)
 {
 	switch (version) {
 	case TLS_1_2_VERSION: return "TLS1.2";
@@ -111,7 +111,7 @@ const char *ktls_diag_version_name(uint16_t version)
 	}
 }
 
-const char *ktls_diag_cipher_name(uint16_t cipher)
+const char *diag_cipher_name(uint16_t cipher)
 {
 	switch (cipher) {
 	case TLS_CIPHER_AES_GCM_128: return "AES-GCM-128";
@@ -126,7 +126,7 @@ const char *ktls_diag_cipher_name(uint16_t cipher)
 	}
 }
 
-const char *ktls_diag_conf_name(uint16_t conf)
+const char *diag_conf_name(uint16_t conf)
 {
 	switch (conf) {
 	case TLS_CONF_BASE: return "none";
@@ -178,7 +178,7 @@ static int get_u16(const struct nlattr *a, uint16_t *v)
 
 static int tls_info_attr(const struct nlattr *a, void *arg)
 {
-	struct ktls_diag_sock *s = arg;
+	struct diag_sock *s = arg;
 	switch (mnl_attr_get_type(a)) {
 	case TLS_INFO_VERSION_: return get_u16(a, &s->version);
 	case TLS_INFO_CIPHER_: return get_u16(a, &s->cipher);
@@ -191,7 +191,7 @@ static int tls_info_attr(const struct nlattr *a, void *arg)
 }
 
 struct ulp_seen {
-	struct ktls_diag_sock *sock;
+	struct diag_sock *sock;
 	bool ulp, is_tls;
 };
 
@@ -228,11 +228,11 @@ static void format_addr(char *out, int family, const uint32_t *addr, uint16_t po
 	char ip[INET6_ADDRSTRLEN];
 	if (!inet_ntop(family, addr, ip, sizeof(ip)))
 		snprintf(ip, sizeof(ip), "?");
-	snprintf(out, KTLS_DIAG_ADDR_LEN, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+	snprintf(out, DIAG_ADDR_LEN, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
 		 (unsigned)port);
 }
 
-int ktls_diag_parse_msg(const struct nlmsghdr *nlh, struct ktls_diag_sock *out)
+int diag_parse_msg(const struct nlmsghdr *nlh, struct diag_sock *out)
 {
 	struct inet_diag_msg m;
 	memset(out, 0, sizeof(*out));
@@ -265,7 +265,7 @@ int ktls_diag_parse_msg(const struct nlmsghdr *nlh, struct ktls_diag_sock *out)
 /* The dump                                                                                   */
 
 struct dump_ctx {
-	ktls_diag_raw_cb cb;
+	diag_raw_cb cb;
 	void *arg;
 	int rc;       /* a code to return instead of KTLS_EIO */
 	bool stopped; /* cb asked to stop */
@@ -332,7 +332,7 @@ static int on_noop(const struct nlmsghdr *nlh, void *data)
 }
 
 /* One received buffer of the dump: 0 when more is to come, 1 when it ended (or c->cb asked
- * to stop), or a negative code (ktls_diag_parse_reply). */
+ * to stop), or a negative code (diag_parse_reply). */
 static int run_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
 		     struct dump_ctx *c)
 {
@@ -361,8 +361,8 @@ static int run_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
 	return rc == MNL_CB_STOP ? 1 : 0;
 }
 
-int ktls_diag_parse_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
-			  ktls_diag_raw_cb cb, void *arg)
+int diag_parse_reply(const void *buf, size_t len, unsigned seq, unsigned portid,
+			  diag_raw_cb cb, void *arg)
 {
 	if (!cb)
 		return KTLS_EINVAL;
@@ -401,7 +401,7 @@ static int dump_family(struct mnl_socket *nl, char *buf, int family, struct dump
 	}
 }
 
-int ktls_diag_dump(int family, ktls_diag_raw_cb cb, void *arg)
+int diag_dump(int family, diag_raw_cb cb, void *arg)
 {
 	if ((family != AF_UNSPEC && family != AF_INET && family != AF_INET6) || !cb)
 		return KTLS_EINVAL;
@@ -426,42 +426,42 @@ int ktls_diag_dump(int family, ktls_diag_raw_cb cb, void *arg)
 	return rc;
 }
 
-bool ktls_diag_port_matches(const struct ktls_diag_sock *s, uint16_t port)
+bool diag_port_matches(const struct diag_sock *s, uint16_t port)
 {
 	return port == 0 || s->local_port == port || s->remote_port == port;
 }
 
 struct list_ctx {
 	uint16_t port;
-	ktls_diag_cb cb;
+	diag_cb cb;
 	void *arg;
 };
 
 static int list_one(const struct nlmsghdr *nlh, void *arg)
 {
 	struct list_ctx *c = arg;
-	struct ktls_diag_sock s;
-	int rc = ktls_diag_parse_msg(nlh, &s);
+	struct diag_sock s;
+	int rc = diag_parse_msg(nlh, &s);
 	if (rc < 0) {
 		errno = EBADMSG;
 		return rc;
 	}
-	if (rc == 0 || !ktls_diag_port_matches(&s, c->port))
+	if (rc == 0 || !diag_port_matches(&s, c->port))
 		return 0;
 	return c->cb(&s, c->arg);
 }
 
-int ktls_diag_list(int family, uint16_t port, ktls_diag_cb cb, void *arg)
+int diag_list(int family, uint16_t port, diag_cb cb, void *arg)
 {
 	if (!cb)
 		return KTLS_EINVAL;
 	struct list_ctx c = { .port = port, .cb = cb, .arg = arg };
-	return ktls_diag_dump(family, list_one, &c);
+	return diag_dump(family, list_one, &c);
 }
 
-bool ktls_diag_kernel_has_tls(void)
+bool diag_kernel_has_tls(void)
 {
-	return access(KTLS_DIAG_STATS_PATH, F_OK) == 0;
+	return access(DIAG_STATS_PATH, F_OK) == 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -473,7 +473,7 @@ static bool is_space(char c)
 }
 
 /* "name<spaces/tabs>value", nothing else but trailing blanks; an empty line is skipped (0). */
-static int parse_stat_line(char *line, struct ktls_diag_stat *st)
+static int parse_stat_line(char *line, struct diag_stat *st)
 {
 	size_t n = strlen(line);
 	while (n > 0 && (is_space(line[n - 1]) || line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -504,7 +504,7 @@ static int parse_stat_line(char *line, struct ktls_diag_stat *st)
 	return 1;
 }
 
-int ktls_diag_read_stats(const char *path, struct ktls_diag_stat *stats, size_t max)
+int diag_read_stats(const char *path, struct diag_stat *stats, size_t max)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -517,7 +517,7 @@ int ktls_diag_read_stats(const char *path, struct ktls_diag_stat *stats, size_t 
 			rc = KTLS_EDECODE; /* a line longer than any counter's */
 			break;
 		}
-		struct ktls_diag_stat st;
+		struct diag_stat st;
 		int got = parse_stat_line(line, &st);
 		if (got < 0)
 			rc = got;
@@ -585,30 +585,30 @@ struct names {
 	const char *state, *version, *cipher, *tx, *rx;
 };
 
-static void get_names(struct names *n, const struct ktls_diag_sock *s)
+static void get_names(struct names *n, const struct diag_sock *s)
 {
-	n->state = ktls_diag_state_name(s->state);
+	n->state = diag_state_name(s->state);
 	if (!n->state) {
 		snprintf(n->tmp[0], sizeof(n->tmp[0]), "state-%u", (unsigned)s->state);
 		n->state = n->tmp[0];
 	}
 	n->version = name_or_number(n->tmp[1], sizeof(n->tmp[1]),
-				    ktls_diag_version_name(s->version), s->version, "version-");
-	n->cipher = name_or_number(n->tmp[2], sizeof(n->tmp[2]), ktls_diag_cipher_name(s->cipher),
+				    diag_version_name(s->version), s->version, "version-");
+	n->cipher = name_or_number(n->tmp[2], sizeof(n->tmp[2]), diag_cipher_name(s->cipher),
 				   s->cipher, "cipher-");
-	n->tx = name_or_number(n->tmp[3], sizeof(n->tmp[3]), ktls_diag_conf_name(s->tx_conf),
+	n->tx = name_or_number(n->tmp[3], sizeof(n->tmp[3]), diag_conf_name(s->tx_conf),
 			       s->tx_conf, "conf-");
-	n->rx = name_or_number(n->tmp[4], sizeof(n->tmp[4]), ktls_diag_conf_name(s->rx_conf),
+	n->rx = name_or_number(n->tmp[4], sizeof(n->tmp[4]), diag_conf_name(s->rx_conf),
 			       s->rx_conf, "conf-");
 }
 
-static const char *on_off(const struct ktls_diag_sock *s, bool v, const char *on,
+static const char *on_off(const struct diag_sock *s, bool v, const char *on,
 			  const char *off, const char *unknown)
 {
 	return !s->has_tls_info ? unknown : v ? on : off;
 }
 
-int ktls_diag_format_text(char *buf, size_t len, const struct ktls_diag_sock *s)
+int diag_format_text(char *buf, size_t len, const struct diag_sock *s)
 {
 	struct out o = { .buf = buf, .len = len };
 	struct names n;
@@ -623,7 +623,7 @@ int ktls_diag_format_text(char *buf, size_t len, const struct ktls_diag_sock *s)
 /* Appends "key":value where value is a JSON string of v, or null when v is NULL. */
 static void put_json_field(struct out *o, const char *key, const char *v, bool comma)
 {
-	char lit[2 * KTLS_DIAG_ADDR_LEN + 8];
+	char lit[2 * DIAG_ADDR_LEN + 8];
 	put(o, "%s\"%s\":", comma ? "," : "", key);
 	if (!v)
 		put(o, "null");
@@ -633,7 +633,7 @@ static void put_json_field(struct out *o, const char *key, const char *v, bool c
 		put(o, "%s", lit);
 }
 
-int ktls_diag_format_json(char *buf, size_t len, const struct ktls_diag_sock *s)
+int diag_format_json(char *buf, size_t len, const struct diag_sock *s)
 {
 	struct out o = { .buf = buf, .len = len };
 	struct names n;
