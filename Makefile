@@ -329,7 +329,7 @@ FUZZ_SUPPORT_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_SUPPORT_SRCS))
 FUZZ_COV_SECONDS ?= 60
 FUZZ_COV_BUILD := $(FUZZ_BUILD)/cov
 FUZZ_COV_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes -O0 -g \
-	-fprofile-instr-generate -fcoverage-mapping -MMD -MP $(LIB_INCLUDES) -Itests/fuzz -Itests \
+	-fprofile-instr-generate -fcoverage-mapping -MMD -MP $(LIB_INCLUDES) -Itests/fuzz -Itests -Itools \
 	$(PKG_CFLAGS)
 FUZZ_COV_BINS := $(FUZZ_TARGETS:%=$(FUZZ_COV_BUILD)/cov-%)
 FUZZ_COV_OBJS := $(patsubst %.c,$(FUZZ_COV_BUILD)/obj/%.o,$(LIB_SRCS) \
