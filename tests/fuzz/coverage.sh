@@ -54,7 +54,7 @@ dirty=$(git -C "$root" status --porcelain -- lib tests/fuzz 2>/dev/null | head -
   echo "Measured $(date -u +%Y-%m-%d) at commit $commit${dirty:+ (with uncommitted changes)}," \
     "FUZZ_COV_SECONDS=$secs."
   echo
-  echo "| target | inputs | lib/ lines | lib/ functions | handlers reached" \
+  echo "| target | inputs | lines (lib/, or the tool library) | functions | handlers reached" \
     "| of them beyond the seeds' code | not reached |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
 } >"$cov/summary.md"
@@ -69,14 +69,26 @@ export() {
     "${objects[@]}" >"$name.json" 2> >(grep -v 'functions have mismatched data' >&2) || exit 1
 }
 
-# report LABEL INPUTS NAME SEEDS_NAME — prints lib/'s coverage from NAME.json and each
-# handler's entries (all inputs, and how many of them the seeds alone make: SEEDS_NAME.json),
-# and appends LABEL's row to the summary table.
+# What a target's coverage is measured on: lib/, or the tool library its parser lives in
+# (whose code holds none of the handlers).
+code_of() {
+  case $1 in
+  http) echo tools/httpd/ ;;
+  netlink) echo tools/diag/ ;;
+  *) echo lib/ ;;
+  esac
+}
+
+# report LABEL INPUTS NAME SEEDS_NAME [DIR] — prints DIR's coverage (default lib/) from
+# NAME.json and each handler's entries (all inputs, and how many of them the seeds alone
+# make: SEEDS_NAME.json), and appends LABEL's row to the summary table.
 report() {
-  python3 - "$3.json" "$4.json" "$root/lib/" "$1" "$2" "$cov/summary.md" "${HANDLERS[@]}" <<'EOF'
+  local dir=${5:-lib/} handlers=("${HANDLERS[@]}")
+  [[ $dir == lib/ ]] || handlers=()
+  python3 - "$3.json" "$4.json" "$root/$dir" "$1" "$2" "$cov/summary.md" "$dir" "${handlers[@]}" <<'EOF'
 import json, re, sys
-path, seeds_path, lib, label, inputs, summary = sys.argv[1:7]
-patterns = sys.argv[7:]
+path, seeds_path, lib, label, inputs, summary, where = sys.argv[1:8]
+patterns = sys.argv[8:]
 data = json.load(open(path))["data"][0]
 files = [f for f in data["files"] if f["filename"].startswith(lib)]
 def total(kind):
@@ -85,7 +97,7 @@ def total(kind):
     return c, n, 100.0 * c / n if n else 0.0
 lc, ln, lp = total("lines")
 fc, fn, fp = total("functions")
-print(f"   lib/: lines {lc}/{ln} ({lp:.1f}%), functions {fc}/{fn} ({fp:.1f}%)")
+print(f"   {where}: lines {lc}/{ln} ({lp:.1f}%), functions {fc}/{fn} ({fp:.1f}%)")
 def functions(d):
     # (name, file) -> [entry count, count of each code region]; with several binaries a
     # lib/ function appears once per binary: add them up
@@ -118,8 +130,12 @@ for name, count, seed, run, seed_run, regions in rows:
 missing = ", ".join(f"`{r[0]}`" for r in rows if not r[1]) or "—"
 beyond = len(beyond)
 with open(summary, "a") as out:
-    print(f"| {label} | {inputs} | {lp:.1f}% ({lc}/{ln}) | {fp:.1f}% ({fc}/{fn}) "
-          f"| {len(reached)}/{len(rows)} | {beyond} | {missing} |", file=out)
+    if not patterns:  # a tool library's parser: no handler to reach
+        print(f"| {label} | {inputs} | {lp:.1f}% ({lc}/{ln}) of `{where}` | {fp:.1f}% ({fc}/{fn}) "
+              f"| — | — | — |", file=out)
+    else:
+        print(f"| {label} | {inputs} | {lp:.1f}% ({lc}/{ln}) | {fp:.1f}% ({fc}/{fn}) "
+              f"| {len(reached)}/{len(rows)} | {beyond} | {missing} |", file=out)
 EOF
 }
 
@@ -154,7 +170,7 @@ for t in "$@"; do
     export "$cov/prof/$p" "$cov/cov-$t"
   done
   echo "== $t: $inputs inputs ($seeds seeds + $((inputs - seeds)) from $secs s, -seed=1)"
-  report "\`$t\`" "$inputs" "$cov/prof/$t" "$cov/prof/$t-seeds"
+  report "\`$t\`" "$inputs" "$cov/prof/$t" "$cov/prof/$t-seeds" "$(code_of "$t")"
   measured+=("$t")
   total_inputs=$((total_inputs + inputs))
 done
