@@ -380,21 +380,18 @@ static int offload(struct ktls_session *s)
 	err = ktls_offload_check_suite(e->suite, reason, sizeof(reason));
 	if (!err)
 		err = ktls_offload_attach(k->setsockopt, s->fd, reason, sizeof(reason));
+	/* Can this kernel rekey (TLS 1.3 KeyUpdate, Linux 6.14+)? Ask the socket itself, right
+	 * after the TX install and with the same derived key: installing it again at the same
+	 * sequence number is a no-op where rekey exists and EBUSY where it does not. The answer
+	 * is the socket's own (a device-offloaded socket may differ), so it is asked per
+	 * connection. */
 	if (!err && want_tx) {
-		err = ktls_kernel_install(k, TLS_TX, tx_secret, tx_seq, reason, sizeof(reason));
+		err = ktls_kernel_install_tx_first(k, tx_secret, tx_seq, reason, sizeof(reason));
 		k->tx = !err;
 	}
 	if (!err && want_rx) {
 		err = ktls_kernel_install(k, TLS_RX, rx_secret, rx_seq, reason, sizeof(reason));
 		k->rx = !err;
-	}
-	/* Can this kernel rekey (TLS 1.3 KeyUpdate, Linux 6.14+)? Ask the socket itself:
-	 * installing the same TX key again at the same sequence number is a no-op where rekey
-	 * exists and EBUSY where it does not. Nothing has been sent under the kernel's key
-	 * yet, so nothing can be disturbed. */
-	if (k->tx) {
-		char ignore[sizeof(s->offload_status)];
-		k->rekey = !ktls_kernel_install(k, TLS_TX, tx_secret, tx_seq, ignore, sizeof(ignore));
 	}
 	/* optional features: asked for, never required (older kernels lack them) */
 	int one = 1;
