@@ -6,10 +6,9 @@
  * OpenSSL's one-shot HMAC(): that one fetches the MAC and, by name, the digest, then builds
  * and frees a MAC context on every call — 20k instructions per call here, where the two
  * hash passes below cost 10k, and a handshake makes 23 of them (bench/README.md, "Instructions
- * per handshake"). The hashes are fetched from OpenSSL once per process (a legacy
- * EVP_sha256() would be fetched again by every EVP_DigestInit_ex) under pthread_once, and
- * only read after: nothing shared changes during a handshake, so a config and its
- * handshakes stay safe to spread over threads. Each call has its own hash context.
+ * per handshake"). The hashes are fetched from OpenSSL once per process (ktls_md_fetched,
+ * suite.c): nothing shared changes during a handshake, so a config and its handshakes stay
+ * safe to spread over threads. Each call has its own hash context.
  *
  * The message is given in parts (T(i-1), info, i for Expand), so nothing is copied into a
  * bounded buffer; TLS labels stay far below the 1 KiB cap on info all the same.
@@ -17,41 +16,13 @@
 #include "hkdf.h"
 
 #include "ktls.h"
+#include "suite.h"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
 #define HKDF_MAX_INFO 1024
 #define HMAC_MAX_BLOCK 128 /* SHA-384 and SHA-512; SHA-1 and SHA-256 use 64 */
-
-/* SHA-256, SHA-384, SHA-512 as fetched from the default provider, or NULL where the fetch
- * failed (then the caller's md serves). Written once by fetch_hashes, never freed: they live
- * as long as the process, like OpenSSL's own tables. */
-static EVP_MD *fetched[3];
-static pthread_once_t fetched_once = PTHREAD_ONCE_INIT;
-
-static void fetch_hashes(void)
-{
-	fetched[0] = EVP_MD_fetch(NULL, "SHA256", NULL);
-	fetched[1] = EVP_MD_fetch(NULL, "SHA384", NULL);
-	fetched[2] = EVP_MD_fetch(NULL, "SHA512", NULL);
-}
-
-/* md as a fetched EVP_MD when it is one of the three, else md itself. */
-static const EVP_MD *hash_fetched(const EVP_MD *md)
-{
-	int i;
-	switch (EVP_MD_get_type(md)) {
-	case NID_sha256: i = 0; break;
-	case NID_sha384: i = 1; break;
-	case NID_sha512: i = 2; break;
-	default: return md;
-	}
-	if (pthread_once(&fetched_once, fetch_hashes) != 0 || !fetched[i])
-		return md;
-	return fetched[i];
-}
 
 struct part {
 	const uint8_t *p;
@@ -69,7 +40,7 @@ static int hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const stru
 	EVP_MD_CTX *ctx;
 	int ok;
 
-	md = hash_fetched(md);
+	md = ktls_md_fetched(md);
 	if (block <= 0 || block > HMAC_MAX_BLOCK || hash_len <= 0 || hash_len > EVP_MAX_MD_SIZE)
 		return KTLS_ECRYPTO;
 	ctx = EVP_MD_CTX_new();
