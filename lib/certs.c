@@ -6,6 +6,7 @@
 #include "certs.h"
 
 #include "ktls.h"
+#include "sig.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -294,6 +295,16 @@ int ktls_cert_chain_load(struct ktls_cert_chain *c, const char *cert_path, const
 	}
 	if (!err)
 		ktls_x509_subject_line(c->leaf, c->subject, sizeof(c->subject));
+	/* An Ed25519 key in libsodium's form, made here once: a config is shared read-only
+	 * between threads, so nothing may be filled in lazily during a handshake. */
+	if (!err && EVP_PKEY_is_a(c->key, "ED25519")) {
+		c->ed25519_sk = malloc(KTLS_ED25519_SECRET_LEN);
+		if (!c->ed25519_sk)
+			err = KTLS_ENOMEM;
+		else if (ktls_sig_ed25519_secret(c->key, c->ed25519_sk))
+			err = ktls_x509_fail(KTLS_EINVAL, errbuf, errlen,
+					     "cannot read the Ed25519 key '%s'", key_path);
+	}
 	if (err)
 		ktls_cert_chain_free(c);
 	ERR_clear_error();

@@ -185,9 +185,10 @@ static void release_record_buffer(struct ktls_session *s)
 {
 	if (!s->rec)
 		return;
-	sodium_memzero(s->rec, TLS_MAX_RECORD);
+	sodium_memzero(s->rec, s->rec_cap);
 	free(s->rec);
 	s->rec = NULL;
+	s->rec_cap = 0;
 }
 
 /* While the handshake waits for the peer with nothing half-read, its buffers hold nothing
@@ -222,7 +223,7 @@ size_t ktls_session_memory(const struct ktls_session *s)
 {
 	if (!s)
 		return 0;
-	return sizeof(*s) + (s->rec ? TLS_MAX_RECORD : 0) + (s->k.ctl ? TLS_MAX_PLAINTEXT : 0) +
+	return sizeof(*s) + (s->rec ? s->rec_cap : 0) + (s->k.ctl ? TLS_MAX_PLAINTEXT : 0) +
 	       s->e.hs_in.cap + s->out.cap + s->app_in.cap + s->k.queue.cap + s->tx_hold.cap +
 	       (s->e.offer ? sizeof(*s->e.offer) : 0) + (s->e.saved ? sizeof(*s->e.saved) : 0);
 }
@@ -297,12 +298,29 @@ static int read_upto(struct ktls_session *s, size_t want)
 			return KTLS_EIO;
 		}
 		s->rec_len += (size_t)n;
-		if (!s->rec && s->rec_len == TLS_RECORD_HEADER_LEN) {
-			if (!(s->rec = malloc(TLS_MAX_RECORD)))
-				return KTLS_ENOMEM;
-			memcpy(s->rec, s->rec_hdr, TLS_RECORD_HEADER_LEN);
-		}
 	}
+	return 0;
+}
+
+/* A handshake's records are a few hundred bytes: the smallest record buffer. */
+#define RECORD_BUFFER_MIN 1024
+
+/* Makes s->rec hold a record of `need` bytes (at most TLS_MAX_RECORD), keeping the header
+ * read so far: the buffer grows to the biggest record that came, instead of being 16 KiB
+ * from the first byte (and wiped whole at the end). The old buffer is wiped before it goes.
+ * Returns 0 or KTLS_ENOMEM. */
+static int record_room(struct ktls_session *s, size_t need)
+{
+	if (s->rec && s->rec_cap >= need)
+		return 0;
+	size_t cap = need < RECORD_BUFFER_MIN ? RECORD_BUFFER_MIN : need;
+	uint8_t *p = malloc(cap);
+	if (!p)
+		return KTLS_ENOMEM;
+	memcpy(p, s->rec ? s->rec : s->rec_hdr, s->rec_len);
+	release_record_buffer(s);
+	s->rec = p;
+	s->rec_cap = cap;
 	return 0;
 }
 
@@ -315,7 +333,9 @@ static int read_record(struct ktls_session *s)
 	int err = read_upto(s, TLS_RECORD_HEADER_LEN);
 	if (err)
 		return err;
-	err = ktls_record_parse_header(s->rec, &type, &body);
+	err = ktls_record_parse_header(s->rec ? s->rec : s->rec_hdr, &type, &body);
+	if (!err)
+		err = record_room(s, TLS_RECORD_HEADER_LEN + body);
 	if (err)
 		return err;
 	return read_upto(s, TLS_RECORD_HEADER_LEN + body);
@@ -360,21 +380,18 @@ static int offload(struct ktls_session *s)
 	err = ktls_offload_check_suite(e->suite, reason, sizeof(reason));
 	if (!err)
 		err = ktls_offload_attach(k->setsockopt, s->fd, reason, sizeof(reason));
+	/* Can this kernel rekey (TLS 1.3 KeyUpdate, Linux 6.14+)? Ask the socket itself, right
+	 * after the TX install and with the same derived key: installing it again at the same
+	 * sequence number is a no-op where rekey exists and EBUSY where it does not. The answer
+	 * is the socket's own (a device-offloaded socket may differ), so it is asked per
+	 * connection. */
 	if (!err && want_tx) {
-		err = ktls_kernel_install(k, TLS_TX, tx_secret, tx_seq, reason, sizeof(reason));
+		err = ktls_kernel_install_tx_first(k, tx_secret, tx_seq, reason, sizeof(reason));
 		k->tx = !err;
 	}
 	if (!err && want_rx) {
 		err = ktls_kernel_install(k, TLS_RX, rx_secret, rx_seq, reason, sizeof(reason));
 		k->rx = !err;
-	}
-	/* Can this kernel rekey (TLS 1.3 KeyUpdate, Linux 6.14+)? Ask the socket itself:
-	 * installing the same TX key again at the same sequence number is a no-op where rekey
-	 * exists and EBUSY where it does not. Nothing has been sent under the kernel's key
-	 * yet, so nothing can be disturbed. */
-	if (k->tx) {
-		char ignore[sizeof(s->offload_status)];
-		k->rekey = !ktls_kernel_install(k, TLS_TX, tx_secret, tx_seq, ignore, sizeof(ignore));
 	}
 	/* optional features: asked for, never required (older kernels lack them) */
 	int one = 1;

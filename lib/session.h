@@ -46,9 +46,10 @@ struct ktls_session {
 	int io_errno;
 
 	/* I/O: the record being read, records waiting to be written, data not yet returned */
-	uint8_t *rec;             /* TLS_MAX_RECORD bytes, once a record header has come */
+	uint8_t *rec;             /* rec_cap bytes, once a record header has come */
 	uint8_t rec_hdr[TLS_RECORD_HEADER_LEN]; /* the first header, before rec exists */
 	size_t rec_len;           /* bytes of the current record read so far */
+	size_t rec_cap;           /* the biggest record so far (at least 1 KiB), not 16 KiB */
 	struct ktls_buf out;      /* records waiting to be written (userspace TX) */
 	struct ktls_buf app_in;   /* decrypted application data not yet returned */
 	struct ktls_buf tx_hold;  /* userspace TX: data KTLS_SEND_MORE holds for the next record

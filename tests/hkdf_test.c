@@ -1,6 +1,8 @@
 /*
  * hkdf_test.c — HKDF-Extract and HKDF-Expand against RFC 5869 Appendix A (all seven cases,
- * SHA-256 and SHA-1), and the bounds of HKDF-Expand.
+ * SHA-256 and SHA-1), and the bounds of HKDF-Expand. Our HMAC (built over OpenSSL's hash,
+ * see hkdf.c) must equal OpenSSL's HMAC() for every hash a suite uses, and for keys shorter
+ * than, equal to and longer than the hash's block.
  */
 #include "harness.h"
 
@@ -9,6 +11,7 @@
 #include "support/vectors.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 FIXTURE(rfc5869)
 {
@@ -77,6 +80,61 @@ TEST(expand_is_a_prefix_of_longer_expand)
 	ASSERT_EQ(0, ktls_hkdf_expand(EVP_sha384(), prk, 48, (const uint8_t *)"ctx", 3, a, 100));
 	ASSERT_EQ(0, ktls_hkdf_expand(EVP_sha384(), prk, 48, (const uint8_t *)"ctx", 3, b, 37));
 	ASSERT_MEMEQ(a, b, 37);
+}
+
+/* HKDF-Extract is HMAC(salt, IKM): ours against OpenSSL's one-shot HMAC(). */
+TEST(hmac_matches_openssl)
+{
+	const EVP_MD *mds[] = { EVP_sha256(), EVP_sha384(), EVP_sha512(), EVP_sha1() };
+	uint8_t key[300], text[300], ours[EVP_MAX_MD_SIZE], theirs[EVP_MAX_MD_SIZE];
+
+	for (size_t i = 0; i < sizeof(key); i++) {
+		key[i] = (uint8_t)(i * 13 + 1);
+		text[i] = (uint8_t)(i * 7 + 3);
+	}
+	for (size_t m = 0; m < sizeof(mds) / sizeof(mds[0]); m++) {
+		size_t hash_len = (size_t)EVP_MD_get_size(mds[m]);
+		/* 0, around one block (64, 128) and beyond it */
+		static const size_t key_lens[] = { 0, 1, 20, 32, 48, 63, 64, 65, 127, 128, 129, 200, 300 };
+		for (size_t k = 0; k < sizeof(key_lens) / sizeof(key_lens[0]); k++) {
+			for (size_t t = 0; t < sizeof(text); t += 61) {
+				unsigned int len = 0;
+				ASSERT_NONNULL(HMAC(mds[m], key, (int)key_lens[k], text, t, theirs, &len));
+				ASSERT_EQ(hash_len, (size_t)len);
+				memset(ours, 0, sizeof(ours));
+				ASSERT_EQ(0, ktls_hkdf_extract(mds[m], key_lens[k] ? key : NULL,
+							       key_lens[k], text, t, ours));
+				if (memcmp(ours, theirs, hash_len))
+					TH_LOG("hash %s, key %zu bytes, text %zu bytes",
+					       EVP_MD_get0_name(mds[m]), key_lens[k], t);
+				ASSERT_MEMEQ(theirs, ours, hash_len);
+			}
+		}
+	}
+}
+
+/* HKDF-Expand over two blocks and more, for SHA-384: T(i) = HMAC(PRK, T(i-1) | info | i). */
+TEST(expand_matches_hmac_chain)
+{
+	uint8_t prk[48], info[40], okm[130], want[144], block[48 + 40 + 1];
+	size_t t_len = 0;
+
+	for (size_t i = 0; i < sizeof(prk); i++)
+		prk[i] = (uint8_t)(0x40 + i);
+	for (size_t i = 0; i < sizeof(info); i++)
+		info[i] = (uint8_t)(0x90 + i);
+	for (int i = 1; i <= 3; i++) {
+		unsigned int len = 0;
+		if (i > 1) /* T(i-1) */
+			memcpy(block, want + 48 * (i - 2), t_len);
+		memcpy(block + t_len, info, sizeof(info));
+		block[t_len + sizeof(info)] = (uint8_t)i;
+		ASSERT_NONNULL(HMAC(EVP_sha384(), prk, 48, block, t_len + sizeof(info) + 1,
+				    want + 48 * (i - 1), &len));
+		t_len = 48;
+	}
+	ASSERT_EQ(0, ktls_hkdf_expand(EVP_sha384(), prk, 48, info, sizeof(info), okm, sizeof(okm)));
+	ASSERT_MEMEQ(want, okm, sizeof(okm));
 }
 
 TEST_HARNESS_MAIN

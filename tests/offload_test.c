@@ -365,7 +365,7 @@ TEST_F(crypto_info, layout_and_sequence_number)
 		secret[i] = (uint8_t)(0x21 * i + 3);
 	ASSERT_EQ(0, ktls_derive_traffic_keys(suite, secret, &k));
 	ASSERT_EQ(0, ktls_offload_install(fake_setsockopt, -1, TLS_TX, suite, secret,
-					  0x0102030405060708ull, reason, sizeof(reason)));
+					  0x0102030405060708ull, NULL, reason, sizeof(reason)));
 	ASSERT_EQ(variant->len, (size_t)fake.tx_len);
 	EXPECT_EQ(0x0304, fake.tx.info.version); /* TLS_1_3_VERSION */
 	EXPECT_EQ(variant->cipher_type, fake.tx.info.cipher_type);
@@ -397,6 +397,46 @@ TEST_F(crypto_info, layout_and_sequence_number)
 	default:
 		ASSERT_TRUE(0);
 	}
+}
+
+/* The rekey question is the same crypto_info sent twice (one derivation): the second TLS_TX
+ * carries the very key, IV and sequence number of the first, and its answer is *rekey. */
+TEST_F(crypto_info, rekey_question_repeats_the_same_key)
+{
+	const struct ktls_suite *suite = ktls_suite_find(variant->suite);
+	uint8_t secret[48];
+	char reason[200];
+	union ktls_crypto_info first;
+	bool rekey = true;
+
+	for (unsigned i = 0; i < sizeof(secret); i++)
+		secret[i] = (uint8_t)(0x35 * i + 1);
+	ASSERT_EQ(0, ktls_offload_install(fake_setsockopt, -1, TLS_TX, suite, secret, 7, NULL,
+					  reason, sizeof(reason)));
+	ASSERT_EQ(1, fake.tx_calls);
+	memcpy(&first, &fake.tx, sizeof(first));
+	memset(&fake, 0, sizeof(fake));
+	fake.tx_again_errno = EBUSY; /* a kernel without rekey */
+	ASSERT_EQ(0, ktls_offload_install(fake_setsockopt, -1, TLS_TX, suite, secret, 7, &rekey,
+					  reason, sizeof(reason)));
+	EXPECT_EQ(2, fake.tx_calls);
+	EXPECT_FALSE(rekey);
+	ASSERT_EQ(variant->len, (size_t)fake.tx_len);
+	EXPECT_MEMEQ(&first, &fake.tx, variant->len); /* the second call: the same bytes */
+	memset(&fake, 0, sizeof(fake)); /* a kernel with rekey */
+	ASSERT_EQ(0, ktls_offload_install(fake_setsockopt, -1, TLS_TX, suite, secret, 7, &rekey,
+					  reason, sizeof(reason)));
+	EXPECT_EQ(2, fake.tx_calls);
+	EXPECT_TRUE(rekey);
+	EXPECT_MEMEQ(&first, &fake.tx, variant->len);
+	/* a refused install asks nothing more */
+	memset(&fake, 0, sizeof(fake));
+	fake.tx_errno = ENOPROTOOPT;
+	rekey = true;
+	EXPECT_EQ(KTLS_EUNSUPPORTED, ktls_offload_install(fake_setsockopt, -1, TLS_TX, suite,
+							  secret, 7, &rekey, reason, sizeof(reason)));
+	EXPECT_EQ(1, fake.tx_calls);
+	EXPECT_TRUE(rekey); /* untouched */
 }
 
 TEST_HARNESS_MAIN

@@ -8,7 +8,9 @@
  * scheme that fits signs and verifies, a flipped bit is decrypt_error, a scheme that does
  * not fit is illegal_parameter; rsa_pkcs1_* is refused even over a genuine PKCS#1 v1.5
  * signature; RSA-PSS with a salt other than the hash length is refused; and scheme choice
- * follows our preference over what the peer offered.
+ * follows our preference over what the peer offered. Ed25519 (signed and checked through
+ * libsodium) also meets RFC 8032 §7.1's vectors, with its key extracted per signature or
+ * once beforehand, and makes the very signature OpenSSL's EVP makes (EdDSA is deterministic).
  */
 #include "harness.h"
 
@@ -22,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -371,7 +374,7 @@ TEST_F(keys, sign_and_verify_every_fitting_scheme)
 		uint8_t sig[1024];
 		size_t sig_len = 0;
 
-		ASSERT_EQ(0, ktls_sig_sign(self->priv, s, msg, sizeof(msg), sig, &sig_len,
+		ASSERT_EQ(0, ktls_sig_sign(self->priv, NULL, s, msg, sizeof(msg), sig, &sig_len,
 					   sizeof(sig)));
 		ASSERT_LT(0u, sig_len);
 		ASSERT_GE((size_t)EVP_PKEY_get_size(self->priv), sig_len);
@@ -404,7 +407,7 @@ TEST_F(keys, wrong_scheme_for_key)
 	uint8_t sig[1024];
 	size_t sig_len = 0;
 
-	ASSERT_EQ(0, ktls_sig_sign(self->priv, variant->fits[0], msg, sizeof(msg), sig, &sig_len,
+	ASSERT_EQ(0, ktls_sig_sign(self->priv, NULL, variant->fits[0], msg, sizeof(msg), sig, &sig_len,
 				   sizeof(sig)));
 	for (size_t i = 0; i < N_ALL; i++) {
 		uint16_t s = all_schemes[i];
@@ -417,7 +420,7 @@ TEST_F(keys, wrong_scheme_for_key)
 			TH_LOG("scheme 0x%04x", s);
 		EXPECT_EQ(KTLS_EILLEGAL,
 			  ktls_sig_verify(self->pub, s, msg, sizeof(msg), sig, sig_len));
-		EXPECT_EQ(KTLS_EINVAL, ktls_sig_sign(self->priv, s, msg, sizeof(msg), sig2, &len2,
+		EXPECT_EQ(KTLS_EINVAL, ktls_sig_sign(self->priv, NULL, s, msg, sizeof(msg), sig2, &len2,
 						     sizeof(sig2)));
 		EXPECT_EQ(0u, len2);
 	}
@@ -428,10 +431,10 @@ TEST_F(keys, signature_buffer_too_small)
 	uint8_t sig[1024];
 	size_t need = (size_t)EVP_PKEY_get_size(self->priv), len = 99;
 
-	ASSERT_EQ(KTLS_ENOSPACE, ktls_sig_sign(self->priv, variant->fits[0], msg, sizeof(msg), sig,
+	ASSERT_EQ(KTLS_ENOSPACE, ktls_sig_sign(self->priv, NULL, variant->fits[0], msg, sizeof(msg), sig,
 					       &len, need - 1));
 	ASSERT_EQ(0,
-		  ktls_sig_sign(self->priv, variant->fits[0], msg, sizeof(msg), sig, &len, need));
+		  ktls_sig_sign(self->priv, NULL, variant->fits[0], msg, sizeof(msg), sig, &len, need));
 }
 
 TEST_F(keys, choose_everything_offered)
@@ -548,7 +551,7 @@ TEST(rsa_pkcs1_refused)
 	EXPECT_EQ(0, ktls_sig_scheme_fits_key(TLS_SIG_RSA_PKCS1_SHA256, rsa));
 	EXPECT_EQ(KTLS_EILLEGAL,
 		  ktls_sig_verify(rsa, TLS_SIG_RSA_PKCS1_SHA256, msg, sizeof(msg), sig, len));
-	EXPECT_EQ(KTLS_EINVAL, ktls_sig_sign(rsa, TLS_SIG_RSA_PKCS1_SHA256, msg, sizeof(msg), sig,
+	EXPECT_EQ(KTLS_EINVAL, ktls_sig_sign(rsa, NULL, TLS_SIG_RSA_PKCS1_SHA256, msg, sizeof(msg), sig,
 					     &len, sizeof(sig)));
 	n = u16_list(l, 0x0401, 0);
 	EXPECT_EQ(KTLS_EHANDSHAKE, ktls_sig_choose(rsa, l, n, &s));
@@ -593,7 +596,7 @@ TEST(rsa_pss_interoperates)
 
 	ASSERT_NONNULL(rsa);
 	ASSERT_NONNULL(ctx);
-	ASSERT_EQ(0, ktls_sig_sign(rsa, TLS_SIG_RSA_PSS_RSAE_SHA384, msg, sizeof(msg), sig, &len,
+	ASSERT_EQ(0, ktls_sig_sign(rsa, NULL, TLS_SIG_RSA_PSS_RSAE_SHA384, msg, sizeof(msg), sig, &len,
 				   sizeof(sig)));
 	ASSERT_EQ(1, EVP_DigestVerifyInit(ctx, &pctx, EVP_sha384(), NULL, rsa));
 	ASSERT_EQ(1, EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING));
@@ -612,7 +615,7 @@ TEST(ecdsa_raw_signature_refused)
 	ASSERT_NONNULL(ec);
 	memset(raw, 0x11, sizeof(raw));
 	size_t len = 0;
-	ASSERT_EQ(0, ktls_sig_sign(ec, TLS_SIG_ECDSA_SECP256R1_SHA256, msg, sizeof(msg), sig, &len,
+	ASSERT_EQ(0, ktls_sig_sign(ec, NULL, TLS_SIG_ECDSA_SECP256R1_SHA256, msg, sizeof(msg), sig, &len,
 				   sizeof(sig)));
 	ASSERT_EQ(0x30, sig[0]); /* SEQUENCE */
 	EXPECT_EQ(KTLS_EDECRYPT, ktls_sig_verify(ec, TLS_SIG_ECDSA_SECP256R1_SHA256, msg,
@@ -620,6 +623,92 @@ TEST(ecdsa_raw_signature_refused)
 	EXPECT_EQ(KTLS_EDECRYPT, ktls_sig_verify(ec, TLS_SIG_ECDSA_SECP256R1_SHA256, msg,
 						 sizeof(msg), sig, 0));
 	EVP_PKEY_free(ec);
+}
+
+/* ---- Ed25519: RFC 8032 §7.1, and the same signature as OpenSSL's ------------------------ */
+
+TEST(ed25519_rfc8032_vectors)
+{
+	struct vec_file *f = vec_load("rfc8032-ed25519.txt");
+	ASSERT_EQ(3u, f->cases);
+	for (unsigned c = 1; c <= f->cases; c++) {
+		const struct vec *secret = vec_get(f, c, "secret"), *public = vec_get(f, c, "public");
+		const struct vec *m = vec_get(f, c, "msg"), *want = vec_get(f, c, "sig");
+		EVP_PKEY *priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, secret->bytes,
+							      secret->len);
+		EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, public->bytes,
+							    public->len);
+		uint8_t sk[KTLS_ED25519_SECRET_LEN], sig[64], sig2[64];
+		size_t len = 0, len2 = 0;
+
+		ASSERT_NONNULL(priv);
+		ASSERT_NONNULL(pub);
+		TH_LOG("TEST %u", c);
+		/* libsodium's key: the seed, then the public key */
+		ASSERT_EQ(0, ktls_sig_ed25519_secret(priv, sk));
+		EXPECT_MEMEQ(secret->bytes, sk, 32);
+		EXPECT_MEMEQ(public->bytes, sk + 32, 32);
+		/* extracted per signature, and once beforehand */
+		ASSERT_EQ(0, ktls_sig_sign(priv, NULL, TLS_SIG_ED25519, m->bytes, m->len, sig, &len,
+					   sizeof(sig)));
+		ASSERT_EQ(want->len, len);
+		EXPECT_MEMEQ(want->bytes, sig, len);
+		ASSERT_EQ(0, ktls_sig_sign(priv, sk, TLS_SIG_ED25519, m->bytes, m->len, sig2, &len2,
+					   sizeof(sig2)));
+		ASSERT_EQ(want->len, len2);
+		EXPECT_MEMEQ(want->bytes, sig2, len2);
+		EXPECT_EQ(0, ktls_sig_verify(pub, TLS_SIG_ED25519, m->bytes, m->len, want->bytes,
+					     want->len));
+		/* a flipped bit in R, in S, or a message one byte longer */
+		sig[0] ^= 0x01;
+		EXPECT_EQ(KTLS_EDECRYPT, ktls_sig_verify(pub, TLS_SIG_ED25519, m->bytes, m->len, sig,
+							 len));
+		sig[0] ^= 0x01;
+		sig[40] ^= 0x01;
+		EXPECT_EQ(KTLS_EDECRYPT, ktls_sig_verify(pub, TLS_SIG_ED25519, m->bytes, m->len, sig,
+							 len));
+		sig[40] ^= 0x01;
+		uint8_t longer[8] = { 0 };
+		if (m->len)
+			memcpy(longer, m->bytes, m->len);
+		EXPECT_EQ(KTLS_EDECRYPT, ktls_sig_verify(pub, TLS_SIG_ED25519, longer, m->len + 1,
+							 sig, len));
+		sodium_memzero(sk, sizeof(sk));
+		EVP_PKEY_free(priv);
+		EVP_PKEY_free(pub);
+	}
+	vec_free(f);
+}
+
+/* EdDSA is deterministic: our libsodium signature must be byte for byte OpenSSL's. */
+TEST(ed25519_same_signature_as_openssl)
+{
+	EVP_PKEY *priv = load_key("server-ed25519", 1);
+	uint8_t sk[KTLS_ED25519_SECRET_LEN];
+
+	ASSERT_NONNULL(priv);
+	ASSERT_EQ(0, ktls_sig_ed25519_secret(priv, sk));
+	for (size_t n = 0; n < 300; n += 37) {
+		uint8_t m[300], ours[64], theirs[64];
+		size_t len = 0, theirs_len = sizeof(theirs);
+		for (size_t i = 0; i < n; i++)
+			m[i] = (uint8_t)(i * 7 + n);
+		ASSERT_EQ(0, ktls_sig_sign(priv, sk, TLS_SIG_ED25519, m, n, ours, &len, sizeof(ours)));
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		ASSERT_NONNULL(ctx);
+		ASSERT_EQ(1, EVP_DigestSignInit(ctx, NULL, NULL, NULL, priv));
+		ASSERT_EQ(1, EVP_DigestSign(ctx, theirs, &theirs_len, m, n));
+		EVP_MD_CTX_free(ctx);
+		ASSERT_EQ(theirs_len, len);
+		EXPECT_MEMEQ(theirs, ours, len);
+	}
+	sodium_memzero(sk, sizeof(sk));
+	/* not an Ed25519 key */
+	EVP_PKEY *ec = load_key("server-ecdsa", 1);
+	ASSERT_NONNULL(ec);
+	EXPECT_EQ(KTLS_EINVAL, ktls_sig_ed25519_secret(ec, sk));
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(priv);
 }
 
 TEST(supported_list)

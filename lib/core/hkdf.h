@@ -1,6 +1,6 @@
 /*
  * hkdf.h — HKDF (RFC 5869) and the TLS 1.3 labelled forms built on it (RFC 8446 §7.1).
- * Backed by OpenSSL's HMAC; md is the hash (a suite's md(), or any EVP_MD for tests).
+ * HMAC (RFC 2104) over OpenSSL's hash; md is the hash (a suite's md(), or any EVP_MD for tests).
  */
 #ifndef KTLS_HKDF_H
 #define KTLS_HKDF_H

@@ -53,8 +53,8 @@ int ktls_hs_send_certificate(struct ktls_engine *e, bool send_empty)
 		err = ktls_cv_content(e->role == KTLS_ROLE_SERVER, hash, e->suite->hash_len, content,
 				      &content_len);
 	if (!err)
-		err = ktls_sig_sign(chain->key, e->our_sig_scheme, content, content_len, sig,
-				    &sig_len, sizeof(sig));
+		err = ktls_sig_sign(chain->key, chain->ed25519_sk, e->our_sig_scheme, content,
+				    content_len, sig, &sig_len, sizeof(sig));
 	if (err) {
 		err = ktls_engine_fail(e, err, "cannot sign CertificateVerify: %s", ktls_strerror(err));
 		goto out;

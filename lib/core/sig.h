@@ -1,6 +1,9 @@
 /*
  * sig.h — CertificateVerify signatures of TLS 1.3 (RFC 8446 §4.4.3) under the signature
- * schemes of §4.2.3, through OpenSSL EVP.
+ * schemes of §4.2.3: Ed25519 through libsodium, the others through OpenSSL EVP. Keys are
+ * EVP_PKEYs either way (OpenSSL loads and matches them); an Ed25519 signer may keep
+ * libsodium's form of its key beside it (ktls_sig_ed25519_secret), made once when the key
+ * is loaded.
  *
  * What is signed is not the transcript hash itself but ktls_cv_content(): 64 spaces, a
  * context string naming the signer's role, a zero byte, then the hash, so a signature made
@@ -45,11 +48,22 @@ int ktls_sig_scheme_fits_key(uint16_t scheme, EVP_PKEY *key);
 KTLS_MUST_CHECK int ktls_sig_choose(EVP_PKEY *key, const uint8_t *peer_offered, size_t n,
 				    uint16_t *scheme);
 
+/* libsodium's Ed25519 secret key: the RFC 8032 seed, then the public key. */
+#define KTLS_ED25519_SECRET_LEN 64
+
+/* Writes libsodium's form of the Ed25519 private key key to sk, for ktls_sig_sign; the
+ * caller wipes it (sodium_memzero) when done. Returns 0, KTLS_EINVAL when key is not an
+ * Ed25519 private key, or KTLS_ECRYPTO. */
+KTLS_MUST_CHECK int ktls_sig_ed25519_secret(EVP_PKEY *key, uint8_t sk[KTLS_ED25519_SECRET_LEN]);
+
 /* Signs msg with key under scheme; sig has room for sig_cap bytes (EVP_PKEY_get_size(key)
- * is always enough). Returns 0 and *sig_len, KTLS_EINVAL when the scheme does not fit the
- * key, KTLS_ENOSPACE when sig_cap may be too small, KTLS_ENOMEM or KTLS_ECRYPTO. */
-KTLS_MUST_CHECK int ktls_sig_sign(EVP_PKEY *key, uint16_t scheme, const uint8_t *msg, size_t len,
-				  uint8_t *sig, size_t *sig_len, size_t sig_cap);
+ * is always enough). ed25519_sk: for an Ed25519 key, its ktls_sig_ed25519_secret (so a
+ * signature needs no extraction), or NULL to extract it for this signature; ignored for
+ * other keys. Returns 0 and *sig_len, KTLS_EINVAL when the scheme does not fit the key,
+ * KTLS_ENOSPACE when sig_cap may be too small, KTLS_ENOMEM or KTLS_ECRYPTO. */
+KTLS_MUST_CHECK int ktls_sig_sign(EVP_PKEY *key, const uint8_t *ed25519_sk, uint16_t scheme,
+				  const uint8_t *msg, size_t len, uint8_t *sig, size_t *sig_len,
+				  size_t sig_cap);
 
 /* Checks the peer's signature sig over msg with its public key under scheme. Returns 0,
  * KTLS_EDECRYPT when the signature does not verify (§4.4.3: decrypt_error), KTLS_EILLEGAL

@@ -35,4 +35,9 @@ struct ktls_suite {
 /* Returns the suite with that id, or NULL when it is not one of ours. */
 const struct ktls_suite *ktls_suite_find(uint16_t id);
 
+/* The same hash as md, fetched once per process (thread-safe, read-only after): for
+ * SHA-256/384/512 a fetched EVP_MD, which spares EVP_DigestInit_ex its fetch by name on
+ * every use; any other md (or NULL) comes back as it is. */
+const EVP_MD *ktls_md_fetched(const EVP_MD *md);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "ktls.h"
 #include "messages.h"
+#include "suite.h"
 
 #include <string.h>
 
@@ -17,8 +18,9 @@ int ktls_transcript_init(struct ktls_transcript *t)
 		ktls_transcript_free(t);
 		return KTLS_ENOMEM;
 	}
-	if (!EVP_DigestInit_ex(t->sha256, EVP_sha256(), NULL) ||
-	    !EVP_DigestInit_ex(t->sha384, EVP_sha384(), NULL)) {
+	/* fetched hashes: a legacy EVP_sha256() would be fetched again here per handshake */
+	if (!EVP_DigestInit_ex(t->sha256, ktls_md_fetched(EVP_sha256()), NULL) ||
+	    !EVP_DigestInit_ex(t->sha384, ktls_md_fetched(EVP_sha384()), NULL)) {
 		ktls_transcript_free(t);
 		return KTLS_ECRYPTO;
 	}

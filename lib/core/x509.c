@@ -14,11 +14,13 @@
 #include "x509.h"
 
 #include "ktls.h"
+#include "sig.h"
 
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,6 +54,10 @@ void ktls_cert_chain_free(struct ktls_cert_chain *c)
 	for (size_t i = 0; i < c->n && i < KTLS_MAX_CHAIN; i++)
 		free(c->der[i]);
 	EVP_PKEY_free(c->key);
+	if (c->ed25519_sk) {
+		sodium_memzero(c->ed25519_sk, KTLS_ED25519_SECRET_LEN);
+		free(c->ed25519_sk);
+	}
 	X509_free(c->leaf);
 	memset(c, 0, sizeof(*c));
 }

@@ -27,6 +27,9 @@ struct ktls_cert_chain {
 	size_t der_len[KTLS_MAX_CHAIN];
 	size_t n;
 	EVP_PKEY *key;     /* the leaf's private key */
+	uint8_t *ed25519_sk; /* an Ed25519 key's libsodium form (KTLS_ED25519_SECRET_LEN bytes,
+			      * ktls_sig_ed25519_secret), made once at load, or NULL; heap, so
+			      * copies of this struct do not copy the secret */
 	X509 *leaf;        /* the leaf, parsed: its names are matched against SNI */
 	char subject[256]; /* the leaf's one-line subject ("CN=localhost") */
 };

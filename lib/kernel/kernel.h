@@ -48,6 +48,12 @@ KTLS_MUST_CHECK int ktls_kernel_install(struct ktls_kernel *k, int direction,
 					const uint8_t *secret, uint64_t seq, char *reason,
 					size_t reason_len);
 
+/* The first TX install of a connection: ktls_kernel_install(k, TLS_TX, ...), then, when it
+ * worked, sets k->rekey to whether this kernel takes new keys (ktls_offload_install's rekey
+ * question, asked with the same derived key). Returns what ktls_kernel_install returns. */
+KTLS_MUST_CHECK int ktls_kernel_install_tx_first(struct ktls_kernel *k, const uint8_t *secret,
+						 uint64_t seq, char *reason, size_t reason_len);
+
 /* Queues one control record (alert, handshake message) of at most 2^14 bytes for kernel
  * TX and writes what the socket takes. Returns 0 (sent or queued), KTLS_EIO, KTLS_ENOMEM. */
 KTLS_MUST_CHECK int ktls_kernel_queue_record(struct ktls_kernel *k, uint8_t type,

@@ -30,15 +30,29 @@ static void wait_fd(int fd, short events)
 	poll(&p, 1, -1);
 }
 
-int ktls_kernel_install(struct ktls_kernel *k, int direction, const uint8_t *secret,
-			uint64_t seq, char *reason, size_t reason_len)
+/* ktls_kernel_install, asking the rekey question after a TX install when rekey is set. */
+static int install(struct ktls_kernel *k, int direction, const uint8_t *secret, uint64_t seq,
+		   bool *rekey, char *reason, size_t reason_len)
 {
 	if (direction == TLS_TX && (ktls_kernel_queued(k) || k->tx_open))
 		return KTLS_WANT_WRITE; /* what is queued or open must leave under the old key */
 	if (direction == TLS_RX && k->ctl_len)
 		return KTLS_EINTERNAL; /* a control record read under the old key is unhandled */
 	return ktls_offload_install(k->setsockopt, k->fd, direction, k->suite, secret, seq,
-				    reason, reason_len);
+				    rekey, reason, reason_len);
+}
+
+int ktls_kernel_install(struct ktls_kernel *k, int direction, const uint8_t *secret,
+			uint64_t seq, char *reason, size_t reason_len)
+{
+	return install(k, direction, secret, seq, NULL, reason, reason_len);
+}
+
+int ktls_kernel_install_tx_first(struct ktls_kernel *k, const uint8_t *secret, uint64_t seq,
+				 char *reason, size_t reason_len)
+{
+	k->rekey = false;
+	return install(k, TLS_TX, secret, seq, &k->rekey, reason, reason_len);
 }
 
 /* One sendmsg of a record of `type` (a TLS_SET_RECORD_TYPE cmsg unless it is application

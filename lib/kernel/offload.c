@@ -78,7 +78,7 @@ int ktls_offload_attach(ktls_setsockopt_fn so, int fd, char *reason, size_t reas
 
 int ktls_offload_install(ktls_setsockopt_fn so, int fd, int direction,
 			 const struct ktls_suite *suite, const uint8_t *traffic_secret, uint64_t seq,
-			 char *reason, size_t reason_len)
+			 bool *rekey, char *reason, size_t reason_len)
 {
 	struct ktls_traffic_keys keys;
 	union ktls_crypto_info ci;
@@ -95,6 +95,9 @@ int ktls_offload_install(ktls_setsockopt_fn so, int fd, int direction,
 	}
 	int rc = so(fd, SOL_TLS, direction, &ci, (socklen_t)len);
 	int e = errno;
+	/* Nothing has been sent under this key yet, so installing it again disturbs nothing. */
+	if (rc == 0 && rekey)
+		*rekey = so(fd, SOL_TLS, direction, &ci, (socklen_t)len) == 0;
 	sodium_memzero(&ci, sizeof(ci));
 	if (rc == 0)
 		return 0;

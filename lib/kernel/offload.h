@@ -14,6 +14,7 @@
 
 #include <linux/tls.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "suite.h"
@@ -75,11 +76,14 @@ typedef int (*ktls_setsockopt_fn)(int fd, int level, int name, const void *val, 
 KTLS_MUST_CHECK int ktls_offload_attach(ktls_setsockopt_fn so, int fd, char *reason,
 					size_t reason_len);
 /* Installs one direction (TLS_TX or TLS_RX) from a traffic secret at sequence seq: derives
- * key and IV (§7.3), builds the crypto_info, setsockopt, and wipes every copy. Returns 0, or
+ * key and IV (§7.3), builds the crypto_info, setsockopt, and wipes every copy. When rekey is
+ * not NULL and the install worked, asks whether this kernel rekeys (TLS 1.3 KeyUpdate,
+ * Linux 6.14+) by installing the same crypto_info again — a no-op where rekey exists, EBUSY
+ * where it does not — and sets *rekey; the key is derived once for both. Returns 0, or
  * KTLS_EUNSUPPORTED with a sentence in reason. */
 KTLS_MUST_CHECK int ktls_offload_install(ktls_setsockopt_fn so, int fd, int direction,
 					 const struct ktls_suite *suite,
-					 const uint8_t *traffic_secret, uint64_t seq, char *reason,
-					 size_t reason_len);
+					 const uint8_t *traffic_secret, uint64_t seq, bool *rekey,
+					 char *reason, size_t reason_len);
 
 #endif

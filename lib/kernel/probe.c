@@ -85,7 +85,7 @@ static int probe_tx(int fds[2], const struct ktls_suite *suite, const uint8_t *s
 	size_t plain_len, rec_len = ktls_record_sealed_len(suite, sizeof(msg), 0);
 	struct ktls_record_key rk;
 
-	if (ktls_offload_install(setsockopt, fds[0], TLS_TX, suite, secret, 0, reason, rlen))
+	if (ktls_offload_install(setsockopt, fds[0], TLS_TX, suite, secret, 0, NULL, reason, rlen))
 		return false;
 	if (send(fds[0], msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg) ||
 	    read_exact(fds[1], rec, rec_len)) {
@@ -112,7 +112,7 @@ static int probe_rx(int fds[2], const struct ktls_suite *suite, const uint8_t *s
 	size_t rec_len;
 	struct ktls_record_key rk;
 
-	if (ktls_offload_install(setsockopt, fds[0], TLS_RX, suite, secret, 0, reason, rlen))
+	if (ktls_offload_install(setsockopt, fds[0], TLS_RX, suite, secret, 0, NULL, reason, rlen))
 		return false;
 	bool ok = !ktls_record_key_from_secret(&rk, suite, secret) &&
 		  !ktls_record_seal(&rk, TLS_CONTENT_APPLICATION_DATA, (const uint8_t *)msg,
@@ -167,7 +167,8 @@ int ktls_probe_kernel(struct ktls_probe_result *r)
 				uint8_t next[48];
 				if (!ktls_next_traffic_secret(suite->md(), secret, next))
 					r->rekey = !ktls_offload_install(setsockopt, fds[0], TLS_TX, suite,
-									 next, 0, ignore, sizeof(ignore));
+									 next, 0, NULL, ignore,
+									 sizeof(ignore));
 				sodium_memzero(next, sizeof(next));
 			}
 		}
