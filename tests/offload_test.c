@@ -253,7 +253,6 @@ TEST_F(handoff, rekey_kernel_keeps_what_a_key_update_needs)
  * a key the peer could not read yet. */
 TEST_F(handoff, key_update_answer_on_a_full_socket_leaves_under_the_old_key)
 {
-	static const uint8_t request[5] = { TLS_HS_KEY_UPDATE, 0, 0, 1, 1 /* update_requested */ };
 	struct ktls_session *c, *s;
 	uint8_t before[KTLS_MAX_HASH_LEN], next[KTLS_MAX_HASH_LEN];
 	char reason[200], buf[16];
@@ -273,10 +272,7 @@ TEST_F(handoff, key_update_answer_on_a_full_socket_leaves_under_the_old_key)
 
 	/* the server asks; the client's socket is full */
 	fake.full = true;
-	ASSERT_EQ(0, ktls_engine_send_record(&s->e, TLS_CONTENT_HANDSHAKE, request, sizeof(request)));
-	uint8_t *own = s->e.ks.server_application_traffic;
-	ASSERT_EQ(0, ktls_next_traffic_secret(s->e.suite->md(), own, own));
-	ASSERT_EQ(0, ktls_engine_set_tx_secret(&s->e, own));
+	ASSERT_EQ(0, ktls_engine_send_key_update(&s->e, true));
 	ASSERT_EQ(0, ktls_session_flush(s));
 	long n = KTLS_WANT_READ;
 	for (int i = 0; i < 1000 && c->e.key_updates == 0; i++)

@@ -260,7 +260,7 @@ int ktls_engine_set_rx_secret(struct ktls_engine *e, const uint8_t *secret)
 	return change_key(e, KTLS_DIR_RX, secret);
 }
 
-static uint8_t *app_secret(struct ktls_engine *e, enum ktls_direction dir)
+uint8_t *ktls_engine_app_secret(struct ktls_engine *e, enum ktls_direction dir)
 {
 	bool client_side = (dir == KTLS_DIR_TX) == (e->role == KTLS_ROLE_CLIENT);
 	return client_side ? e->ks.client_application_traffic : e->ks.server_application_traffic;
@@ -270,7 +270,7 @@ const uint8_t *ktls_engine_traffic_secret(const struct ktls_engine *e, enum ktls
 					  uint64_t *seq)
 {
 	*seq = dir == KTLS_DIR_TX ? e->tx.seq : e->rx.seq;
-	return app_secret((struct ktls_engine *)e, dir);
+	return ktls_engine_app_secret((struct ktls_engine *)e, dir);
 }
 
 void ktls_engine_hand_over(struct ktls_engine *e, enum ktls_direction dir)
@@ -286,7 +286,7 @@ void ktls_engine_hand_over(struct ktls_engine *e, enum ktls_direction dir)
 
 void ktls_engine_forget_secret(struct ktls_engine *e, enum ktls_direction dir)
 {
-	sodium_memzero(app_secret(e, dir), KTLS_MAX_HASH_LEN);
+	sodium_memzero(ktls_engine_app_secret(e, dir), KTLS_MAX_HASH_LEN);
 	if (dir == KTLS_DIR_TX)
 		e->tx_secret_wiped = true;
 	else

@@ -223,6 +223,9 @@ KTLS_MUST_CHECK int ktls_engine_send_record(struct ktls_engine *e, uint8_t type,
 /* Application data went (through us or the other layer): the next KeyUpdate request gets
  * an answer again (§4.6.3). */
 void ktls_engine_data_sent(struct ktls_engine *e);
+/* Sends a KeyUpdate (§4.6.3) under the current write key, then takes the next one (§7.2):
+ * the answer to a peer's request, or one a test plays. Returns 0 or the engine's failure. */
+KTLS_MUST_CHECK int ktls_engine_send_key_update(struct ktls_engine *e, bool request);
 /* Emits close_notify (§6.1), once. Returns 0 or an error. */
 KTLS_MUST_CHECK int ktls_engine_close_notify(struct ktls_engine *e);
 /* Server, once connected: NewSessionTickets per the config (§4.6.1). */
@@ -230,6 +233,9 @@ KTLS_MUST_CHECK int ktls_engine_send_tickets(struct ktls_engine *e);
 
 /* ---- the handoff of one direction to another record layer ----------------------------- */
 
+/* A direction's application traffic secret (ours for TX, the peer's for RX), which a
+ * KeyUpdate (§7.2) replaces in place. */
+uint8_t *ktls_engine_app_secret(struct ktls_engine *e, enum ktls_direction dir);
 /* The application traffic secret of a direction now, and how many records it protected. */
 const uint8_t *ktls_engine_traffic_secret(const struct ktls_engine *e, enum ktls_direction dir,
 					  uint64_t *seq);

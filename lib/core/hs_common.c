@@ -266,16 +266,20 @@ int ktls_hs_check_extensions(struct ktls_engine *e, const char *msg, size_t n)
 			    e->cfg->limits.max_extensions);
 }
 
-static uint8_t *own_app_secret(struct ktls_engine *e)
+int ktls_engine_send_key_update(struct ktls_engine *e, bool request)
 {
-	return e->role == KTLS_ROLE_CLIENT ? e->ks.client_application_traffic
-					   : e->ks.server_application_traffic;
-}
-
-static uint8_t *peer_app_secret(struct ktls_engine *e)
-{
-	return e->role == KTLS_ROLE_CLIENT ? e->ks.server_application_traffic
-					   : e->ks.client_application_traffic;
+	uint8_t *own = ktls_engine_app_secret(e, KTLS_DIR_TX);
+	uint8_t msg[TLS_HANDSHAKE_HEADER_LEN + 1];
+	struct wire_writer w;
+	wire_writer_init(&w, msg, sizeof(msg));
+	int err = ktls_encode_key_update(&w, request);
+	if (!err)
+		err = ktls_engine_send_record(e, TLS_CONTENT_HANDSHAKE, msg, w.len);
+	if (!err)
+		err = ktls_next_traffic_secret(e->suite->md(), own, own);
+	if (err)
+		return ktls_engine_fail(e, err, "KeyUpdate: %s", ktls_strerror(err));
+	return ktls_engine_set_tx_secret(e, own);
 }
 
 /* KeyUpdate (§4.6.3): the peer's next key for reading; with update_requested, ours too —
@@ -294,10 +298,11 @@ int ktls_on_key_update(struct ktls_engine *e, const uint8_t *msg, size_t len)
 		return ktls_engine_fail(e, KTLS_EKEYUPDATE,
 					"peer sent KeyUpdate, but this kernel cannot take a new TLS_RX "
 					"key (TLS 1.3 rekey needs Linux 6.14 or later)");
-	err = ktls_next_traffic_secret(e->suite->md(), peer_app_secret(e), peer_app_secret(e));
+	uint8_t *peer = ktls_engine_app_secret(e, KTLS_DIR_RX);
+	err = ktls_next_traffic_secret(e->suite->md(), peer, peer);
 	if (err)
 		return ktls_engine_fail(e, err, "KeyUpdate: %s", ktls_strerror(err));
-	err = ktls_engine_set_rx_secret(e, peer_app_secret(e));
+	err = ktls_engine_set_rx_secret(e, peer);
 	if (err)
 		return err;
 	/* §4.6.3: the answer must go "prior to sending its next Application Data record", so
@@ -313,15 +318,5 @@ int ktls_on_key_update(struct ktls_engine *e, const uint8_t *msg, size_t len)
 		return ktls_engine_fail(e, KTLS_EKEYUPDATE,
 					"cannot answer KeyUpdate: this kernel cannot take a new TLS_TX "
 					"key (TLS 1.3 rekey needs Linux 6.14 or later)");
-	uint8_t answer_msg[TLS_HANDSHAKE_HEADER_LEN + 1];
-	struct wire_writer w;
-	wire_writer_init(&w, answer_msg, sizeof(answer_msg));
-	err = ktls_encode_key_update(&w, 0);
-	if (!err)
-		err = ktls_engine_send_record(e, TLS_CONTENT_HANDSHAKE, answer_msg, w.len);
-	if (!err)
-		err = ktls_next_traffic_secret(e->suite->md(), own_app_secret(e), own_app_secret(e));
-	if (err)
-		return ktls_engine_fail(e, err, "KeyUpdate: %s", ktls_strerror(err));
-	return ktls_engine_set_tx_secret(e, own_app_secret(e));
+	return ktls_engine_send_key_update(e, false);
 }

@@ -39,8 +39,7 @@ static bool ends_with_key_update(const uint8_t *p, size_t n)
 
 static void peer_key_update(struct ktls_session *peer)
 {
-	uint8_t *own = peer->e.role == KTLS_ROLE_CLIENT ? peer->e.ks.client_application_traffic
-						      : peer->e.ks.server_application_traffic;
+	uint8_t *own = ktls_engine_app_secret(&peer->e, KTLS_DIR_TX);
 	if (ktls_next_traffic_secret(peer->e.suite->md(), own, own) || ktls_engine_set_tx_secret(&peer->e, own))
 		abort();
 }

@@ -3,9 +3,6 @@
  */
 #include "support/engine_pair.h"
 
-#include "hkdf.h"
-#include "keysched.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,15 +128,7 @@ int engine_pair_send(struct engine_pair *p, struct engine_end *from, const void 
 
 int engine_pair_key_update(struct engine_pair *p, struct engine_end *from, bool request)
 {
-	struct ktls_engine *e = &from->e;
-	uint8_t msg[5] = { TLS_HS_KEY_UPDATE, 0, 0, 1, request };
-	uint8_t *own = e->role == KTLS_ROLE_CLIENT ? e->ks.client_application_traffic
-						   : e->ks.server_application_traffic;
-	int err = ktls_engine_send_record(e, TLS_CONTENT_HANDSHAKE, msg, sizeof(msg));
-	if (!err)
-		err = ktls_next_traffic_secret(e->suite->md(), own, own);
-	if (!err)
-		err = ktls_engine_set_tx_secret(e, own);
+	int err = ktls_engine_send_key_update(&from->e, request);
 	engine_pair_run(p, 1000);
 	return err;
 }

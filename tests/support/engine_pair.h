@@ -60,8 +60,8 @@ bool engine_pair_connected(const struct engine_pair *p);
 /* Sends application data from one end (through the engine's record layer or in the clear),
  * then runs the pair. Returns 0 or an error. */
 int engine_pair_send(struct engine_pair *p, struct engine_end *from, const void *data, size_t len);
-/* Makes `from` send a KeyUpdate (§4.6.3) and switch its write key, as a peer would; the
- * engine has no such call of its own yet. Returns 0 or an error. */
+/* Makes `from` send a KeyUpdate (§4.6.3) and switch its write key, then runs the pair.
+ * Returns 0 or an error. */
 int engine_pair_key_update(struct engine_pair *p, struct engine_end *from, bool request);
 
 #endif
