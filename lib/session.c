@@ -101,6 +101,12 @@ static int io_failed(struct ktls_session *s, int err)
 	return session_fail(s, err, "%s", ktls_strerror(err));
 }
 
+/* The kernel layer's system call failed (KTLS_EIO): its name and errno make the sentence. */
+static int kernel_io_failed(struct ktls_session *s)
+{
+	return session_fail(s, KTLS_EIO, "%s: %s", s->k.why, strerror(s->k.sys_errno));
+}
+
 /* ---- the engine's way out -------------------------------------------------------------- */
 
 static int engine_emit(void *ctx, uint8_t type, const uint8_t *data, size_t len, bool sealed)
@@ -244,7 +250,7 @@ static int flush_out(struct ktls_session *s)
 		char reason[200] = "";
 		int err = ktls_kernel_flush(&s->k, reason, sizeof(reason));
 		if (err == KTLS_EIO) {
-			s->io_op = "sendmsg";
+			s->io_op = s->k.why;
 			s->io_errno = s->k.sys_errno;
 		}
 		if (err == KTLS_EUNSUPPORTED)
@@ -585,7 +591,7 @@ static int release_held(struct ktls_session *s)
 	if (s->k.tx) {
 		int err = ktls_kernel_end_record(&s->k);
 		if (err == KTLS_EIO)
-			return session_fail(s, err, "sendmsg: %s", strerror(s->k.sys_errno));
+			return kernel_io_failed(s);
 		return err;
 	}
 	if (!ktls_buf_pending(&s->tx_hold))
@@ -615,7 +621,7 @@ long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsign
 	if (n > 0)
 		ktls_engine_data_sent(&s->e);
 	if (n == KTLS_EIO)
-		return session_fail(s, KTLS_EIO, "send: %s", strerror(s->k.sys_errno));
+		return kernel_io_failed(s);
 	return n;
 }
 
@@ -645,7 +651,7 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		if (n > 0)
 			ktls_engine_data_sent(&s->e);
 		if (n == KTLS_EIO)
-			return session_fail(s, KTLS_EIO, "sendfile: %s", strerror(s->k.sys_errno));
+			return kernel_io_failed(s);
 		return n;
 	}
 	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
@@ -746,7 +752,7 @@ static long kernel_recv(struct ktls_session *s, void *buf, size_t len)
 	if (n == KTLS_WANT_READ)
 		return n;
 	if (n == KTLS_EIO)
-		return session_fail(s, KTLS_EIO, "%s: %s", s->k.why, strerror(s->k.sys_errno));
+		return kernel_io_failed(s);
 	return session_fail(s, (int)n, "%s", s->k.why);
 }
 
@@ -826,8 +832,7 @@ int ktls_close(struct ktls_session *s)
 			return err;
 		err = ktls_engine_close_notify(&s->e);
 		if (err)
-			return err == KTLS_EIO ? session_fail(s, err, "sendmsg: %s",
-							      strerror(s->k.sys_errno)) : err;
+			return err == KTLS_EIO ? kernel_io_failed(s) : err;
 	}
 	int err = flush_out(s); /* the kernel's queue or ours */
 	return err == KTLS_EIO ? io_failed(s, err) : err;

@@ -37,7 +37,8 @@ struct ktls_kernel {
 	uint8_t *ctl;                  /* a control record read from TLS_RX, ctl_len bytes */
 	size_t ctl_len;
 	int sys_errno;                 /* of the last failed system call */
-	const char *why;               /* what the last failure of a read meant */
+	const char *why;               /* what the last failure meant; for KTLS_EIO the
+					* system call that failed (errno in sys_errno) */
 };
 
 /* Installs one direction (TLS_TX or TLS_RX) from a traffic secret at sequence seq, after

@@ -42,6 +42,14 @@ static int install(struct ktls_kernel *k, int direction, const uint8_t *secret, 
 				    rekey, reason, reason_len);
 }
 
+/* A system call failed with errno e: KTLS_EIO, with the call's name in k->why. */
+static int sys_failed(struct ktls_kernel *k, const char *call, int e)
+{
+	k->sys_errno = e;
+	k->why = call;
+	return KTLS_EIO;
+}
+
 int ktls_kernel_install(struct ktls_kernel *k, int direction, const uint8_t *secret,
 			uint64_t seq, char *reason, size_t reason_len)
 {
@@ -124,10 +132,8 @@ int ktls_kernel_flush(struct ktls_kernel *k, char *reason, size_t reason_len)
 			wait_fd(k->fd, POLLOUT);
 			continue;
 		}
-		if (n < 0) {
-			k->sys_errno = (int)-n;
-			return KTLS_EIO;
-		}
+		if (n < 0)
+			return sys_failed(k, "sendmsg", (int)-n);
 		if ((size_t)n < len) { /* the rest goes as a record of its own, of the same type */
 			memmove(entry + ENTRY_HEADER, entry + ENTRY_HEADER + n, len - (size_t)n);
 			len -= (size_t)n;
@@ -169,8 +175,7 @@ long ktls_kernel_send(struct ktls_kernel *k, const void *buf, size_t len, bool m
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return KTLS_WANT_WRITE;
-	k->sys_errno = errno;
-	return KTLS_EIO;
+	return sys_failed(k, "send", errno);
 }
 
 int ktls_kernel_end_record(struct ktls_kernel *k)
@@ -180,10 +185,8 @@ int ktls_kernel_end_record(struct ktls_kernel *k)
 	ssize_t n = send_typed(k, TLS_CONTENT_APPLICATION_DATA, NULL, 0);
 	if (n == -EAGAIN || n == -EWOULDBLOCK)
 		return KTLS_WANT_WRITE;
-	if (n < 0) {
-		k->sys_errno = (int)-n;
-		return KTLS_EIO;
-	}
+	if (n < 0)
+		return sys_failed(k, "sendmsg", (int)-n);
 	k->tx_open = false;
 	return 0;
 }
@@ -203,10 +206,8 @@ long ktls_kernel_sendfile(struct ktls_kernel *k, int in_fd, long long *offset, s
 				break;
 			return KTLS_WANT_WRITE;
 		}
-		if (n < 0) {
-			k->sys_errno = errno;
-			return KTLS_EIO;
-		}
+		if (n < 0)
+			return sys_failed(k, "sendfile", errno);
 		if (n == 0)
 			break; /* end of file */
 		done += (size_t)n;
@@ -257,8 +258,7 @@ static int rx_failed(struct ktls_kernel *k, int e)
 		k->why = "kernel RX is paused for a key update";
 		return KTLS_EKEYUPDATE;
 	default:
-		k->why = "recvmsg";
-		return KTLS_EIO;
+		return sys_failed(k, "recvmsg", e);
 	}
 }
 
