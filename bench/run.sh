@@ -93,16 +93,19 @@ say "bench: AEAD seal cost per GiB in 16 KiB records, NATIVE (libsodium vs OpenS
 
 # ---- transfers and memory ---------------------------------------------------------------
 xfer_args=(--size "$size" --write "$write" --reps "$reps" "${verify[@]}")
+# the host's payload file lives in $out, not in the shared /tmp where another checkout's run
+# would overwrite or delete it mid-run
+native_xfer=(--file "$out/payload.bin")
 if [[ $kwhere == native ]]; then
 	say "bench: transfers, NATIVE: payload $size, writes $write, $reps repetition(s)"
-	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" --where native >"$out/xfer.csv" \
+	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" "${native_xfer[@]}" --where native >"$out/xfer.csv" \
 		2> >(tee -a "$log" >&2) || failed+=(xfer)
 	say "bench: memory per idle connection, NATIVE: $mem_n connections"
 	"$B/bench/ktls-bench-memory" --n "$mem_n" --where native >"$out/memory.csv" \
 		2> >(tee -a "$log" >&2) || failed+=(memory)
 else
 	say "bench: transfers without kernel TLS, NATIVE: payload $native_size, writes $write, $reps repetition(s)"
-	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" --size "$native_size" --native-only --where native >"$out/xfer.csv" \
+	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" "${native_xfer[@]}" --size "$native_size" --native-only --where native >"$out/xfer.csv" \
 		2> >(tee -a "$log" >&2) || failed+=(xfer-native)
 	say "bench: every transfer scenario and the memory test, EMULATED (microVM, TCG)"
 	# stdout collected in the guest and printed at the end, so it never interleaves with
@@ -143,6 +146,8 @@ naead=$(grep -c '^aead,' "$out/aead.csv")
 want_aead=3
 [[ $kwhere == emulated ]] && want_aead=6
 ((naead == want_aead)) || failed+=("aead rows: $naead of $want_aead")
+
+rm -f "$out/payload.bin"
 
 # ---- tables and charts ------------------------------------------------------------------
 bash bench/report.sh "$out" "$kwhere" "$smoke" 2> >(tee -a "$log" >&2) || failed+=(report)
