@@ -95,13 +95,81 @@ for where in emulated native; do
 	gnuplot -e "data='$out/rcv-$where.dat'; out='$out/receiver-cpu-$where.svg'; title='Receiver CPU per GiB (user+system)$tag'; ylab='CPU seconds per GiB (median)'" "$here/bars.gp" || rc=1
 done
 
+# callgrind.txt as CSV: cg,lib,cert,mode,server_Ir_per_handshake
+cg_csv() {
+	[[ -f $out/callgrind.txt ]] || return 0
+	awk '$1 == "callgrind" && $3 != "" { lib = $2; m = "full"
+		if (sub(/-resumed$/, "", lib)) m = "resumed"; else if ($9 == "off") m = "full-notickets"
+		print "cg," lib "," $3 "," m "," $5 }' "$out/callgrind.txt"
+}
+
 {
-	echo "## Handshakes (native): TLS 1.3, X25519, one connection at a time: full, and resumed with a ticket (-resumed)"
+	echo "## Server capacity: CPU per TLS 1.3 handshake at saturation (ktls-bench-capacity)"
 	echo
-	echo "Client and server in separate processes; the client verifies the chain and the name."
-	echo "Rate: median [min-max]; CPU per handshake in ms (user+system), medians."
+	echo "One server process pinned alone to one CPU (epoll, many handshakes in flight), clients"
+	echo "(ours, no chain verification, the same for both servers) on the other CPU. Server CPU"
+	echo "(user+system, getrusage) per handshake over a steady window, in µs: median [min-max] of"
+	echo "the repetitions; ours/OpenSSL = ratio of the medians. \"busy\": the server's CPU time over"
+	echo "the window's wall time (1.00 = saturated); \"+\" the share it was runnable but waited for a"
+	echo "CPU others held (a busy host): busy + wait near 1 means the server always had work."
+	echo "Modes: full = tickets at each library's default (both send 2), resumed = with a ticket"
+	echo "(psk_dhe_ke), full-notickets = no tickets. X25519, ChaCha20-Poly1305. Instructions: server"
+	echo "instructions per handshake from callgrind (bench/callgrind_handshake.sh, the one-at-a-time"
+	echo "handshakes of ktls-bench-handshake, client verifying the chain), same modes, native only."
 	echo
-	echo "| library | server certificate | handshakes/s | server CPU ms | client CPU ms | rate ours/OpenSSL | server CPU ours/OpenSSL |"
+} >>"$md"
+for where in native native-ktls emulated; do
+	grep -q "^capsum,$where," "$out/capacity.csv" 2>/dev/null || continue
+	{
+		case $where in
+		native) echo "### native: record layer in userspace after the handshake" ;;
+		native-ktls) echo "### native, with the kTLS handoff (ours: TX+RX; OpenSSL: SSL_OP_ENABLE_KTLS)" ;;
+		emulated) echo "### emulated (QEMU TCG: ratios only), with the kTLS handoff (ours: TX+RX; OpenSSL: SSL_OP_ENABLE_KTLS)" ;;
+		esac
+		echo
+		echo "| certificate | mode | ours µs | OpenSSL µs | ours/OpenSSL | server busy ours, OpenSSL (+wait) | ours Ir | OpenSSL Ir | Ir ours/OpenSSL | where | note |"
+		echo "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- |"
+		{ cg_csv; cat "$out/capacity.csv"; } | awk -F, -v W="$where" '
+		$1 == "cg" { ir[$2, $3, $4] = $5; next }
+		$1 == "capsum" && $2 == W { k = $4 SUBSEP $5
+			if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+			st[$3, k] = $8; us[$3, k] = $9; mn[$3, k] = $10; mx[$3, k] = $11; ra[k] = ($3 == "ours") ? $12 : ra[k]
+			busy[$3, k] = $13; wt[$3, k] = $15; note[$3, k] = $18 }
+		function cell(l, k) { return st[l, k] == "ok" ? sprintf("%.0f [%.0f-%.0f]", us[l, k], mn[l, k], mx[l, k]) : "**" st[l, k] "**" }
+		function b(l, k) { return st[l, k] == "ok" ? sprintf("%.2f (+%.2f)", busy[l, k], wt[l, k]) : "-" }
+		function fmt(v,   r) { if (v == "") return "-"; r = ""
+			while (length(v) > 3) { r = "," substr(v, length(v) - 2) r; v = substr(v, 1, length(v) - 3) }
+			return v r }
+		END {
+			for (i = 1; i <= n; i++) {
+				split(order[i], f, SUBSEP); k = order[i]
+				io = (W == "native") ? ir["ours", f[1], f[2]] : ""
+				iss = (W == "native") ? ir["openssl", f[1], f[2]] : ""
+				irr = (io != "" && iss + 0 > 0) ? sprintf("%.2f", io / iss) : "-"
+				nt = note["ours", k]; if (note["openssl", k] != "") nt = "ours: " nt "; OpenSSL: " note["openssl", k]
+				printf "| %s | %s | %s | %s | %s | %s, %s | %s | %s | %s | %s | %s |\n", f[1], f[2], cell("ours", k),
+				       cell("openssl", k), ra[k] == "" ? "-" : ra[k], b("ours", k), b("openssl", k),
+				       fmt(io), fmt(iss), irr, W, nt
+			}
+		}'
+		echo
+	} >>"$md"
+done
+awk -F, '$1 == "capsum" && $2 == "native" && $5 == "full" && $8 == "ok" { if (!($4 in seen)) { seen[$4] = 1; o[++n] = $4 } v[$3, $4] = $9 }
+END { print "cert ours OpenSSL"; for (i = 1; i <= n; i++) printf "\"%s\" %s %s\n", o[i], v["ours", o[i]], v["openssl", o[i]] }' \
+	"$out/capacity.csv" >"$out/capacity.dat"
+gnuplot -e "data='$out/capacity.dat'; out='$out/capacity.svg'; title='Server CPU per full TLS 1.3 handshake at saturation (X25519, tickets at defaults), native'; ylab='server CPU µs per handshake (median)'" "$here/bars.gp" || rc=1
+
+{
+	echo "## Handshake latency (native): one connection at a time, TLS 1.3, X25519: full, and resumed with a ticket (-resumed)"
+	echo
+	echo "Not a capacity figure: each handshake ends on both sides before the next starts, so the"
+	echo "rate is one connection's latency (both sides' work plus the round trips, in series); the"
+	echo "server's capacity is the table above. Client and server in separate processes; the client"
+	echo "verifies the chain and the name; no tickets. Rate: median [min-max]; CPU per handshake in"
+	echo "ms (user+system), medians."
+	echo
+	echo "| library | server certificate | handshakes/s, one at a time | server CPU ms | client CPU ms | rate ours/OpenSSL | server CPU ours/OpenSSL |"
 	echo "| --- | --- | ---: | --- | --- | ---: | ---: |"
 	awk -F, '$1 == "hssum" { n++; row[n] = $0; if ($7 == "ok") { r[$3, $4] = $8; s[$3, $4] = $11 } }
 	END {
@@ -140,13 +208,13 @@ done
 	END { for (i = 1; i <= n; i++) { split(o[i], k, ","); printf "| %s | %s | %s | %s |\n", k[1], k[2],
 		((o[i], "native") in v) ? v[o[i], "native"] : "-", ((o[i], "emulated") in v) ? v[o[i], "emulated"] : "-" } }' "$out/aead.csv"
 	echo
-	echo "Charts: throughput-*.svg, sender-cpu-*.svg, receiver-cpu-*.svg, handshakes.svg."
+	echo "Charts: throughput-*.svg, sender-cpu-*.svg, receiver-cpu-*.svg, capacity.svg, handshakes.svg."
 } >>"$md"
 
 awk -F, '$1 == "hssum" && $7 == "ok" { if (!($4 in seen)) { seen[$4] = 1; o[++n] = $4 } v[$3, $4] = $8 }
 END { print "cert ours OpenSSL"; for (i = 1; i <= n; i++) printf "\"%s\" %s %s\n", o[i], v["ours", o[i]], v["openssl", o[i]] }' \
 	"$out/handshake.csv" >"$out/handshakes.dat"
-gnuplot -e "data='$out/handshakes.dat'; out='$out/handshakes.svg'; title='Full TLS 1.3 handshakes per second (X25519), native'; ylab='handshakes/s (median)'" "$here/bars.gp" || rc=1
+gnuplot -e "data='$out/handshakes.dat'; out='$out/handshakes.svg'; title='Handshake latency: full TLS 1.3 handshakes per second, one connection at a time (X25519), native'; ylab='handshakes/s, one at a time (median)'" "$here/bars.gp" || rc=1
 
 cat "$md"
 exit $rc

@@ -3,18 +3,21 @@
 # (`make bench-smoke`, for CI). See bench/README.md.
 #
 #   bench/run.sh [--smoke] [--size N] [--native-size N] [--write N] [--reps R] [--hs-n N] [--hs-reps R]
-#                [--mem-n N] [--out DIR]
+#                [--mem-n N] [--cap-n N] [--cap-reps R] [--vm-cap-n N] [--no-callgrind] [--out DIR]
 #
 # Where each part runs, printed as it goes and written into every table row:
 #   - the kTLS transfer scenarios and the memory test: on this host when its kernel has kTLS
 #     and we are root, otherwise in the microVM (tools/ktls-vm: emulated, TCG — there only
 #     ratios measured in the same run mean anything);
 #   - the transfer scenarios that need no kernel TLS: natively too (real absolute numbers);
-#   - handshakes: natively (the handshake needs no kernel TLS).
+#   - handshake latency, server capacity, callgrind counts: natively; the capacity run with
+#     the kTLS handoff where the kTLS parts run.
 # Output in $OUT (default build/bench; build/bench/smoke for --smoke, so a smoke run never
-# overwrites a real one): xfer.csv, handshake.csv, memory.csv (raw and
-# summary lines), results.md (the tables), *.svg (the charts), machine.txt, run.log.
-# Exit status 0 only when every program and every scenario succeeded.
+# overwrites a real one): xfer.csv, handshake.csv, capacity.csv, memory.csv, aead.csv (raw
+# and summary lines), callgrind.txt, summary.txt ("name value" lines for scripts),
+# results.md (the tables), *.svg (the charts), machine.txt, run.log.
+# Exit status 0 only when every program and every scenario succeeded and summary.txt has
+# every expected line.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -22,9 +25,22 @@ B=${KTLS_BUILD:-build}
 export KTLS_CERTS=${KTLS_CERTS:-$B/certs}
 
 smoke=0 size=64M native_size=256M write=16K reps=5 hs_n=500 hs_reps=5 mem_n=500 aead_size=1G out=$B/bench
+# server capacity: handshakes per measured window, repetitions, connections per client
+# process, warm-up handshakes (-1: the program's default); the same in the microVM, smaller
+cap_n=1000 cap_reps=5 cap_conc=32 cap_warm=-1 vm_cap_n=50 vm_cap_reps=3 vm_cap_conc=8 vm_cap_warm=16
+# callgrind: all three certificates, N1/N2 handshakes (see bench/callgrind_handshake.sh)
+callgrind=1 cg_certs=ed25519,ecdsa,rsa cg_n1=4 cg_n2=20
+vm_cap_cells= # every certificate and mode, unless the smoke run narrows it
 while (($#)); do
 	case $1 in
-	--smoke) smoke=1 size=1M native_size=1M reps=1 hs_n=5 hs_reps=1 mem_n=5 aead_size=1M out=$B/bench/smoke ;;
+	--smoke) smoke=1 size=1M native_size=1M reps=1 hs_n=5 hs_reps=1 mem_n=5 aead_size=1M out=$B/bench/smoke
+		cap_n=10 cap_reps=1 cap_conc=4 cap_warm=4 vm_cap_n=4 vm_cap_reps=1 vm_cap_conc=2 vm_cap_warm=2
+		vm_cap_cells="--certs ed25519 --modes full"
+		cg_certs=ed25519 cg_n1=1 cg_n2=2 ;;
+	--cap-n) cap_n=$2; shift ;;
+	--cap-reps) cap_reps=$2; shift ;;
+	--vm-cap-n) vm_cap_n=$2; shift ;;
+	--no-callgrind) callgrind=0 ;;
 	--size) size=$2; shift ;;
 	--native-size) native_size=$2; shift ;;
 	--write) write=$2; shift ;;
@@ -33,21 +49,24 @@ while (($#)); do
 	--hs-reps) hs_reps=$2; shift ;;
 	--mem-n) mem_n=$2; shift ;;
 	--out) out=$2; shift ;;
-	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 
-for p in xfer handshake memory aead; do
+for p in xfer handshake memory aead capacity; do
 	[[ -x $B/bench/ktls-bench-$p ]] || { echo "run.sh: $B/bench/ktls-bench-$p is not built (make bench)" >&2; exit 1; }
 done
 [[ -f $KTLS_CERTS/ca.pem ]] || { echo "run.sh: no certificates in $KTLS_CERTS (make certs)" >&2; exit 1; }
 command -v gnuplot >/dev/null || { echo "run.sh: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 1; }
 mkdir -p "$out"
-rm -f "$out"/*.csv "$out"/*.svg "$out"/*.dat "$out"/results.md "$out"/vm.out
+rm -f "$out"/*.csv "$out"/*.svg "$out"/*.dat "$out"/results.md "$out"/vm.out "$out"/callgrind.txt
 log=$out/run.log
 : >"$log"
+# "name value" lines; each part appends its own (see bench/README.md "summary.txt")
+summary=$out/summary.txt
+: >"$summary"
 say() { printf '%s\n' "$*" | tee -a "$log" >&2; }
 failed=()
 t_start=$(date +%s)
@@ -77,13 +96,63 @@ fi
 	echo "libsodium: $(pkg-config --modversion libsodium 2>/dev/null)"
 	echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -1)"
 	echo "parameters: payload $size ($native_size for the native rows when kTLS runs emulated), writes $write, $reps repetition(s); handshakes $hs_n x $hs_reps; memory $mem_n connections"
+	echo "capacity: $cap_n handshakes per window x $cap_reps, $cap_conc connections per client process natively; $vm_cap_n x $vm_cap_reps, $vm_cap_conc connections with the kTLS handoff ($kwhere)"
 } >"$out/machine.txt"
 
 # ---- handshakes, natively -------------------------------------------------------------
-say "bench: handshakes, NATIVE: $hs_n full and $hs_n resumed handshakes x $hs_reps, ours vs OpenSSL, RSA/ECDSA/Ed25519, X25519"
+say "bench: handshake LATENCY (one connection at a time), NATIVE: $hs_n full and $hs_n resumed handshakes x $hs_reps, ours vs OpenSSL, RSA/ECDSA/Ed25519, X25519"
+t0=$(date +%s)
 if ! "$B/bench/ktls-bench-handshake" --n "$hs_n" --reps "$hs_reps" --where native \
 	>"$out/handshake.csv" 2> >(tee -a "$log" >&2); then
 	failed+=(handshake)
+fi
+say "bench: handshake latency took $(($(date +%s) - t0))s"
+
+# ---- server capacity, natively ----------------------------------------------------------
+cap_args=(--n "$cap_n" --reps "$cap_reps" --conc "$cap_conc")
+((cap_warm >= 0)) && cap_args+=(--warm "$cap_warm")
+vm_cap_args="--n $vm_cap_n --reps $vm_cap_reps --conc $vm_cap_conc"
+((vm_cap_warm >= 0)) && vm_cap_args+=" --warm $vm_cap_warm"
+vm_cap_args+=" $vm_cap_cells"
+say "bench: server CAPACITY, NATIVE: server pinned to one CPU, clients on the other(s); $cap_n handshakes per window x $cap_reps, full / resumed / full without tickets"
+t0=$(date +%s)
+"$B/bench/ktls-bench-capacity" "${cap_args[@]}" --where native >"$out/capacity.csv" \
+	2> >(tee -a "$log" >&2) || failed+=(capacity)
+say "bench: server capacity took $(($(date +%s) - t0))s"
+# summary: ours / OpenSSL server CPU per handshake (medians); full = tickets at defaults
+cap_summary() { # FILE WHERE SUFFIX
+	awk -F, -v W="$2" -v X="$3" '$1 == "capsum" && $2 == W && $3 == "ours" && $8 == "ok" && $12 != "" {
+		m = $5 == "full" ? "" : $5 == "resumed" ? "_resumed" : $5 == "full-notickets" ? "_notickets" : "_" $5
+		printf "server_cpu_ratio_%s%s%s %s\n", $4, m, X, $12 }
+	$1 == "capsum" && $2 == W && $5 == "full" && $8 == "ok" && X == "" {
+		printf "server_cpu_us_%s_%s %s\n", $3, $4, $9 }' "$1" >>"$summary"
+}
+cap_summary "$out/capacity.csv" native ""
+
+# ---- instructions per handshake (callgrind), natively -------------------------------------
+if ((callgrind)); then
+	cg=(--certs "$cg_certs" --n1 "$cg_n1" --n2 "$cg_n2")
+	# full handshakes with tickets at defaults; in a full run also without tickets, and resumed
+	cg_runs=("--tickets default")
+	((smoke)) || cg_runs+=("--tickets off" "--tickets default --libs ours-resumed,openssl-resumed")
+	for r in "${cg_runs[@]}"; do
+		say "bench: instructions per server handshake (callgrind), NATIVE: $r, certificates $cg_certs"
+		t0=$(date +%s)
+		# shellcheck disable=SC2086 # $r holds several words on purpose
+		bash bench/callgrind_handshake.sh "${cg[@]}" $r >>"$out/callgrind.txt" \
+			2> >(tee -a "$log" >&2) || failed+=("callgrind $r")
+		say "bench: callgrind $r took $(($(date +%s) - t0))s"
+	done
+	# "callgrind <lib>[-resumed] <cert> server_Ir_per_handshake <n> (client <n>) tickets <opt> <count>"
+	awk '$1 == "callgrind" && $3 != "" {
+		lib = $2; m = ""
+		if (sub(/-resumed$/, "", lib)) m = "_resumed"
+		else if ($9 == "off") m = "_notickets"
+		ir[lib, $3 m] = $5; printf "instructions_per_handshake_%s_%s%s %s\n", lib, $3, m, $5
+		if (!(($3 m) in seen)) { seen[$3 m] = 1; order[++n] = $3 m } }
+	END { for (i = 1; i <= n; i++) if (ir["openssl", order[i]] > 0 && ir["ours", order[i]] != "")
+		printf "instructions_ratio_%s %.3f\n", order[i], ir["ours", order[i]] / ir["openssl", order[i]] }' \
+		"$out/callgrind.txt" >>"$summary"
 fi
 
 # ---- raw AEAD cost, natively ----------------------------------------------------------------
@@ -103,6 +172,10 @@ if [[ $kwhere == native ]]; then
 	say "bench: memory per idle connection, NATIVE: $mem_n connections"
 	"$B/bench/ktls-bench-memory" --n "$mem_n" --where native >"$out/memory.csv" \
 		2> >(tee -a "$log" >&2) || failed+=(memory)
+	say "bench: server capacity with the kTLS handoff, NATIVE"
+	# shellcheck disable=SC2086
+	"$B/bench/ktls-bench-capacity" $vm_cap_args --ktls --where native-ktls >>"$out/capacity.csv" \
+		2> >(tee -a "$log" >&2) || failed+=(capacity-ktls)
 else
 	say "bench: transfers without kernel TLS, NATIVE: payload $native_size, writes $write, $reps repetition(s)"
 	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" "${native_xfer[@]}" --size "$native_size" --native-only --where native >"$out/xfer.csv" \
@@ -113,12 +186,15 @@ else
 	guest="$B/bench/ktls-bench-xfer ${xfer_args[*]} --where emulated >/tmp/xfer.csv; x=\$?
 $B/bench/ktls-bench-memory --n $mem_n --where emulated >/tmp/memory.csv; m=\$?
 $B/bench/ktls-bench-aead --size $((smoke ? 1 : 64))M --reps $hs_reps --where emulated >/tmp/aead.csv || m=1
-cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv; echo \"guest-status,\$x,\$m\"; [ \$x = 0 ] && [ \$m = 0 ]"
+$B/bench/ktls-bench-capacity $vm_cap_args --ktls --where emulated >/tmp/capacity.csv; c=\$?
+cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/capacity.csv; echo \"guest-status,\$x,\$m,\$c\"
+[ \$x = 0 ] && [ \$m = 0 ] && [ \$c = 0 ]"
 	tools/ktls-vm --timeout "$vm_timeout" -- sh -c "$guest" >"$out/vm.out" 2> >(tee -a "$log" >&2)
 	vm_rc=$?
 	grep -E '^(raw|sum),' "$out/vm.out" >>"$out/xfer.csv"
 	grep -E '^mem,' "$out/vm.out" >"$out/memory.csv"
 	grep -E '^aead,' "$out/vm.out" >>"$out/aead.csv"
+	grep -E '^cap(raw|sum),' "$out/vm.out" >>"$out/capacity.csv"
 	status=$(grep '^guest-status,' "$out/vm.out" || true)
 	if ((vm_rc != 0)); then
 		say "bench: the microVM run failed (exit $vm_rc; ${status:-no status from the guest})"
@@ -126,10 +202,23 @@ cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv; echo \"guest-status,\$x,\$m\"; 
 	fi
 fi
 
+# ---- summary lines of the parts that ran in the microVM (or natively with kTLS) -----------
+if [[ $kwhere == emulated ]]; then
+	cap_summary "$out/capacity.csv" emulated _ktls_emulated
+else
+	cap_summary "$out/capacity.csv" native-ktls _ktls_native
+fi
+# memory per idle connection: ours with the keys in the kernel, OpenSSL at its defaults
+awk -F, '$1 == "mem" && $5 == "ok" && $3 == "ours-ktls" { print "memory_per_conn_ktls_bytes " $8 }
+	$1 == "mem" && $5 == "ok" && $3 == "openssl" { print "memory_per_conn_openssl_bytes " $8 }' \
+	"$out/memory.csv" >>"$summary"
+
 # ---- a scenario that failed fails the run -----------------------------------------------
 bad=$(awk -F, '$1=="sum" && $10=="FAILED" {print $2" "$3" "$4}
 	$1=="hssum" && $7=="FAILED" {print "handshake "$3" "$4}
-	$1=="mem" && $5=="FAILED" {print "memory "$3}' "$out"/xfer.csv "$out"/handshake.csv "$out"/memory.csv)
+	$1=="capsum" && $8=="FAILED" {print "capacity "$2" "$3" "$4" "$5}
+	$1=="mem" && $5=="FAILED" {print "memory "$3}' "$out"/xfer.csv "$out"/handshake.csv \
+	"$out"/capacity.csv "$out"/memory.csv)
 [[ -n $bad ]] && failed+=("scenarios: $(echo "$bad" | tr '\n' ';')")
 unsup=$(awk -F, '$1=="sum" && $10=="unsupported" {print $2" "$3" "$4": "$NF}' "$out/xfer.csv")
 [[ -n $unsup ]] && say "bench: UNSUPPORTED (measured, reported in the table): $unsup"
@@ -146,6 +235,35 @@ naead=$(grep -c '^aead,' "$out/aead.csv")
 want_aead=3
 [[ $kwhere == emulated ]] && want_aead=6
 ((naead == want_aead)) || failed+=("aead rows: $naead of $want_aead")
+ncap=$(grep -c '^capsum,.*,ok,' "$out/capacity.csv")
+want_cap=$((smoke ? 18 + 2 : 36)) # 2 libraries x 3 certs x 3 modes, natively and with kTLS (smoke: 1 cell)
+((ncap == want_cap)) || failed+=("capacity rows: $ncap of $want_cap")
+
+# ---- summary.txt must hold every expected line --------------------------------------------
+need=(memory_per_conn_ktls_bytes memory_per_conn_openssl_bytes)
+for cert in ed25519 ecdsa rsa; do
+	for m in "" _notickets _resumed; do
+		need+=("server_cpu_ratio_$cert$m")
+		((smoke)) && [[ $cert$m != ed25519 ]] && continue # the smoke run's kTLS cell
+		need+=("server_cpu_ratio_$cert${m}_ktls_$kwhere")
+	done
+done
+if ((callgrind)); then
+	IFS=, read -r -a cg_list <<<"$cg_certs"
+	cg_modes=("")
+	((smoke)) || cg_modes+=(_notickets _resumed)
+	for cert in "${cg_list[@]}"; do
+		for m in "${cg_modes[@]}"; do
+			need+=("instructions_per_handshake_ours_$cert$m" "instructions_per_handshake_openssl_$cert$m"
+				"instructions_ratio_$cert$m")
+		done
+	done
+fi
+missing=()
+for name in "${need[@]}"; do
+	grep -qE "^$name [0-9.]+\$" "$summary" || missing+=("$name")
+done
+((${#missing[@]})) && failed+=("summary.txt lacks: ${missing[*]}")
 
 rm -f "$out/payload.bin"
 
