@@ -268,7 +268,7 @@ clean:
 # They link libktls (static) and, for the OpenSSL baselines, libssl.
 #   make bench        the whole benchmark (kernel parts in the microVM unless this kernel
 #                     has kTLS and we are root): CSV, Markdown and SVG under build/bench/
-#   make bench-smoke  every program with tiny sizes, seconds long; fails if anything fails
+#   make bench-smoke  every program with tiny sizes, about a minute; fails if anything fails
 BENCH_SRCS := $(filter-out bench/common.c,$(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/ktls-bench-%)
 BENCH_COMMON_OBJS := $(BUILD)/obj/bench/common.o

@@ -1,6 +1,6 @@
 #!/bin/bash
-# run.sh — the whole benchmark (`make bench`), or a seconds-long run of every program
-# (`make bench-smoke`, for CI). See bench/README.md.
+# run.sh — the whole benchmark (`make bench`), or a short run of every program with tiny
+# sizes (`make bench-smoke`, for CI: about a minute). See bench/README.md.
 #
 #   bench/run.sh [--smoke] [--size N] [--native-size N] [--write N] [--reps R] [--hs-n N] [--hs-reps R]
 #                [--mem-n N] [--cap-n N] [--cap-reps R] [--vm-cap-n N] [--no-callgrind] [--out DIR]
@@ -189,8 +189,10 @@ $B/bench/ktls-bench-aead --size $((smoke ? 1 : 64))M --reps $hs_reps --where emu
 $B/bench/ktls-bench-capacity $vm_cap_args --ktls --where emulated >/tmp/capacity.csv; c=\$?
 cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/capacity.csv; echo \"guest-status,\$x,\$m,\$c\"
 [ \$x = 0 ] && [ \$m = 0 ] && [ \$c = 0 ]"
+	t0=$(date +%s)
 	tools/ktls-vm --timeout "$vm_timeout" -- sh -c "$guest" >"$out/vm.out" 2> >(tee -a "$log" >&2)
 	vm_rc=$?
+	say "bench: the microVM part took $(($(date +%s) - t0))s"
 	grep -E '^(raw|sum),' "$out/vm.out" >>"$out/xfer.csv"
 	grep -E '^mem,' "$out/vm.out" >"$out/memory.csv"
 	grep -E '^aead,' "$out/vm.out" >>"$out/aead.csv"
