@@ -128,6 +128,12 @@ cap_summary() { # FILE WHERE SUFFIX
 		printf "server_cpu_us_%s_%s %s\n", $3, $4, $9 }' "$1" >>"$summary"
 }
 cap_summary "$out/capacity.csv" native ""
+# summary: memory per idle connection, ours with the keys in the kernel, OpenSSL at its defaults
+mem_summary() {
+	awk -F, '$1 == "mem" && $5 == "ok" && $3 == "ours-ktls" { print "memory_per_conn_ktls_bytes " $8 }
+		$1 == "mem" && $5 == "ok" && $3 == "openssl" { print "memory_per_conn_openssl_bytes " $8 }' \
+		"$out/memory.csv" >>"$summary"
+}
 
 # ---- instructions per handshake (callgrind), natively -------------------------------------
 if ((callgrind)); then
@@ -176,6 +182,8 @@ if [[ $kwhere == native ]]; then
 	# shellcheck disable=SC2086
 	"$B/bench/ktls-bench-capacity" $vm_cap_args --ktls --where native-ktls >>"$out/capacity.csv" \
 		2> >(tee -a "$log" >&2) || failed+=(capacity-ktls)
+	mem_summary
+	cap_summary "$out/capacity.csv" native-ktls _ktls_native
 else
 	say "bench: transfers without kernel TLS, NATIVE: payload $native_size, writes $write, $reps repetition(s)"
 	"$B/bench/ktls-bench-xfer" "${xfer_args[@]}" "${native_xfer[@]}" --size "$native_size" --native-only --where native >"$out/xfer.csv" \
@@ -197,23 +205,14 @@ cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/capacity.csv; echo \"guest-
 	grep -E '^mem,' "$out/vm.out" >"$out/memory.csv"
 	grep -E '^aead,' "$out/vm.out" >>"$out/aead.csv"
 	grep -E '^cap(raw|sum),' "$out/vm.out" >>"$out/capacity.csv"
+	mem_summary
+	cap_summary "$out/capacity.csv" emulated _ktls_emulated
 	status=$(grep '^guest-status,' "$out/vm.out" || true)
 	if ((vm_rc != 0)); then
 		say "bench: the microVM run failed (exit $vm_rc; ${status:-no status from the guest})"
 		failed+=(vm)
 	fi
 fi
-
-# ---- summary lines of the parts that ran in the microVM (or natively with kTLS) -----------
-if [[ $kwhere == emulated ]]; then
-	cap_summary "$out/capacity.csv" emulated _ktls_emulated
-else
-	cap_summary "$out/capacity.csv" native-ktls _ktls_native
-fi
-# memory per idle connection: ours with the keys in the kernel, OpenSSL at its defaults
-awk -F, '$1 == "mem" && $5 == "ok" && $3 == "ours-ktls" { print "memory_per_conn_ktls_bytes " $8 }
-	$1 == "mem" && $5 == "ok" && $3 == "openssl" { print "memory_per_conn_openssl_bytes " $8 }' \
-	"$out/memory.csv" >>"$summary"
 
 # ---- a scenario that failed fails the run -----------------------------------------------
 bad=$(awk -F, '$1=="sum" && $10=="FAILED" {print $2" "$3" "$4}
