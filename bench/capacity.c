@@ -11,10 +11,11 @@
  * so the server always has work waiting. What is measured is the server's own CPU
  * (getrusage user + system) over a steady window of N handshakes that starts after a
  * warm-up, divided by N: µs of server CPU per handshake. The window's CPU time over its wall
- * time is how busy the server was ("busy", 1.00 = saturated); a lower figure means the
- * clients could not keep up (with two CPUs a client costs about what a server does for the
- * elliptic-curve certificates), and the per-handshake CPU is still the server's cost,
- * measured while it sometimes waited.
+ * time is how busy the server was ("busy", 1.00 = saturated), and its run-queue delay over
+ * the same time ("wait", from /proc/self/schedstat) the share it had work but another
+ * process held the CPU, as on a shared host; what is left, 1 - busy - wait, it waited for
+ * the clients (with two CPUs a client costs about what a server does for the elliptic-curve
+ * certificates). The per-handshake CPU is the server's own cost either way.
  *
  * The clients are as cheap as they can be and the same for both servers: our library, the
  * server's chain not verified (insecure mode; the CertificateVerify signature still is, by
@@ -22,8 +23,8 @@
  * until the server closes, so the server's tickets are taken before the client closes.
  *
  * Modes: "full" (full handshakes, tickets at each library's default: ours sends 2 after a
- * full handshake and after a resumption, OpenSSL 3.0 2 after a full and 1 after a
- * resumption, stateless), "resumed" (tickets at default; each client connection resumes with
+ * full handshake and after a resumption; OpenSSL 3.0 2 after a full one and never more than 1
+ * after a resumption (SSL_CTX_set_num_tickets(3)), stateless), "resumed" (tickets at default; each client connection resumes with
  * the newest ticket its slot got, psk_dhe_ke, so X25519 still runs; the warm-up includes
  * each slot's first full handshake, and a full handshake inside the window fails the cell),
  * "full-notickets" (ours ktls_config_set_tickets(0); OpenSSL num_tickets 0, SSL_OP_NO_TICKET,
