@@ -7,11 +7,20 @@
  * handshakes one after the other: connect, full handshake (the client verifies the chain to
  * the test CA and the name "localhost"), then the server closes and the client waits for
  * that EOF before its next connect — so one handshake is finished on both sides before the
- * next starts, and the rate is that of one connection at a time. No resumption, no tickets,
- * no session cache; our sessions keep the record layer in userspace (no kTLS needed, the
- * handshake is the same). Each process's getrusage() over the loop gives its CPU.
+ * next starts, and the rate is that of one connection at a time. No session cache; our
+ * sessions keep the record layer in userspace (no kTLS needed, the handshake is the same).
+ * Each process's getrusage() over the loop gives its CPU.
  *
- * Output on stdout: "hsraw,..." per repetition, "hssum,..." per (library, certificate).
+ * Tickets (--tickets): "off" (the default) sends none, so nothing follows the handshake on
+ * the wire. "default" leaves each library at its own default number of TLS 1.3
+ * NewSessionTickets after a full handshake (ours: ktls_config_new's, OpenSSL: a fresh
+ * SSL_CTX's SSL_CTX_get_num_tickets), which the server sends before it closes, so their cost
+ * is in the server's figure; the client counts the records that follow its handshake and the
+ * run prints that count. The -resumed cells need a ticket: 1 with "off", the defaults with
+ * "default".
+ *
+ * Output on stdout: "hsraw,..." per repetition, "hssum,..." per (library, certificate),
+ * "hstickets,..." per (library, certificate): records seen after the full handshake.
  */
 #include "common.h"
 
@@ -36,6 +45,7 @@ struct hs_result {
 	double secs;
 	struct bench_cpu cpu;
 	int done;
+	int post_records; /* client, full handshakes: records after its handshake (tickets) */
 	char note[200];
 };
 
@@ -44,7 +54,65 @@ struct hs_opts {
 	double timeout;
 	const char *where;
 	bool resume; /* the client resumes with a ticket (one full handshake first to get it) */
+	bool tickets_default; /* each library's default ticket count instead of none */
 };
+
+/* Our server config with the library's defaults but for certificate, group and suite (what
+ * bench_ktls_server_config sets, except tickets: those stay at ktls_config_new's default). */
+static struct ktls_config *ours_default_tickets_config(const char *cert)
+{
+	char c[64], k[64];
+	snprintf(c, sizeof(c), "server-%s.pem", cert);
+	snprintf(k, sizeof(k), "server-%s.key", cert);
+	struct ktls_config *cfg = ktls_config_new(KTLS_ROLE_SERVER);
+	if (!cfg)
+		bench_die("ktls_config_new: out of memory");
+	if (ktls_config_set_cert(cfg, bench_cert_path(c), bench_cert_path(k)) ||
+	    ktls_config_set_groups(cfg, "x25519") || ktls_config_set_ciphers(cfg, "chacha20"))
+		bench_die("server config: %s", ktls_config_error(cfg));
+	return cfg;
+}
+
+/* OpenSSL's default number of TLS 1.3 tickets, as a fresh server SSL_CTX has it */
+static size_t ossl_default_tickets(void)
+{
+	SSL_CTX *fresh = SSL_CTX_new(TLS_server_method());
+	if (!fresh)
+		bench_die_ssl("SSL_CTX_new");
+	size_t n = SSL_CTX_get_num_tickets(fresh);
+	SSL_CTX_free(fresh);
+	return n;
+}
+
+/* Counts whole TLS records in a byte stream read in pieces (5-byte header, then the body). */
+struct rec_counter {
+	uint8_t hdr[5];
+	size_t have, body_left;
+	int records;
+};
+
+static void count_records(struct rec_counter *rc, const uint8_t *p, size_t n)
+{
+	while (n) {
+		if (rc->body_left) {
+			size_t k = n < rc->body_left ? n : rc->body_left;
+			rc->body_left -= k;
+			p += k;
+			n -= k;
+			if (!rc->body_left)
+				rc->records++;
+			continue;
+		}
+		rc->hdr[rc->have++] = *p++;
+		n--;
+		if (rc->have == 5) {
+			rc->have = 0;
+			rc->body_left = (size_t)rc->hdr[3] << 8 | rc->hdr[4];
+			if (!rc->body_left)
+				rc->records++;
+		}
+	}
+}
 
 static void send_result(int fd, const struct hs_result *r)
 {
@@ -67,15 +135,16 @@ static void server(int l, bool ours, const char *cert, const struct hs_opts *o, 
 	SSL_CTX *ctx = NULL;
 	char b = 'r', msg[300];
 	if (ours) {
-		cfg = bench_ktls_server_config(cert, "chacha20");
+		cfg = o->tickets_default ? ours_default_tickets_config(cert)
+					 : bench_ktls_server_config(cert, "chacha20");
 		ktls_config_set_offload(cfg, KTLS_OFFLOAD_NONE, 0);
-		if (o->resume && ktls_config_set_tickets(cfg, 1, 7200))
+		if (o->resume && !o->tickets_default && ktls_config_set_tickets(cfg, 1, 7200))
 			_exit(4);
 	} else {
 		ctx = bench_ossl_server_ctx(cert, "chacha20", 0);
-		if (o->resume) {
+		if (o->resume || o->tickets_default) {
 			SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
-			SSL_CTX_set_num_tickets(ctx, 1);
+			SSL_CTX_set_num_tickets(ctx, o->tickets_default ? ossl_default_tickets() : 1);
 		}
 	}
 	if (bench_write_full(ready, &b, 1) || bench_read_full(go, &b, 1))
@@ -202,14 +271,18 @@ static void client(uint16_t port, bool ours, const struct hs_opts *o, int ready,
 			}
 			SSL_free(ssl);
 		}
-		/* the server closes once its side is done: wait for that (bounded by alarm) */
+		/* the server closes once its side is done: wait for that (bounded by alarm); after
+		 * a full handshake what comes before the EOF is the tickets: count their records */
+		struct rec_counter rc = { .have = 0 };
 		for (int k = 0; k < 1000; k++) {
 			ssize_t n = read(fd, sink, sizeof(sink));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
 				break;
+			count_records(&rc, (const uint8_t *)sink, (size_t)n);
 		}
+		r.post_records = o->resume ? -1 : rc.records;
 		close(fd);
 	}
 	r.secs = bench_now() - t0;
@@ -317,11 +390,12 @@ static double median(double *v, int n, double *mn, double *mx)
 int main(int argc, char **argv)
 {
 	struct hs_opts o = { .n = 500, .reps = 5, .timeout = 300, .where = "native" };
+	const char *tickets = "off";
 	const char *libs = "ours,openssl,ours-resumed,openssl-resumed", *certs = "rsa,ecdsa,ed25519";
 	static const struct option lo[] = {
 		{ "n", 1, 0, 'n' }, { "reps", 1, 0, 'R' }, { "libs", 1, 0, 'L' },
 		{ "certs", 1, 0, 'C' }, { "where", 1, 0, 'W' }, { "timeout", 1, 0, 't' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "tickets", 1, 0, 'T' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	bench_prog = "ktls-bench-handshake";
 	for (int ch; (ch = getopt_long(argc, argv, "h", lo, NULL)) != -1;) {
@@ -332,29 +406,37 @@ int main(int argc, char **argv)
 		case 'C': certs = optarg; break;
 		case 'W': o.where = optarg; break;
 		case 't': o.timeout = atof(optarg); break;
+		case 'T': tickets = optarg; break;
 		case 'h':
 			printf("Usage: ktls-bench-handshake [--n N (500)] [--reps R (5)]\n"
 			       "       [--libs ours,openssl,ours-resumed,openssl-resumed]\n"
 			       "       [--certs rsa,ecdsa,ed25519] [--where LABEL] [--timeout S (300)]\n"
+			       "       [--tickets off|default (off)]\n"
 			       "TLS 1.3 handshakes (X25519), one connection at a time, client and server in\n"
 			       "separate processes: full ones, and (-resumed) ones resuming with a ticket from\n"
-			       "a first full handshake that is not counted; prints hsraw,... and hssum,...\n"
-			       "CSV lines.\n");
+			       "a first full handshake that is not counted; prints hsraw,..., hssum,... and\n"
+			       "hstickets,... CSV lines. --tickets default: each library's own default number\n"
+			       "of tickets after a full handshake (sent before the server closes, so counted);\n"
+			       "off: none (the -resumed cells then get 1).\n");
 			return 0;
 		default: return 2;
 		}
 	}
 	if (optind != argc || o.n < 1 || o.n > 1000000 || o.reps < 1 || o.reps > 64 || o.timeout <= 0)
 		bench_die("bad arguments (try --help)");
+	if (strcmp(tickets, "off") && strcmp(tickets, "default"))
+		bench_die("--tickets: off or default, not '%s'", tickets);
+	o.tickets_default = !strcmp(tickets, "default");
 	signal(SIGPIPE, SIG_IGN);
 	printf("# hsraw,where,lib,cert,n,rep,seconds,srv_user_s,srv_sys_s,cli_user_s,cli_sys_s\n");
 	printf("# hssum,where,lib,cert,n,reps,status,hs_per_s_med,hs_per_s_min,hs_per_s_max,"
 	       "srv_cpu_ms_med,srv_user_ms,srv_sys_ms,cli_cpu_ms_med,cli_user_ms,cli_sys_ms,note\n");
+	printf("# hstickets,where,lib,cert,tickets_option,records_after_full_handshake\n");
 	/* cells (library x certificate), repetitions round-robin over them so a drifting host
 	 * shifts all alike */
 	struct cell {
 		char lib[16], cert[16];
-		int k, ok;
+		int k, ok, post_records;
 		double rate[64], scpu[64], su[64], ssy[64], ccpu[64], cu[64], csy[64];
 		char note[520];
 	} *cells = calloc(64, sizeof(struct cell));
@@ -394,6 +476,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			int k = c->k++;
+			c->post_records = rs[1].post_records;
 			/* the client's loop spans every handshake end to end */
 			c->rate[k] = o.n / rs[1].secs;
 			c->su[k] = rs[0].cpu.user * 1e3 / o.n;
@@ -424,6 +507,11 @@ int main(int argc, char **argv)
 		       c->lib, c->cert, o.n, k, r, mn, mx, s, a1, a2, cc, b1, b2);
 		fprintf(stderr, "handshake: %-8s %-8s %8.1f/s  server %.3f ms  client %.3f ms CPU each\n",
 			c->lib, c->cert, r, s, cc);
+		if (c->post_records >= 0) {
+			printf("hstickets,%s,%s,%s,%s,%d\n", o.where, c->lib, c->cert, tickets, c->post_records);
+			fprintf(stderr, "handshake: %-8s %-8s tickets %s: %d record(s) after the handshake\n",
+				c->lib, c->cert, tickets, c->post_records);
+		}
 	}
 	fflush(stdout);
 	free(cells);
