@@ -6,7 +6,7 @@
  * OpenSSL's one-shot HMAC(): that one fetches the MAC and, by name, the digest, then builds
  * and frees a MAC context on every call — 20k instructions per call here, where the two
  * hash passes below cost 10k, and a handshake makes 23 of them (bench/README.md, "Instructions
- * per handshake"). The hashes are fetched from OpenSSL once per process (ktls_md_fetched,
+ * per handshake"). Finished and binder MACs (§4.4.4, §4.2.11.2) use it too (ktls_hmac). The hashes are fetched from OpenSSL once per process (ktls_md_fetched,
  * suite.c): nothing shared changes during a handshake, so a config and its handshakes stay
  * safe to spread over threads. Each call has its own hash context.
  *
@@ -69,6 +69,13 @@ static int hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const stru
 	sodium_memzero(inner, sizeof(inner));
 	sodium_memzero(hashed_key, sizeof(hashed_key));
 	return ok ? 0 : KTLS_ECRYPTO;
+}
+
+int ktls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *msg,
+	      size_t msg_len, uint8_t *out)
+{
+	struct part text = { msg, msg ? msg_len : 0 };
+	return hmac(md, key, key_len, &text, 1, out);
 }
 
 int ktls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,

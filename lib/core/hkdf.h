@@ -11,6 +11,11 @@
 
 #include "wire.h"
 
+/* out = HMAC-Hash(key, msg) (RFC 2104): EVP_MD_get_size(md) bytes. Returns 0, KTLS_ENOMEM or
+ * KTLS_ECRYPTO. */
+KTLS_MUST_CHECK int ktls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
+			      const uint8_t *msg, size_t msg_len, uint8_t *out);
+
 /* PRK = HMAC-Hash(salt, IKM). prk receives EVP_MD_get_size(md) bytes. A NULL or empty salt
  * means HashLen zero bytes (RFC 5869 §2.2). Returns 0 or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
