@@ -317,6 +317,11 @@ static int openssl_generate(struct ktls_kex *k, const struct kex_group *g)
 /* Returns 0, KTLS_EUNSUPPORTED, KTLS_ENOMEM or KTLS_ECRYPTO. */
 int ktls_kex_generate(struct ktls_kex *k, uint16_t group)
 {
+	return ktls_kex_generate_from(k, group, NULL);
+}
+
+int ktls_kex_generate_from(struct ktls_kex *k, uint16_t group, const uint8_t *x25519_random)
+{
 	const struct kex_group *g = kex_group_find(group);
 	int err;
 
@@ -327,7 +332,11 @@ int ktls_kex_generate(struct ktls_kex *k, uint16_t group)
 		return KTLS_ECRYPTO;
 	k->group = group;
 	if (g->kind == KEX_X25519) {
-		randombytes_buf(k->priv, sizeof(k->priv)); /* clamped by crypto_scalarmult */
+		/* clamped by the scalar multiplications */
+		if (x25519_random)
+			memcpy(k->priv, x25519_random, sizeof(k->priv));
+		else
+			randombytes_buf(k->priv, sizeof(k->priv));
 		err = x25519_public(k);
 	} else {
 		err = openssl_generate(k, g);
