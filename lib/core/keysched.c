@@ -142,12 +142,13 @@ int ktls_keysched_handshake(struct ktls_keysched *ks, const uint8_t *ecdhe, size
 	if (ks->stage != KTLS_KS_EARLY)
 		return KTLS_EINTERNAL;
 	int err = climb(ks, ecdhe, ecdhe_len);
+	/* Derive-Secret = HKDF-Expand-Label(Secret, Label, hash, HashLen), the key made once */
+	const struct ktls_label_out outs[] = {
+		{ "c hs traffic", hello_hash, ks->hash_len, ks->client_handshake_traffic, ks->hash_len },
+		{ "s hs traffic", hello_hash, ks->hash_len, ks->server_handshake_traffic, ks->hash_len },
+	};
 	if (!err)
-		err = ktls_derive_secret(ks->md, ks->secret, "c hs traffic", hello_hash,
-					 ks->client_handshake_traffic);
-	if (!err)
-		err = ktls_derive_secret(ks->md, ks->secret, "s hs traffic", hello_hash,
-					 ks->server_handshake_traffic);
+		err = ktls_hkdf_expand_labels(ks->md, ks->secret, outs, 2);
 	if (!err)
 		ks->stage = KTLS_KS_HANDSHAKE;
 	return err;
@@ -159,15 +160,15 @@ int ktls_keysched_master(struct ktls_keysched *ks, const uint8_t *finished_hash)
 	if (ks->stage != KTLS_KS_HANDSHAKE)
 		return KTLS_EINTERNAL;
 	int err = climb(ks, zeros, ks->hash_len);
+	const struct ktls_label_out outs[] = {
+		{ "c ap traffic", finished_hash, ks->hash_len, ks->client_application_traffic,
+		  ks->hash_len },
+		{ "s ap traffic", finished_hash, ks->hash_len, ks->server_application_traffic,
+		  ks->hash_len },
+		{ "exp master", finished_hash, ks->hash_len, ks->exporter_master, ks->hash_len },
+	};
 	if (!err)
-		err = ktls_derive_secret(ks->md, ks->secret, "c ap traffic", finished_hash,
-					 ks->client_application_traffic);
-	if (!err)
-		err = ktls_derive_secret(ks->md, ks->secret, "s ap traffic", finished_hash,
-					 ks->server_application_traffic);
-	if (!err)
-		err = ktls_derive_secret(ks->md, ks->secret, "exp master", finished_hash,
-					 ks->exporter_master);
+		err = ktls_hkdf_expand_labels(ks->md, ks->secret, outs, 3);
 	if (!err)
 		ks->stage = KTLS_KS_MASTER;
 	return err;
@@ -189,12 +190,11 @@ void ktls_keysched_wipe(struct ktls_keysched *ks)
 int ktls_derive_traffic_keys(const struct ktls_suite *suite, const uint8_t *traffic_secret,
 			     struct ktls_traffic_keys *out)
 {
-	const EVP_MD *md = suite->md();
-	int err = ktls_hkdf_expand_label(md, traffic_secret, "key", NULL, 0, out->key,
-					 suite->key_len);
-	if (!err)
-		err = ktls_hkdf_expand_label(md, traffic_secret, "iv", NULL, 0, out->iv,
-					     KTLS_IV_LEN);
+	const struct ktls_label_out outs[] = {
+		{ "key", NULL, 0, out->key, suite->key_len },
+		{ "iv", NULL, 0, out->iv, KTLS_IV_LEN },
+	};
+	int err = ktls_hkdf_expand_labels(suite->md(), traffic_secret, outs, 2);
 	if (err)
 		sodium_memzero(out, sizeof(*out));
 	return err;
