@@ -57,10 +57,10 @@ KTLS_MUST_CHECK int ktls_kex_generate(struct ktls_kex *k, uint16_t group);
 KTLS_MUST_CHECK int ktls_kex_generate_from(struct ktls_kex *k, uint16_t group,
 					   const uint8_t *x25519_random);
 
-/* For tests and known-answer checks only (a handshake always uses ktls_kex_generate): sets a
- * key pair from a fixed private key — X25519 (32 bytes) or an FFDHE group (the exponent,
- * big-endian, 1..len(p) bytes). Returns 0, KTLS_EUNSUPPORTED for any other group,
- * KTLS_EINVAL for a bad length, or KTLS_ECRYPTO. */
+/* For tests and known-answer checks only (a handshake always uses ktls_kex_generate or
+ * ktls_kex_generate_from): sets a key pair from a fixed private key — X25519 (32 bytes) or
+ * an FFDHE group (the exponent, big-endian, 1..len(p) bytes). Returns 0, KTLS_EUNSUPPORTED
+ * for any other group, KTLS_EINVAL for a bad length, or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_kex_set_private(struct ktls_kex *k, uint16_t group, const uint8_t *priv,
 					 size_t len);
 
