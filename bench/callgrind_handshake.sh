@@ -67,7 +67,7 @@ run() {
 	valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" --dump-instr=no \
 		"$bin" --libs "$lib" --certs "$cert" --n "$n" --reps 1 --timeout 600 --tickets "$tickets" \
 		>"$dir/stdout" 2>"$dir/stderr" ||
-		{ echo "callgrind_handshake.sh: $lib $cert n=$n failed:" >&2; tail -5 "$dir/stderr" >&2; return 1; }
+		{ echo "callgrind_handshake.sh: $lib $cert n=$n failed:" >&2; grep -v '^==' "$dir/stderr" | tail -5 >&2; return 1; }
 	grep -q "^hssum,.*,ok," "$dir/stdout" ||
 		{ echo "callgrind_handshake.sh: $lib $cert n=$n: no ok result" >&2; cat "$dir/stdout" >&2; return 1; }
 	for f in "$dir"/cg.*; do

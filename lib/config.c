@@ -498,8 +498,9 @@ int ktls_config_set_limits(struct ktls_config *cfg, const struct ktls_limits *l)
 
 int ktls_config_set_tickets(struct ktls_config *cfg, unsigned count, unsigned lifetime_s)
 {
-	if (count > 16)
-		return config_fail(cfg, KTLS_EINVAL, "at most 16 tickets per connection");
+	if (count > KTLS_TICKETS_PER_HANDSHAKE_MAX)
+		return config_fail(cfg, KTLS_EINVAL, "at most %d tickets per connection",
+				   KTLS_TICKETS_PER_HANDSHAKE_MAX);
 	/* §4.6.1: ticket_lifetime MUST NOT exceed 604800 seconds (7 days) */
 	if (count && (lifetime_s == 0 || lifetime_s > 604800))
 		return config_fail(cfg, KTLS_EINVAL, "ticket lifetime must be 1..604800 seconds");

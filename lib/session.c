@@ -11,6 +11,8 @@
  * exactly the body it announces, never more. When the peer's Finished has been handled the
  * handshake stops reading, so whatever follows in the socket (application data,
  * NewSessionTicket) stays there for whoever reads next — the kernel after the handoff.
+ * On a blocking socket the handshake deadline holds by poll(), but each read or write is
+ * first tried without waiting, and poll() runs only when it would block (try_first).
  *
  * Failure: the engine owns the error and the alert (ktls_engine_fail); the I/O helpers
  * here return codes (and keep errno); the driver writes the sentence, once, and then lets
@@ -49,6 +51,23 @@ static int time_left(const struct ktls_session *s)
 		return -1;
 	int64_t left = s->deadline_ms - now_ms();
 	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* Before an I/O call on a blocking socket during the handshake (there is a deadline): the
+ * call is tried first without waiting (MSG_DONTWAIT in *flags), and only when it would block
+ * does wait_within_deadline poll — most reads and writes find the socket ready, so a poll()
+ * before each one is a system call for nothing. KTLS_ETIMEOUT once the deadline has passed,
+ * else 0 (*flags 0: no deadline, or a non-blocking socket whose caller waits). */
+static int try_first(const struct ktls_session *s, int *flags)
+{
+	int left = time_left(s);
+	*flags = 0;
+	if (!s->blocking || left < 0)
+		return 0;
+	if (left == 0)
+		return KTLS_ETIMEOUT;
+	*flags = MSG_DONTWAIT;
+	return 0;
 }
 
 /* On a blocking socket during the handshake, waits for events no longer than the deadline
@@ -259,15 +278,25 @@ static int flush_out(struct ktls_session *s)
 						reason);
 		return err;
 	}
+	bool polled = false; /* poll said writable: then the call may block, as it always did */
 	while (ktls_buf_pending(&s->out)) {
-		int err = wait_within_deadline(s, POLLOUT);
+		int flags = 0;
+		int err = polled ? 0 : try_first(s, &flags);
 		if (err)
 			return err;
+		polled = false;
 		ssize_t n = send(s->fd, s->out.data + s->out.pos, ktls_buf_pending(&s->out),
-				 MSG_NOSIGNAL);
+				 MSG_NOSIGNAL | flags);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) && flags) {
+				err = wait_within_deadline(s, POLLOUT);
+				if (err)
+					return err;
+				polled = true;
+				continue;
+			}
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return KTLS_WANT_WRITE;
 			s->io_op = "send";
@@ -284,19 +313,29 @@ static int flush_out(struct ktls_session *s)
  * bytes, costs no 16 KiB buffer. */
 static int read_upto(struct ktls_session *s, size_t want)
 {
+	bool polled = false; /* poll said readable: then the call may block, as it always did */
 	while (s->rec_len < want) {
 		bool hdr = !s->rec; /* then rec_len < TLS_RECORD_HEADER_LEN == want */
 		uint8_t *dst = hdr ? s->rec_hdr + s->rec_len : s->rec + s->rec_len;
 		size_t room = (hdr ? TLS_RECORD_HEADER_LEN : want) - s->rec_len;
-		int err = wait_within_deadline(s, POLLIN);
+		int flags = 0;
+		int err = polled ? 0 : try_first(s, &flags);
 		if (err)
 			return err;
-		ssize_t n = recv(s->fd, dst, room, 0);
+		polled = false;
+		ssize_t n = recv(s->fd, dst, room, flags);
 		if (n == 0)
 			return KTLS_ECLOSED;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) && flags) {
+				err = wait_within_deadline(s, POLLIN);
+				if (err)
+					return err;
+				polled = true;
+				continue;
+			}
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return KTLS_WANT_READ;
 			s->io_op = "recv";

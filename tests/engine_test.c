@@ -261,6 +261,54 @@ TEST_F(flows, resumption_with_the_ticket_received)
 	engine_pair_free(&second);
 }
 
+/* Keeps each NewSessionTicket's age_add and sealing nonce (the 12 bytes after the ticket's
+ * key id, ticket.c) that the server sends. */
+struct ticket_seen {
+	struct engine_pair *p;
+	unsigned n;
+	uint32_t age_add[8];
+	uint8_t nonce[8][12];
+};
+
+static bool collect_tickets(void *arg, const struct engine_end *from, unsigned index, uint8_t type,
+			    uint8_t *content, size_t *len, size_t cap)
+{
+	struct ticket_seen *seen = arg;
+	struct ktls_new_session_ticket nst;
+	(void)index;
+	(void)cap;
+	if (from != &seen->p->s || type != TLS_CONTENT_HANDSHAKE ||
+	    content[0] != TLS_HS_NEW_SESSION_TICKET ||
+	    seen->n == 8 || ktls_decode_new_session_ticket(content + 4, *len - 4, &nst) ||
+	    nst.ticket_len < 16)
+		return true;
+	seen->age_add[seen->n] = nst.ticket_age_add;
+	memcpy(seen->nonce[seen->n++], nst.ticket + 4, 12);
+	return true;
+}
+
+/* The server draws every ticket's random values in one call: each ticket still gets its own
+ * age_add and nonce (RFC 8446 §4.6.1: a fresh age_add per ticket), none shared. */
+TEST_F(flows, each_ticket_has_its_own_random_values)
+{
+	struct engine_pair p;
+	struct ticket_seen seen = { .p = &p };
+	ASSERT_EQ(0, ktls_config_set_tickets(self->k.s, 8, 3600));
+	ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->k.c, 0));
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_CLEAR, &self->k.c->engine, &self->k.s->engine));
+	p.tamper = collect_tickets;
+	p.tamper_arg = &seen;
+	engine_pair_run(&p, 100);
+	ASSERT_TRUE(engine_pair_connected(&p));
+	ASSERT_EQ(8u, seen.n);
+	for (unsigned i = 0; i < seen.n; i++)
+		for (unsigned j = i + 1; j < seen.n; j++) {
+			EXPECT_NE(seen.age_add[i], seen.age_add[j]);
+			EXPECT_NE(0, memcmp(seen.nonce[i], seen.nonce[j], 12));
+		}
+	engine_pair_free(&p);
+}
+
 /* Changes the server's Finished (in the clear) on its way. */
 static bool break_finished(void *arg, const struct engine_end *from, unsigned index, uint8_t type,
 			   uint8_t *content, size_t *len, size_t cap)

@@ -137,4 +137,46 @@ TEST(expand_matches_hmac_chain)
 	ASSERT_MEMEQ(want, okm, sizeof(okm));
 }
 
+/* Several labels of one secret with the HMAC key made once give what each label gives
+ * alone: SHA-256 and SHA-384, outputs shorter than, equal to and longer than the hash (the
+ * last needs T(2), T(3)), with and without a context. */
+TEST(expand_labels_match_one_at_a_time)
+{
+	const EVP_MD *mds[] = { EVP_sha256(), EVP_sha384() };
+	uint8_t secret[48], ctx[48], got[4][130], want[130];
+	static const size_t lens[4] = { 12, 32, 48, 130 };
+
+	for (unsigned i = 0; i < sizeof(secret); i++) {
+		secret[i] = (uint8_t)(7 * i + 3);
+		ctx[i] = (uint8_t)(0xa5 ^ i);
+	}
+	for (int m = 0; m < 2; m++) {
+		const struct ktls_label_out outs[4] = {
+			{ "key", NULL, 0, got[0], lens[0] },
+			{ "c hs traffic", ctx, 32, got[1], lens[1] },
+			{ "exp master", ctx, 48, got[2], lens[2] },
+			{ "derived", ctx, 20, got[3], lens[3] },
+		};
+		ASSERT_EQ(0, ktls_hkdf_expand_labels(mds[m], secret, outs, 4));
+		for (int j = 0; j < 4; j++) {
+			ASSERT_EQ(0, ktls_hkdf_expand_label(mds[m], secret, outs[j].label, outs[j].context,
+							    outs[j].context_len, want, lens[j]));
+			ASSERT_MEMEQ(want, got[j], lens[j]);
+		}
+	}
+}
+
+/* An output that HKDF cannot make (longer than 255 * HashLen) fails the call and wipes every
+ * output, the good ones too. */
+TEST(expand_labels_failure_wipes_all)
+{
+	uint8_t secret[32] = { 1 }, a[16], zero[16] = { 0 };
+	static uint8_t big[255 * 32 + 1];
+	const struct ktls_label_out outs[2] = { { "key", NULL, 0, a, sizeof(a) },
+						{ "iv", NULL, 0, big, sizeof(big) } };
+	memset(a, 0xee, sizeof(a));
+	ASSERT_EQ(KTLS_EINVAL, ktls_hkdf_expand_labels(EVP_sha256(), secret, outs, 2));
+	ASSERT_MEMEQ(zero, a, sizeof(a));
+}
+
 TEST_HARNESS_MAIN

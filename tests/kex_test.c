@@ -295,6 +295,33 @@ TEST_F(x25519, rfc8448_server_side)
 	ASSERT_MEMEQ(V("ecdhe_shared")->bytes, shared, 32);
 }
 
+/* Our public key is made by the Edwards fixed-base path and the birational map (kex.c): it
+ * must equal the Montgomery ladder's, libsodium's crypto_scalarmult_base, for every private
+ * key — random ones, and those whose clamped bits or extremes stress the map's edges. */
+TEST_F(x25519, public_key_equals_the_ladder)
+{
+	uint8_t priv[32], want[32];
+
+	for (int i = 0; i < 20000; i++) {
+		if (i < 256) { /* every byte value at both ends, the rest 0x00 or 0xff */
+			memset(priv, i & 1 ? 0xff : 0, sizeof(priv));
+			priv[0] = (uint8_t)i;
+			priv[31] = (uint8_t)(255 - i);
+		} else {
+			randombytes_buf(priv, sizeof(priv));
+		}
+		ktls_kex_free(&self->k);
+		ASSERT_EQ(0, ktls_kex_set_private(&self->k, TLS_GROUP_X25519, priv, 32));
+		ASSERT_EQ(0, crypto_scalarmult_base(want, priv));
+		ASSERT_MEMEQ(want, self->k.pub, 32);
+	}
+	/* and a fresh key from generate agrees with the ladder on its own private key */
+	ktls_kex_free(&self->k);
+	ASSERT_EQ(0, ktls_kex_generate(&self->k, TLS_GROUP_X25519));
+	ASSERT_EQ(0, crypto_scalarmult_base(want, self->k.priv));
+	ASSERT_MEMEQ(want, self->k.pub, 32);
+}
+
 TEST_F(x25519, set_private_only_for_x25519)
 {
 	uint8_t priv[32] = { 1 };

@@ -11,6 +11,11 @@
 
 #include "wire.h"
 
+/* out = HMAC-Hash(key, msg) (RFC 2104): EVP_MD_get_size(md) bytes. Returns 0, KTLS_ENOMEM or
+ * KTLS_ECRYPTO. */
+KTLS_MUST_CHECK int ktls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
+			      const uint8_t *msg, size_t msg_len, uint8_t *out);
+
 /* PRK = HMAC-Hash(salt, IKM). prk receives EVP_MD_get_size(md) bytes. A NULL or empty salt
  * means HashLen zero bytes (RFC 5869 §2.2). Returns 0 or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
@@ -26,6 +31,22 @@ KTLS_MUST_CHECK int ktls_hkdf_expand(const EVP_MD *md, const uint8_t *prk, size_
 KTLS_MUST_CHECK int ktls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
 					   const char *label, const uint8_t *context,
 					   size_t context_len, uint8_t *out, size_t out_len);
+
+/* One HKDF-Expand-Label output: Label (without "tls13 "), Context, and where out_len bytes go. */
+struct ktls_label_out {
+	const char *label;
+	const uint8_t *context;
+	size_t context_len;
+	uint8_t *out;
+	size_t out_len;
+};
+
+/* Several HKDF-Expand-Label outputs of one secret (HashLen bytes), the HMAC key made ready
+ * once for all of them: each output after the first costs two hash blocks less than its own
+ * ktls_hkdf_expand_label. Returns 0, or KTLS_EINVAL, KTLS_ENOMEM, KTLS_ECRYPTO with every
+ * output wiped. */
+KTLS_MUST_CHECK int ktls_hkdf_expand_labels(const EVP_MD *md, const uint8_t *secret,
+					    const struct ktls_label_out *outs, size_t n);
 
 /* Derive-Secret(Secret, Label, Messages) (RFC 8446 §7.1), given Transcript-Hash(Messages)
  * already computed: out receives HashLen bytes. */

@@ -50,10 +50,17 @@ size_t ktls_kex_shared_len(uint16_t group);
  * KTLS_ENOMEM or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_kex_generate(struct ktls_kex *k, uint16_t group);
 
-/* For tests and known-answer checks only (a handshake always uses ktls_kex_generate): sets a
- * key pair from a fixed private key — X25519 (32 bytes) or an FFDHE group (the exponent,
- * big-endian, 1..len(p) bytes). Returns 0, KTLS_EUNSUPPORTED for any other group,
- * KTLS_EINVAL for a bad length, or KTLS_ECRYPTO. */
+/* As ktls_kex_generate, but an X25519 private key is the 32 bytes at x25519_random (fresh
+ * random bytes for this key alone, which the caller wipes; NULL: drawn here), so that a
+ * caller can draw them with its other random values in one system call. Other groups draw
+ * from OpenSSL and ignore them. */
+KTLS_MUST_CHECK int ktls_kex_generate_from(struct ktls_kex *k, uint16_t group,
+					   const uint8_t *x25519_random);
+
+/* For tests and known-answer checks only (a handshake always uses ktls_kex_generate or
+ * ktls_kex_generate_from): sets a key pair from a fixed private key — X25519 (32 bytes) or
+ * an FFDHE group (the exponent, big-endian, 1..len(p) bytes). Returns 0, KTLS_EUNSUPPORTED
+ * for any other group, KTLS_EINVAL for a bad length, or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_kex_set_private(struct ktls_kex *k, uint16_t group, const uint8_t *priv,
 					 size_t len);
 

@@ -35,6 +35,7 @@ struct ktls_keysched {
 	const EVP_MD *md;
 	size_t hash_len;
 	enum ktls_keysched_stage stage;
+	bool no_psk; /* the Early Secret is the no-PSK one, whose "derived" salt is a constant */
 	uint8_t secret[KTLS_MAX_HASH_LEN]; /* Early, then Handshake, then Master Secret */
 	uint8_t client_handshake_traffic[KTLS_MAX_HASH_LEN];
 	uint8_t server_handshake_traffic[KTLS_MAX_HASH_LEN];

@@ -99,7 +99,7 @@ static int state_decode(struct wire_reader *r, struct ktls_ticket_state *st)
 }
 
 int ktls_ticket_seal(const struct ktls_ticket_key *k, const struct ktls_ticket_state *st,
-		     uint8_t *out, size_t cap, size_t *len)
+		     const uint8_t *nonce_in, uint8_t *out, size_t cap, size_t *len)
 {
 	uint8_t plain[1 + 2 + 1 + KTLS_MAX_HASH_LEN + 4 + 8 + 4 + 3 * 256];
 	struct wire_writer w, pw;
@@ -120,7 +120,7 @@ int ktls_ticket_seal(const struct ktls_ticket_key *k, const struct ktls_ticket_s
 	if (!err)
 		err = wire_reserve(&w, pw.len + TICKET_TAG_LEN, &sealed);
 	if (!err) {
-		randombytes_buf(nonce, KTLS_IV_LEN);
+		memcpy(nonce, nonce_in, KTLS_IV_LEN);
 		err = ktls_aead_init(&aead, ktls_suite_find(KTLS_TLS_CHACHA20_POLY1305_SHA256), k->key);
 		if (!err)
 			err = ktls_aead_seal(&aead, nonce, out, 4, plain, pw.len, sealed);

@@ -33,6 +33,7 @@
 
 #define KTLS_TICKET_KEY_LEN 32
 #define KTLS_TICKET_MAX 1024 /* bytes of a ticket we issue or keep */
+#define KTLS_TICKETS_PER_HANDSHAKE_MAX 16 /* ktls_config_set_tickets' limit */
 
 struct ktls_ticket_key {
 	uint8_t key[KTLS_TICKET_KEY_LEN];
@@ -61,10 +62,12 @@ struct ktls_saved_session {
 
 /* Makes a ticket key from 32 bytes. */
 void ktls_ticket_key_init(struct ktls_ticket_key *k, const uint8_t *bytes);
-/* Seals st under k into out (cap bytes). Returns 0, KTLS_ENOSPACE or KTLS_ECRYPTO. */
+/* Seals st under k into out (cap bytes), with nonce: KTLS_IV_LEN random bytes drawn for this
+ * ticket alone (the caller draws them with its other random values, one system call for
+ * all). Returns 0, KTLS_ENOSPACE or KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_ticket_seal(const struct ktls_ticket_key *k,
-				     const struct ktls_ticket_state *st, uint8_t *out, size_t cap,
-				     size_t *len);
+				     const struct ktls_ticket_state *st, const uint8_t *nonce,
+				     uint8_t *out, size_t cap, size_t *len);
 /* Opens a ticket with whichever of keys[0..n) has its key id. Returns 0, or KTLS_EBADMAC
  * when no key fits or it does not authenticate, KTLS_EDECODE when the state is malformed. */
 KTLS_MUST_CHECK int ktls_ticket_open(const struct ktls_ticket_key *keys, size_t n,

@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,7 +379,9 @@ static struct bytes reseal(const struct bytes *saved, bool future)
 	st = ss.state;
 	if (future)
 		st.issued_ms = 1ull << 62;
-	if (ktls_ticket_seal(&fuzz_server_config(0)->ticket_keys[0], &st, ss.ticket,
+	uint8_t nonce[KTLS_IV_LEN];
+	randombytes_buf(nonce, sizeof(nonce));
+	if (ktls_ticket_seal(&fuzz_server_config(0)->engine.ticket_keys[0], &st, nonce, ss.ticket,
 			     sizeof(ss.ticket), &ss.ticket_len) ||
 	    ktls_saved_session_encode(&ss, out, sizeof(out), &len))
 		abort();
