@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <string.h>
 
 static const struct ktls_suite *chacha(void)
@@ -153,17 +154,23 @@ TEST(chacha_implementations_agree)
 	ASSERT_TRUE(done > 550);
 }
 
-/* The measured choice names one of the two, the same every time, and a key left to it
- * (AUTO) seals what a forced one does. */
+/* The measured choice names one of the two, the same every time, and changes at most once,
+ * at the crossover length it reports. */
 TEST(chacha_choice_is_made_once)
 {
-	static const size_t sizes[] = { 0, 100, 128, 129, 1024, 1025, 16385, 16640 };
+	static const size_t sizes[] = { 0, 100, 129, 1024, 4096, 16385, 16640 };
+	size_t x = ktls_aead_chacha_crossover();
+	enum ktls_aead_impl small = ktls_aead_chacha_choice(0), big = ktls_aead_chacha_choice(16640);
+	TH_LOG("libsodium or EVP: %s below %zu bytes, %s from there", small == KTLS_AEAD_IMPL_EVP ?
+	       "openssl-evp" : "libsodium", x, big == KTLS_AEAD_IMPL_EVP ? "openssl-evp" : "libsodium");
+	EXPECT_TRUE(x == 0 || x == SIZE_MAX || small != big);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		enum ktls_aead_impl c = ktls_aead_chacha_choice(sizes[i]);
 		EXPECT_TRUE(c == KTLS_AEAD_IMPL_SODIUM || c == KTLS_AEAD_IMPL_EVP);
 		EXPECT_EQ(c, ktls_aead_chacha_choice(sizes[i]));
-		TH_LOG("%zu bytes: %s", sizes[i], c == KTLS_AEAD_IMPL_EVP ? "openssl-evp" : "libsodium");
+		EXPECT_EQ(sizes[i] < x ? small : big, c);
 	}
+	EXPECT_EQ(x, ktls_aead_chacha_crossover());
 	struct ktls_aead gcm;
 	uint8_t key[32] = { 1 };
 	ASSERT_EQ(0, ktls_aead_init(&gcm, ktls_suite_find(KTLS_TLS_AES_128_GCM_SHA256), key));

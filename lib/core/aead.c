@@ -3,22 +3,23 @@
  * OpenSSL EVP (see aead.h).
  *
  * Two ChaCha20-Poly1305s, because neither is the faster everywhere. On the machine this was
- * written on (AVX-512) OpenSSL's code seals a 16 KiB record in a third of libsodium 1.0.18's
- * time (0.28 against 0.81 ns/B), while at a few hundred bytes EVP's per-call dispatch eats
- * its lead; on a CPU without wide vectors the order may turn. So the choice is measured, not
- * assumed: once per process (pthread_once), at the first ChaCha20-Poly1305 key, both seal
- * records of three sizes (128 B, 1 KiB, 2^14 + 1: handshake messages and tickets, small
- * writes, full records), interleaved, best of five; a record then uses the winner at the
- * smallest measured size not below its own. It costs about 0.2 ms once, the answer is
- * read-only after, and both produce the same bytes (RFC 8439 §2.8), so which one sealed a
- * record is never visible on the wire. A test hook (ktls_aead_force_impl) pins one, so the
- * RFC 8439 vectors run against each.
+ * written on (AVX-512) OpenSSL's code seals a 16 KiB record in under half of libsodium
+ * 1.0.18's time, while below a few hundred bytes EVP's per-call dispatch makes it the slower;
+ * on a CPU without wide vectors the order may turn. So the choice is measured, not assumed:
+ * once per process (pthread_once), at the first ChaCha20-Poly1305 record, both seal records
+ * of 128 B, 1 KiB and 16 KiB (handshake messages and tickets, small writes, full records),
+ * interleaved, best of four, which gives the length where one overtakes the other; a record
+ * then uses the one cheaper at its length. That costs about 1.3 ms once per process (two
+ * thirds of it OpenSSL setting up the library context below); the answer is read-only after; and both produce the same bytes (RFC 8439 §2.8), so which one
+ * sealed a record is never visible on the wire. A test hook (ktls_aead_force_impl) pins
+ * one, so the RFC 8439 vectors run against each. Why not per-record timing, or a rule by
+ * CPU flags: the first would make every connection pay and vary, the second guesses.
  *
  * The AES context is keyed once at init and only re-initialised with a new nonce per record,
  * so the AES key schedule is not recomputed for every record; EVP's ChaCha20-Poly1305
- * context is likewise keyed once, at the first record it protects. CCM (RFC 3610, RFC 6655) asks
- * more of the caller than GCM: the nonce and tag lengths are fixed before the key (they are
- * folded into CCM's first block), the message length goes in before the AAD, and on
+ * context is likewise keyed once, at the first record it protects. CCM (RFC 3610, RFC 6655)
+ * asks more of the caller than GCM: the nonce and tag lengths are fixed before the key (they
+ * are folded into CCM's first block), the message length goes in before the AAD, and on
  * decryption the expected tag goes in before the data, which is authenticated as it is
  * decrypted.
  */
@@ -27,23 +28,43 @@
 #include "ktls.h"
 
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
 
+/* AES-128-GCM, AES-256-GCM, AES-128-CCM (CCM_8 is CCM with a shorter tag) as fetched from
+ * the default provider, once per process (pthread_once), only read after and never freed:
+ * a legacy EVP_aes_128_gcm() is fetched again by every EVP_CipherInit_ex, 2.6k instructions
+ * per key (callgrind). NULL where the fetch failed: the legacy object serves. */
+static const char *const aes_names[] = { "AES-128-GCM", "AES-256-GCM", "AES-128-CCM" };
+static EVP_CIPHER *aes_fetched[sizeof(aes_names) / sizeof(aes_names[0])];
+static pthread_once_t aes_once = PTHREAD_ONCE_INIT;
+
+static void fetch_aes(void)
+{
+	for (size_t i = 0; i < sizeof(aes_names) / sizeof(aes_names[0]); i++)
+		aes_fetched[i] = EVP_CIPHER_fetch(NULL, aes_names[i], NULL);
+}
+
 static const EVP_CIPHER *aes_cipher(enum ktls_aead_alg alg)
 {
-	switch (alg) {
-	case KTLS_AEAD_AES_128_GCM: return EVP_aes_128_gcm();
-	case KTLS_AEAD_AES_256_GCM: return EVP_aes_256_gcm();
-	case KTLS_AEAD_AES_128_CCM:
-	case KTLS_AEAD_AES_128_CCM_8: return EVP_aes_128_ccm();
-	case KTLS_AEAD_CHACHA20_POLY1305: break;
-	}
-	return NULL;
+	size_t i;
+	if (alg == KTLS_AEAD_AES_128_GCM)
+		i = 0;
+	else if (alg == KTLS_AEAD_AES_256_GCM)
+		i = 1;
+	else if (alg == KTLS_AEAD_AES_128_CCM || alg == KTLS_AEAD_AES_128_CCM_8)
+		i = 2;
+	else
+		return NULL;
+	if (pthread_once(&aes_once, fetch_aes) == 0 && aes_fetched[i])
+		return aes_fetched[i];
+	return i == 0 ? EVP_aes_128_gcm() : i == 1 ? EVP_aes_256_gcm() : EVP_aes_128_ccm();
 }
 
 static bool is_ccm(const struct ktls_suite *suite)
@@ -148,11 +169,23 @@ static int ccm_crypt(struct ktls_aead *a, int enc, const uint8_t *nonce, const u
 
 /* ---- which ChaCha20-Poly1305 ----------------------------------------------------------- */
 
-/* Set once under choice_once, only read after: EVP's ChaCha20-Poly1305 as fetched from the
- * default provider (NULL: this libcrypto has none, libsodium serves), and the faster
- * implementation at each measured plaintext size. Never freed, like OpenSSL's own tables. */
-static const size_t measured_len[] = { 128, 1024, (1u << 14) + 1 }; /* 2^14 + 1: a full record */
-static enum ktls_aead_impl chosen[sizeof(measured_len) / sizeof(measured_len[0])];
+/* Set once under choice_once, only read after: EVP's ChaCha20-Poly1305 (NULL: this
+ * libcrypto has none, libsodium serves), and the choice — a plaintext shorter than
+ * `crossover` bytes goes to below[0], a longer one to below[1]. Never freed, like OpenSSL's
+ * own tables.
+ *
+ * The cipher comes from a library context of its own, not the application's default one:
+ * once any cipher has been fetched into a context, OpenSSL 3.0 decodes every X.509
+ * certificate in that context about 245k instructions slower (callgrind: 1.20M -> 1.45M per
+ * PEM certificate and public key), which a client verifying chains, or a server asking for
+ * client certificates, would pay per handshake. Its own context costs about 1 ms once. No
+ * policy is lost by it: this replaces libsodium, which no OpenSSL configuration governs;
+ * AES keeps the default context and the application's configuration. */
+static struct {
+	size_t crossover;
+	enum ktls_aead_impl below[2];
+} choice = { SIZE_MAX, { KTLS_AEAD_IMPL_SODIUM, KTLS_AEAD_IMPL_SODIUM } };
+static OSSL_LIB_CTX *chacha_libctx;
 static EVP_CIPHER *chacha_evp;
 static pthread_once_t choice_once = PTHREAD_ONCE_INIT;
 
@@ -186,51 +219,79 @@ static double time_seals(struct ktls_aead *a, enum ktls_aead_impl impl, const ui
 	return now_ns() - t0;
 }
 
-/* Times both implementations at each measured size, interleaved so a busy machine slows
- * both alike, keeping the best of five; a key of zeros and a buffer of zeros, no secret. */
+/* Both implementations are timed at three lengths (128 B, 1 KiB and 2^14 content bytes + the
+ * type byte), interleaved so a busy machine slows both alike, best of four. The one cheaper
+ * at the shortest serves short records, the one cheaper at the longest long ones; where
+ * they differ, the crossover is where the difference changes sign, by straight-line
+ * interpolation between the two lengths around it. A key of zeros and a buffer of zeros:
+ * no secret. */
 static void measure_chacha(void)
 {
-	enum { SAMPLES = 5, BUDGET = 8192 };
+	enum { SAMPLES = 4, BUDGET = 4096, N = 3 };
+	static const size_t len[N] = { 128 + 1, 1024 + 1, (1u << 14) + 1 };
 	struct ktls_aead a = { .suite = ktls_suite_find(KTLS_TLS_CHACHA20_POLY1305_SHA256) };
-	size_t max = measured_len[sizeof(measured_len) / sizeof(measured_len[0]) - 1];
-	uint8_t *in = calloc(1, max), *out = calloc(1, max + KTLS_MAX_TAG_LEN);
+	uint8_t *in = calloc(1, len[N - 1]), *out = calloc(1, len[N - 1] + KTLS_MAX_TAG_LEN);
+	double ns[2][N]; /* [implementation: sodium, evp][length], per record */
+	bool evp_failed = false;
 
-	for (size_t i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++)
-		chosen[i] = KTLS_AEAD_IMPL_SODIUM;
-	chacha_evp = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+	chacha_libctx = OSSL_LIB_CTX_new();
+	if (chacha_libctx)
+		chacha_evp = EVP_CIPHER_fetch(chacha_libctx, "ChaCha20-Poly1305", NULL);
 	if (!chacha_evp || !in || !out || !a.suite)
 		goto done;
-	for (size_t i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++) {
-		size_t len = measured_len[i];
-		unsigned reps = len >= BUDGET ? 1 : (unsigned)(BUDGET / len);
-		double best[2] = { -1, -1 };
+	for (int i = 0; i < N; i++) {
+		unsigned reps = len[i] >= BUDGET ? 1 : (unsigned)(BUDGET / len[i]);
+		ns[0][i] = ns[1][i] = -1;
 		for (int k = 0; k <= SAMPLES; k++) { /* the first round warms both up */
 			for (int j = 0; j < 2; j++) {
 				double t = time_seals(&a, j ? KTLS_AEAD_IMPL_EVP : KTLS_AEAD_IMPL_SODIUM,
-						      in, out, len, reps);
-				if (t < 0) /* EVP cannot: libsodium it is */
+						      in, out, len[i], reps);
+				if (t < 0) { /* EVP cannot: libsodium it is */
+					evp_failed = true;
 					goto done;
-				if (k && (best[j] < 0 || t < best[j]))
-					best[j] = t;
+				}
+				t /= reps;
+				if (k && (ns[j][i] < 0 || t < ns[j][i]))
+					ns[j][i] = t;
 			}
 		}
-		chosen[i] = best[1] < best[0] ? KTLS_AEAD_IMPL_EVP : KTLS_AEAD_IMPL_SODIUM;
+	}
+	double d[N]; /* what EVP saves per record at each length */
+	for (int i = 0; i < N; i++)
+		d[i] = ns[0][i] - ns[1][i];
+	choice.below[0] = d[0] > 0 ? KTLS_AEAD_IMPL_EVP : KTLS_AEAD_IMPL_SODIUM;
+	choice.below[1] = d[N - 1] > 0 ? KTLS_AEAD_IMPL_EVP : KTLS_AEAD_IMPL_SODIUM;
+	choice.crossover = 0; /* the same one wins at both ends: it serves every length */
+	for (int i = 0; i + 1 < N && choice.below[0] != choice.below[1]; i++) {
+		if ((d[i] > 0) != (d[i + 1] > 0)) {
+			double x = (double)len[i] +
+				   (double)(len[i + 1] - len[i]) * d[i] / (d[i] - d[i + 1]);
+			choice.crossover = (size_t)x + 1;
+			break;
+		}
 	}
 done:
 	ktls_aead_free(&a);
+	if (evp_failed) {
+		EVP_CIPHER_free(chacha_evp);
+		chacha_evp = NULL;
+	}
 	free(in);
 	free(out);
 }
 
 enum ktls_aead_impl ktls_aead_chacha_choice(size_t len)
 {
-	size_t n = sizeof(measured_len) / sizeof(measured_len[0]);
 	if (pthread_once(&choice_once, measure_chacha) != 0)
 		return KTLS_AEAD_IMPL_SODIUM;
-	for (size_t i = 0; i < n; i++)
-		if (len <= measured_len[i])
-			return chosen[i];
-	return chosen[n - 1];
+	return choice.below[len >= choice.crossover];
+}
+
+size_t ktls_aead_chacha_crossover(void)
+{
+	if (pthread_once(&choice_once, measure_chacha) != 0)
+		return SIZE_MAX;
+	return choice.crossover;
 }
 
 int ktls_aead_force_impl(struct ktls_aead *a, enum ktls_aead_impl impl)

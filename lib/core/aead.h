@@ -53,10 +53,14 @@ KTLS_MUST_CHECK int ktls_aead_seal_gather(struct ktls_aead *a, const uint8_t non
 KTLS_MUST_CHECK int ktls_aead_open(struct ktls_aead *a, const uint8_t nonce[KTLS_IV_LEN],
 				   const uint8_t *aad, size_t aad_len, const uint8_t *in,
 				   size_t len, uint8_t *out);
-/* The ChaCha20-Poly1305 implementation an AUTO key uses for a record of len plaintext bytes:
- * measured once per process (pthread_once) at the first call, then only read. For the
- * benchmark and the tests. */
+/* The ChaCha20-Poly1305 implementation an AUTO key uses for len plaintext bytes (a record's
+ * content + type + padding): measured once per process (pthread_once) at the first call or
+ * the first record, then only read. */
 enum ktls_aead_impl ktls_aead_chacha_choice(size_t len);
+/* Where that choice changes: below this length one implementation, from it on the other (0:
+ * one serves every length; SIZE_MAX: libsodium only, EVP has no ChaCha20-Poly1305). For
+ * the benchmark and the tests. */
+size_t ktls_aead_chacha_crossover(void);
 /* Test hook: makes a ChaCha20-Poly1305 key use impl for every record (AUTO: back to the
  * measured choice). Returns 0, KTLS_EINVAL for another AEAD, KTLS_EUNSUPPORTED when this
  * libcrypto has no ChaCha20-Poly1305. */
