@@ -1,7 +1,8 @@
 /*
  * session.c — the driver behind ktls.h (DESIGN.md, layer 3): it owns the fd, its blocking
  * mode, the handshake deadline and the per-call work budget; reads one record at a time and
- * feeds the engine (core/engine.h); writes what the engine emits; hands the keys to the
+ * feeds the engine (core/engine.h); writes what the engine emits, and the application data
+ * records it has the engine seal in place in its output queue; hands the keys to the
  * kernel (kernel/kernel.h) as an explicit step once the engine says "connected", then asks
  * the engine for tickets; and implements send / recv / pending / sendfile / close / info /
  * exporter over whichever record layer carries each direction — the kernel's or the

@@ -14,6 +14,8 @@
  *     takes, handshake, application and KeyUpdate alike (picotls' update_traffic_key): the
  *     driver hands it to the kernel where the kernel protects that direction;
  *   - trace and keylog: lines of text, written by whoever owns a file.
+ * Application data a driver sends can instead be sealed straight into the driver's own
+ * output buffer (ktls_engine_seal_record), so a 16 KiB record is not built, copied and freed.
  * So the same engine runs over a blocking socket, an epoll loop, kernel TLS, or two buffers
  * in a test, and a fuzzer can drive a pair of them through every handler.
  *
