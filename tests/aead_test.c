@@ -119,7 +119,7 @@ static size_t cross_size(unsigned i)
  * flipped bit anywhere in ciphertext or tag is rejected by both. */
 TEST(chacha_implementations_agree)
 {
-	static uint8_t pt[16640], ct[2][16640 + 16], back[16640];
+	static uint8_t pt[16640], ct[2][16640 + 16], back[16640], in_place[16640 + 16];
 	uint8_t key[32], nonce[12], aad[13];
 	struct ktls_aead a[2];
 	unsigned i = 0, done = 0;
@@ -138,9 +138,15 @@ TEST(chacha_implementations_agree)
 		}
 		ASSERT_MEMEQ(ct[0], ct[1], n + 16);
 		ASSERT_TRUE(!a[0].evp && a[1].evp); /* each sealed with the one it was given */
-		for (int k = 0; k < 2; k++) { /* k opens what the other sealed */
+		for (int k = 0; k < 2; k++) { /* k opens what the other sealed, apart and in place */
 			ASSERT_EQ(0, ktls_aead_open(&a[k], nonce, aad, aad_len, ct[!k], n + 16, back));
 			ASSERT_MEMEQ(pt, back, n);
+			memcpy(in_place, ct[!k], n + 16);
+			ASSERT_EQ(0, ktls_aead_open(&a[k], nonce, aad, aad_len, in_place, n + 16,
+						    in_place));
+			ASSERT_MEMEQ(pt, in_place, n);
+			ASSERT_EQ(0, ktls_aead_seal(&a[k], nonce, aad, aad_len, in_place, n, in_place));
+			ASSERT_MEMEQ(ct[k], in_place, n + 16);
 		}
 		size_t bit = randombytes_uniform((uint32_t)(n + 16) * 8);
 		ct[0][bit / 8] ^= (uint8_t)(1u << (bit % 8));
