@@ -1,7 +1,8 @@
 /*
  * session.c — the driver behind ktls.h (DESIGN.md, layer 3): it owns the fd, its blocking
  * mode, the handshake deadline and the per-call work budget; reads one record at a time and
- * feeds the engine (core/engine.h); writes what the engine emits; hands the keys to the
+ * feeds the engine (core/engine.h); writes what the engine emits, and the application data
+ * records it has the engine seal in place in its output queue; hands the keys to the
  * kernel (kernel/kernel.h) as an explicit step once the engine says "connected", then asks
  * the engine for tickets; and implements send / recv / pending / sendfile / close / info /
  * exporter over whichever record layer carries each direction — the kernel's or the
@@ -575,6 +576,42 @@ static int flush_queued(struct ktls_session *s)
 	return err;
 }
 
+/* Seals one application data record, the held bytes (tx_hold) then p[0..n), straight into
+ * the output queue: the record is sealed where it will be sent from, and p is encrypted
+ * from where it lies (only held bytes, which must lead the record, are copied in ahead of
+ * it). The held bytes are gone after, sealed or not. Returns 0 or the failure. */
+static int seal_data_record(struct ktls_session *s, const uint8_t *p, size_t n)
+{
+	size_t held = ktls_buf_pending(&s->tx_hold), len = held + n, rec_len = 0;
+	size_t cap = TLS_RECORD_HEADER_LEN + len + 1 + KTLS_MAX_TAG_LEN;
+	const uint8_t *content = p;
+	uint8_t *rec = NULL;
+	int err = ktls_buf_reserve(&s->out, cap, &rec);
+	if (err)
+		rec = NULL;
+	if (!err && held) { /* the content is built in place: held bytes, then p's */
+		uint8_t *c = rec + TLS_RECORD_HEADER_LEN;
+		memcpy(c, s->tx_hold.data + s->tx_hold.pos, held);
+		if (n)
+			memcpy(c + held, p, n);
+		content = c;
+	}
+	if (!err)
+		err = ktls_engine_seal_record(&s->e, TLS_CONTENT_APPLICATION_DATA, content, len, rec,
+					      cap, &rec_len);
+	if (held) {
+		sodium_memzero(s->tx_hold.data, s->tx_hold.len);
+		s->tx_hold.len = s->tx_hold.pos = 0;
+	}
+	if (err) {
+		if (held && rec)
+			sodium_memzero(rec, cap); /* no copied plaintext left in the queue's spare room */
+		return err;
+	}
+	s->out.len += rec_len;
+	return 0;
+}
+
 /* The userspace record layer: data behind the bytes KTLS_SEND_MORE held (tx_hold), in
  * records of 2^14 bytes; with `more`, a last partial record is held back instead of sent.
  * A record at a time, and never more than one record waiting beyond what the socket took,
@@ -600,16 +637,7 @@ static long userspace_send(struct ktls_session *s, const uint8_t *p, size_t len,
 		if (err)
 			return err;
 		size_t n = left < TLS_MAX_PLAINTEXT - held ? left : TLS_MAX_PLAINTEXT - held;
-		if (held) { /* the held bytes lead the record */
-			err = n ? ktls_buf_append(&s->tx_hold, p + taken, n) : 0;
-			if (!err)
-				err = ktls_engine_send_record(&s->e, TLS_CONTENT_APPLICATION_DATA,
-							      s->tx_hold.data + s->tx_hold.pos, held + n);
-			sodium_memzero(s->tx_hold.data, s->tx_hold.cap);
-			s->tx_hold.len = s->tx_hold.pos = 0;
-		} else {
-			err = ktls_engine_send_record(&s->e, TLS_CONTENT_APPLICATION_DATA, p + taken, n);
-		}
+		err = seal_data_record(s, p + taken, n);
 		if (err)
 			return session_fail(s, err, "cannot protect application data: %s",
 					    ktls_strerror(err));

@@ -1,6 +1,8 @@
 /*
  * aead_test.c — the AEAD interface (lib/core/aead.c): ChaCha20-Poly1305 against RFC 8439 §2.8.2
- * and Appendix A.5, AES-128-CCM_8 against NIST SP 800-38C Example 3 and AES-128-CCM against
+ * and Appendix A.5 with each implementation (libsodium, OpenSSL EVP, and the measured
+ * choice), the two held to each other on random keys, nonces, AAD and every record size,
+ * AES-128-CCM_8 against NIST SP 800-38C Example 3 and AES-128-CCM against
  * OpenSSL's one-shot CCM, and for every suite's AEAD: round trips, in-place use, and
  * rejection of any modified byte. AES-128-GCM is also held to RFC 8448's records in
  * record_test.
@@ -12,6 +14,8 @@
 #include "support/vectors.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <string.h>
 
 static const struct ktls_suite *chacha(void)
@@ -19,9 +23,35 @@ static const struct ktls_suite *chacha(void)
 	return ktls_suite_find(KTLS_TLS_CHACHA20_POLY1305_SHA256);
 }
 
-TEST(rfc8439_2_8_2_seal)
+/* ---- ChaCha20-Poly1305 (RFC 8439), each implementation ------------------------------------ */
+
+FIXTURE(rfc8439)
 {
-	struct vec_file *vf = vec_load("rfc8439-aead.txt");
+	struct vec_file *vf;
+};
+
+FIXTURE_VARIANT(rfc8439)
+{
+	enum ktls_aead_impl impl;
+};
+
+FIXTURE_VARIANT_ADD(rfc8439, libsodium) { .impl = KTLS_AEAD_IMPL_SODIUM };
+FIXTURE_VARIANT_ADD(rfc8439, openssl_evp) { .impl = KTLS_AEAD_IMPL_EVP };
+FIXTURE_VARIANT_ADD(rfc8439, measured_choice) { .impl = KTLS_AEAD_IMPL_AUTO };
+
+FIXTURE_SETUP(rfc8439)
+{
+	self->vf = vec_load("rfc8439-aead.txt");
+}
+
+FIXTURE_TEARDOWN(rfc8439)
+{
+	vec_free(self->vf);
+}
+
+TEST_F(rfc8439, seal_2_8_2)
+{
+	struct vec_file *vf = self->vf;
 	const struct vec *key = vec_get(vf, 1, "key"), *nonce = vec_get(vf, 1, "nonce");
 	const struct vec *aad = vec_get(vf, 1, "aad"), *pt = vec_get(vf, 1, "plaintext");
 	const struct vec *ct = vec_get(vf, 1, "ciphertext"), *tag = vec_get(vf, 1, "tag");
@@ -34,16 +64,16 @@ TEST(rfc8439_2_8_2_seal)
 	ASSERT_MEMEQ(constant->bytes, nonce->bytes, 4);
 	ASSERT_MEMEQ(iv->bytes, nonce->bytes + 4, 8);
 	ASSERT_EQ(0, ktls_aead_init(&a, chacha(), key->bytes));
+	ASSERT_EQ(0, ktls_aead_force_impl(&a, variant->impl));
 	ASSERT_EQ(0, ktls_aead_seal(&a, nonce->bytes, aad->bytes, aad->len, pt->bytes, pt->len, out));
 	ASSERT_MEMEQ(ct->bytes, out, ct->len);
 	ASSERT_MEMEQ(tag->bytes, out + ct->len, 16);
 	ktls_aead_free(&a);
-	vec_free(vf);
 }
 
-TEST(rfc8439_a5_open)
+TEST_F(rfc8439, open_a_5)
 {
-	struct vec_file *vf = vec_load("rfc8439-aead.txt");
+	struct vec_file *vf = self->vf;
 	const struct vec *key = vec_get(vf, 2, "key"), *nonce = vec_get(vf, 2, "nonce");
 	const struct vec *aad = vec_get(vf, 2, "aad"), *pt = vec_get(vf, 2, "plaintext");
 	const struct vec *ct = vec_get(vf, 2, "ciphertext"), *tag = vec_get(vf, 2, "tag");
@@ -54,6 +84,7 @@ TEST(rfc8439_a5_open)
 	memcpy(in, ct->bytes, ct->len);
 	memcpy(in + ct->len, tag->bytes, 16);
 	ASSERT_EQ(0, ktls_aead_init(&a, chacha(), key->bytes));
+	ASSERT_EQ(0, ktls_aead_force_impl(&a, variant->impl));
 	ASSERT_EQ(0, ktls_aead_open(&a, nonce->bytes, aad->bytes, aad->len, in, ct->len + 16, out));
 	ASSERT_EQ(pt->len, ct->len);
 	ASSERT_MEMEQ(pt->bytes, out, pt->len);
@@ -66,7 +97,91 @@ TEST(rfc8439_a5_open)
 	uint8_t zeros[512] = { 0 };
 	ASSERT_MEMEQ(zeros, out, ct->len);
 	ktls_aead_free(&a);
-	vec_free(vf);
+}
+
+/* Every plaintext length 0..300, then every 61st up to a full record's 2^14 + 1 and a
+ * ciphertext's 2^14 + 256 (RFC 8446 §5.2), with the lengths around 2^14: i-th size. */
+static size_t cross_size(unsigned i)
+{
+	static const size_t edges[] = { 1023, 1024, 1025, 16383, 16384, 16385, 16386, 16639, 16640 };
+	if (i <= 300)
+		return i;
+	i -= 301;
+	if (i < sizeof(edges) / sizeof(edges[0]))
+		return edges[i];
+	i -= (unsigned)(sizeof(edges) / sizeof(edges[0]));
+	size_t n = 301 + 61 * (size_t)i;
+	return n <= 16640 ? n : 0; /* 0: done */
+}
+
+/* libsodium and EVP, each keyed alike with a random key, seal the same random plaintext
+ * under a random nonce and AAD to the same bytes; each opens what the other sealed; and a
+ * flipped bit anywhere in ciphertext or tag is rejected by both. */
+TEST(chacha_implementations_agree)
+{
+	static uint8_t pt[16640], ct[2][16640 + 16], back[16640], in_place[16640 + 16];
+	uint8_t key[32], nonce[12], aad[13];
+	struct ktls_aead a[2];
+	unsigned i = 0, done = 0;
+
+	for (size_t n = 0; i < 301 || n; n = cross_size(++i)) {
+		randombytes_buf(key, sizeof(key));
+		randombytes_buf(nonce, sizeof(nonce));
+		randombytes_buf(aad, sizeof(aad));
+		randombytes_buf(pt, n);
+		size_t aad_len = i % 14; /* none up to 13 bytes: the record header is 5 */
+		for (int k = 0; k < 2; k++) {
+			ASSERT_EQ(0, ktls_aead_init(&a[k], chacha(), key));
+			ASSERT_EQ(0, ktls_aead_force_impl(&a[k], k ? KTLS_AEAD_IMPL_EVP
+								   : KTLS_AEAD_IMPL_SODIUM));
+			ASSERT_EQ(0, ktls_aead_seal(&a[k], nonce, aad, aad_len, pt, n, ct[k]));
+		}
+		ASSERT_MEMEQ(ct[0], ct[1], n + 16);
+		ASSERT_TRUE(!a[0].evp && a[1].evp); /* each sealed with the one it was given */
+		for (int k = 0; k < 2; k++) { /* k opens what the other sealed, apart and in place */
+			ASSERT_EQ(0, ktls_aead_open(&a[k], nonce, aad, aad_len, ct[!k], n + 16, back));
+			ASSERT_MEMEQ(pt, back, n);
+			memcpy(in_place, ct[!k], n + 16);
+			ASSERT_EQ(0, ktls_aead_open(&a[k], nonce, aad, aad_len, in_place, n + 16,
+						    in_place));
+			ASSERT_MEMEQ(pt, in_place, n);
+			ASSERT_EQ(0, ktls_aead_seal(&a[k], nonce, aad, aad_len, in_place, n, in_place));
+			ASSERT_MEMEQ(ct[k], in_place, n + 16);
+		}
+		size_t bit = randombytes_uniform((uint32_t)(n + 16) * 8);
+		ct[0][bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		for (int k = 0; k < 2; k++) {
+			ASSERT_EQ(KTLS_EBADMAC, ktls_aead_open(&a[k], nonce, aad, aad_len, ct[0], n + 16,
+								back));
+			ktls_aead_free(&a[k]);
+		}
+		done++;
+	}
+	ASSERT_TRUE(done > 550);
+}
+
+/* The measured choice names one of the two, the same every time, and changes at most once,
+ * at the crossover length it reports. */
+TEST(chacha_choice_is_made_once)
+{
+	static const size_t sizes[] = { 0, 100, 129, 1024, 4096, 16385, 16640 };
+	size_t x = ktls_aead_chacha_crossover();
+	enum ktls_aead_impl small = ktls_aead_chacha_choice(0), big = ktls_aead_chacha_choice(16640);
+	TH_LOG("libsodium or EVP: %s below %zu bytes, %s from there", small == KTLS_AEAD_IMPL_EVP ?
+	       "openssl-evp" : "libsodium", x, big == KTLS_AEAD_IMPL_EVP ? "openssl-evp" : "libsodium");
+	EXPECT_TRUE(x == 0 || x == SIZE_MAX || small != big);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		enum ktls_aead_impl c = ktls_aead_chacha_choice(sizes[i]);
+		EXPECT_TRUE(c == KTLS_AEAD_IMPL_SODIUM || c == KTLS_AEAD_IMPL_EVP);
+		EXPECT_EQ(c, ktls_aead_chacha_choice(sizes[i]));
+		EXPECT_EQ(sizes[i] < x ? small : big, c);
+	}
+	EXPECT_EQ(x, ktls_aead_chacha_crossover());
+	struct ktls_aead gcm;
+	uint8_t key[32] = { 1 };
+	ASSERT_EQ(0, ktls_aead_init(&gcm, ktls_suite_find(KTLS_TLS_AES_128_GCM_SHA256), key));
+	EXPECT_EQ(KTLS_EINVAL, ktls_aead_force_impl(&gcm, KTLS_AEAD_IMPL_SODIUM));
+	ktls_aead_free(&gcm);
 }
 
 FIXTURE(suite_aead)
@@ -133,6 +248,32 @@ TEST_F(suite_aead, in_place)
 	ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, NULL, 0, buf, 64, buf));
 	ASSERT_EQ(0, ktls_aead_open(&self->a, self->nonce, NULL, 0, buf, 64 + t, buf));
 	ASSERT_MEMEQ(orig, buf, 64);
+}
+
+/* The content sealed from where it lies, its trailer already in place (ktls_aead_seal_gather,
+ * as the record layer seals the caller's data): the same bytes as sealing the whole
+ * plaintext in one piece, at lengths around the cipher's block and a full record. */
+TEST_F(suite_aead, seal_gather_equals_seal)
+{
+	static const size_t heads[] = { 0, 1, 15, 16, 17, 63, 64, 65, 1000, 16384 };
+	static uint8_t pt[16384 + 3], whole[16384 + 3 + 16], gathered[16384 + 3 + 16];
+	size_t t = self->a.suite->tag_len;
+
+	randombytes_buf(pt, sizeof(pt));
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		for (size_t tail = 0; tail <= 3; tail++) {
+			size_t h = heads[i], n = h + tail;
+			ASSERT_EQ(0, ktls_aead_seal(&self->a, self->nonce, (const uint8_t *)"hdr", 3, pt,
+						    n, whole));
+			memset(gathered, 0xa5, sizeof(gathered));
+			memcpy(gathered + h, pt + h, tail);
+			ASSERT_EQ(0, ktls_aead_seal_gather(&self->a, self->nonce, (const uint8_t *)"hdr",
+							   3, pt, h, n, gathered));
+			ASSERT_MEMEQ(whole, gathered, n + t);
+		}
+	}
+	EXPECT_EQ(KTLS_EINVAL, ktls_aead_seal_gather(&self->a, self->nonce, NULL, 0, pt, 5, 4,
+						     gathered));
 }
 
 TEST_F(suite_aead, any_modified_byte_is_rejected)

@@ -204,6 +204,35 @@ TEST_F(io, send_more_holds_bytes_for_the_next_record)
 	ASSERT_EQ(0, pair_check_close_after_more(p));
 }
 
+/* Held bytes and the next send's bytes share a record in that order, byte for byte (they are
+ * sealed together in place in the output queue), and the rest of the send follows in full
+ * records. */
+TEST_F(io, held_bytes_lead_the_next_record_in_order)
+{
+	static uint8_t data[40000], got[TLS_MAX_PLAINTEXT];
+	uint8_t type;
+	size_t n, off = 0;
+	struct session_pair *p = &self->p;
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 8));
+
+	ASSERT_EQ(1000, ktls_send_flags(p->s, data, 1000, KTLS_SEND_MORE));
+	ASSERT_EQ(700, ktls_send_flags(p->s, data + 1000, 700, KTLS_SEND_MORE));
+	ASSERT_EQ((long)sizeof(data) - 1700, ktls_send(p->s, data + 1700, sizeof(data) - 1700));
+	ASSERT_EQ(0, ktls_session_flush(p->s));
+	static const size_t want[] = { 16384, 16384, 40000 - 2 * 16384 };
+	for (int r = 0; r < 3; r++) {
+		ASSERT_EQ(0, pair_next_record(p->c, p->cfd, &type, got, sizeof(got), &n));
+		EXPECT_EQ(TLS_CONTENT_APPLICATION_DATA, type);
+		ASSERT_EQ(want[r], n);
+		ASSERT_MEMEQ(data + off, got, n);
+		off += n;
+	}
+}
+
 /* ktls_recv on a non-blocking session: KTLS_WANT_READ waits for the socket, bounded. */
 static long recv_polled(struct ktls_session *s, int fd, void *buf, size_t len)
 {

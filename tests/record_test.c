@@ -210,6 +210,35 @@ TEST_F(suite, round_trip_with_padding)
 	EXPECT_EQ(15u, self->rx.seq);
 }
 
+/* The caller's content sealed from its own buffer and the same content built in place at
+ * out + 5 (both ways record.h allows) make the same record, with and without padding. */
+TEST_F(suite, content_in_place_or_elsewhere_seals_alike)
+{
+	static uint8_t data[TLS_MAX_PLAINTEXT], other[TLS_MAX_RECORD];
+	static const size_t lens[] = { 0, 1, 63, 64, 65, 1000, TLS_MAX_PLAINTEXT };
+	struct ktls_record_key tx2;
+	uint8_t secret[48];
+	size_t n1, n2;
+
+	for (size_t i = 0; i < sizeof(secret); i++)
+		secret[i] = (uint8_t)(i * 13 + 5);
+	ASSERT_EQ(0, ktls_record_key_from_secret(&tx2, self->suite, secret));
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + (i >> 9));
+	for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t pad = lens[i] < TLS_MAX_PLAINTEXT ? 7 : 0;
+		ASSERT_EQ(0, ktls_record_seal(&self->tx, TLS_CONTENT_APPLICATION_DATA, data, lens[i],
+					      pad, self->buf, TLS_MAX_RECORD, &n1));
+		memcpy(other + TLS_RECORD_HEADER_LEN, data, lens[i]);
+		ASSERT_EQ(0, ktls_record_seal(&tx2, TLS_CONTENT_APPLICATION_DATA,
+					      other + TLS_RECORD_HEADER_LEN, lens[i], pad, other,
+					      TLS_MAX_RECORD, &n2));
+		ASSERT_EQ(n1, n2);
+		ASSERT_MEMEQ(self->buf, other, n1);
+	}
+	ktls_record_key_wipe(&tx2);
+}
+
 TEST_F(suite, padding_only_record_carries_its_type)
 {
 	/* a zero-length handshake-type record with padding: type survives, no content */

@@ -21,7 +21,7 @@
 
 /* ---- buffers ------------------------------------------------------------------------- */
 
-int ktls_buf_append(struct ktls_buf *b, const uint8_t *p, size_t n)
+int ktls_buf_reserve(struct ktls_buf *b, size_t n, uint8_t **p)
 {
 	if (b->pos && b->pos == b->len) {
 		b->pos = 0;
@@ -44,8 +44,18 @@ int ktls_buf_append(struct ktls_buf *b, const uint8_t *p, size_t n)
 			b->cap = cap;
 		}
 	}
+	*p = b->data + b->len;
+	return 0;
+}
+
+int ktls_buf_append(struct ktls_buf *b, const uint8_t *p, size_t n)
+{
+	uint8_t *dst;
+	int err = ktls_buf_reserve(b, n, &dst);
+	if (err)
+		return err;
 	if (n)
-		memcpy(b->data + b->len, p, n);
+		memcpy(dst, p, n);
 	b->len += n;
 	return 0;
 }
@@ -171,6 +181,14 @@ static int emit_wire_record(struct ktls_engine *e, uint8_t type, const uint8_t *
 	sodium_memzero(rec, cap);
 	free(rec);
 	return err;
+}
+
+int ktls_engine_seal_record(struct ktls_engine *e, uint8_t type, const uint8_t *data,
+			    size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	if (!e->tx_protected || e->tx_external)
+		return KTLS_EINVAL;
+	return ktls_record_seal(&e->tx, type, data, len, 0, out, cap, out_len);
 }
 
 int ktls_engine_send_record(struct ktls_engine *e, uint8_t type, const uint8_t *data, size_t len)

@@ -14,6 +14,8 @@
  *     takes, handshake, application and KeyUpdate alike (picotls' update_traffic_key): the
  *     driver hands it to the kernel where the kernel protects that direction;
  *   - trace and keylog: lines of text, written by whoever owns a file.
+ * Application data a driver sends can instead be sealed straight into the driver's own
+ * output buffer (ktls_engine_seal_record), so a 16 KiB record is not built, copied and freed.
  * So the same engine runs over a blocking socket, an epoll loop, kernel TLS, or two buffers
  * in a test, and a fuzzer can drive a pair of them through every handler.
  *
@@ -91,6 +93,10 @@ struct ktls_buf {
 };
 
 KTLS_MUST_CHECK int ktls_buf_append(struct ktls_buf *b, const uint8_t *p, size_t n);
+/* Makes room for n bytes after data[len) and points *p there; the caller writes what it
+ * needs and adds that to len (a record sealed straight into the queue). Returns 0 or
+ * KTLS_ENOMEM. */
+KTLS_MUST_CHECK int ktls_buf_reserve(struct ktls_buf *b, size_t n, uint8_t **p);
 void ktls_buf_consume(struct ktls_buf *b, size_t n);
 void ktls_buf_free(struct ktls_buf *b);
 static inline size_t ktls_buf_pending(const struct ktls_buf *b)
@@ -220,6 +226,15 @@ KTLS_MUST_CHECK int ktls_engine_data_received(struct ktls_engine *e);
  * by itself here. */
 KTLS_MUST_CHECK int ktls_engine_send_record(struct ktls_engine *e, uint8_t type,
 					    const uint8_t *data, size_t len);
+/* Seals one record of `type` content (len at most 2^14) under the current write key straight
+ * into out (capacity cap: TLS_RECORD_HEADER_LEN + len + 1 + KTLS_MAX_TAG_LEN suffices), for a
+ * driver that queues records in its own buffer: the record is not built elsewhere and
+ * copied, and data (the caller's, or built at out + TLS_RECORD_HEADER_LEN) is encrypted
+ * from where it lies. *out_len gets the record's size. Returns 0; KTLS_EINVAL when the
+ * engine does not protect this direction (not yet, or handed over); as ktls_record_seal. */
+KTLS_MUST_CHECK int ktls_engine_seal_record(struct ktls_engine *e, uint8_t type,
+					    const uint8_t *data, size_t len, uint8_t *out,
+					    size_t cap, size_t *out_len);
 /* Application data went (through us or the other layer): the next KeyUpdate request gets
  * an answer again (§4.6.3). */
 void ktls_engine_data_sent(struct ktls_engine *e);

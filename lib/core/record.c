@@ -81,16 +81,16 @@ int ktls_record_seal(struct ktls_record_key *rk, uint8_t type, const uint8_t *da
 	if (err)
 		return err;
 
-	/* TLSInnerPlaintext: content, then the real type, then zero padding (§5.2). memmove:
-	 * a caller may build the content in place at out + TLS_RECORD_HEADER_LEN. */
-	if (len)
-		memmove(inner, data, len);
+	/* TLSInnerPlaintext: content, then the real type, then zero padding (§5.2). The type
+	 * and padding are written in place and the content is encrypted from where it lies (the
+	 * caller's buffer, or out + TLS_RECORD_HEADER_LEN when the caller built it there): no
+	 * copy of the content first. */
 	inner[len] = type;
 	memset(inner + len + 1, 0, pad);
 
 	record_nonce(rk, nonce);
-	err = ktls_aead_seal(&rk->aead, nonce, out, TLS_RECORD_HEADER_LEN, inner, inner_len,
-			     inner);
+	err = ktls_aead_seal_gather(&rk->aead, nonce, out, TLS_RECORD_HEADER_LEN, data, len,
+				    inner_len, inner);
 	if (err) {
 		sodium_memzero(out, w.len);
 		return err;

@@ -63,7 +63,8 @@ static inline size_t ktls_record_sealed_len(const struct ktls_suite *suite, size
 
 /* Writes one protected record of content type `type` holding data[0..len) followed by pad
  * zero bytes of padding, into out (capacity cap; *out_len receives its size), and advances
- * the sequence number. Returns 0; KTLS_EINVAL when len exceeds 2^14, len + 1 + pad exceeds
+ * the sequence number. data lies at out + TLS_RECORD_HEADER_LEN (content built in place) or
+ * outside the record; either way it is encrypted from there, not copied first. Returns 0; KTLS_EINVAL when len exceeds 2^14, len + 1 + pad exceeds
  * 2^14 + 1, or type is 0; KTLS_ENOSPACE; KTLS_ESEQWRAP when the key has protected its last record; KTLS_ECRYPTO. */
 KTLS_MUST_CHECK int ktls_record_seal(struct ktls_record_key *rk, uint8_t type,
 				     const uint8_t *data, size_t len, size_t pad, uint8_t *out,
