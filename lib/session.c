@@ -253,7 +253,7 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 	s->k = (struct ktls_kernel){ .fd = fd, .blocking = s->blocking,
 				     .setsockopt = cfg->setsockopt_fn, .sendmsg = cfg->sendmsg_fn };
 	/* the record buffer comes with the first byte (read_upto): a connection that never
-	 * sends anything costs the session struct alone */
+	 * sends anything costs the session struct and its engine (~3.6 KB) */
 	if (!(s->e = malloc(sizeof(*s->e))) || ktls_engine_init(s->e, &cfg->engine, s->ops, s)) {
 		ktls_session_free(s);
 		return NULL;

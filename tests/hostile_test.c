@@ -2048,9 +2048,10 @@ TEST_F(hostile, handshake_work_budget_per_call)
 	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
 }
 
-/* A connection that sends nothing costs the session struct alone: the record buffer comes
- * with the first byte. ktls_session_memory says what a session holds, so a server can bound
- * the memory of unfinished handshakes (half a big ClientHello holds its bytes). */
+/* A connection that sends nothing costs the session struct and its engine: the record
+ * buffer comes with the first byte. ktls_session_memory says what a session holds, so a
+ * server can bound the memory of unfinished handshakes (half a big ClientHello holds its
+ * bytes). */
 TEST_F(hostile, session_memory_grows_only_with_bytes)
 {
 	open_server(self);
