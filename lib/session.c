@@ -18,6 +18,11 @@
  * Failure: the engine owns the error and the alert (ktls_engine_fail); the I/O helpers
  * here return codes (and keep errno); the driver writes the sentence, once, and then lets
  * the alert the engine queued go out, best effort.
+ *
+ * Memory (session.h): once the kernel protects both directions the engine is parked after
+ * each call that needed it (rest), and brought back (engine) only by what needs it: a
+ * control record from the kernel, close_notify, a failure. The data path (send, recv,
+ * sendfile of application data) works on the parked state.
  */
 #include "session.h"
 
@@ -48,7 +53,7 @@ static int64_t now_ms(void)
 /* Milliseconds left before the handshake deadline: -1 without one, 0 when it has passed. */
 static int time_left(const struct ktls_session *s)
 {
-	if (!s->deadline_ms || s->e.state == HS_CONNECTED)
+	if (!s->deadline_ms || !s->e || s->e->state == HS_CONNECTED)
 		return -1;
 	int64_t left = s->deadline_ms - now_ms();
 	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
@@ -86,9 +91,69 @@ static int wait_within_deadline(const struct ktls_session *s, short events)
 	return n == 0 || left == 0 ? KTLS_ETIMEOUT : 0;
 }
 
-/* ---- failure ------------------------------------------------------------------------- */
+/* ---- the engine, live or parked --------------------------------------------------------- */
 
 static int flush_out(struct ktls_session *s);
+
+/* The engine, brought back from where it was parked when it was; NULL when there is no
+ * memory for it (idle_err then says so, and sticks). */
+static struct ktls_engine *engine(struct ktls_session *s)
+{
+	if (s->e)
+		return s->e;
+	struct ktls_engine *e = malloc(sizeof(*e));
+	if (!e) {
+		s->idle_err = KTLS_ENOMEM;
+		return NULL;
+	}
+	ktls_engine_unpark(e, &s->idle, &s->cfg->engine, s->ops, s);
+	return s->e = e;
+}
+
+/* After a call: an engine with nothing to do while the kernel holds both directions goes
+ * back to rest, with the buffers the handshake and the last control record used. */
+static void rest(struct ktls_session *s)
+{
+	if (!s->e || !s->offload_decided || !s->k.tx || !s->k.rx || !ktls_engine_parkable(s->e) ||
+	    ktls_buf_pending(&s->out) || ktls_buf_pending(&s->app_in) ||
+	    ktls_buf_pending(&s->tx_hold) || s->rec_len)
+		return;
+	if (ktls_engine_park(s->e, &s->idle))
+		return; /* no memory to park: it stays as it is */
+	free(s->e);
+	s->e = NULL;
+	ktls_buf_free(&s->out);
+	ktls_buf_free(&s->app_in);
+	ktls_buf_free(&s->tx_hold);
+}
+
+/* The sticky error, 0 while healthy. */
+static int session_err(const struct ktls_session *s)
+{
+	return s->e ? s->e->err : s->idle_err;
+}
+
+/* Whether close_notify went, or came. */
+static bool notify_sent(const struct ktls_session *s)
+{
+	return s->e ? s->e->close_notify_sent : s->idle.close_notify_sent;
+}
+
+static bool notify_received(const struct ktls_session *s)
+{
+	return s->e ? s->e->close_notify_received : s->idle.close_notify_received;
+}
+
+/* Application data went: the next KeyUpdate request gets an answer again (§4.6.3). */
+static void data_sent(struct ktls_session *s)
+{
+	if (s->e)
+		ktls_engine_data_sent(s->e);
+	else
+		s->idle.key_update_answered = false;
+}
+
+/* ---- failure ------------------------------------------------------------------------- */
 
 /* The engine failed (its error and alert are recorded): the alert it queued goes out,
  * best effort — we are failing anyway. Returns err. */
@@ -104,12 +169,15 @@ static int session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 {
-	char msg[sizeof(s->e.error)];
+	char msg[KTLS_ERROR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return engine_failed(s, ktls_engine_fail(&s->e, err, "%s", msg));
+	struct ktls_engine *e = engine(s); /* it owns the failure, and sends the alert */
+	if (!e)
+		return s->idle_err;
+	return engine_failed(s, ktls_engine_fail(e, err, "%s", msg));
 }
 
 /* A system call failed (KTLS_EIO; io_op and io_errno say which and why), or an I/O helper
@@ -149,7 +217,7 @@ static int engine_key_change(void *ctx, enum ktls_direction dir, const uint8_t *
 	if (dir == KTLS_DIR_RX && s->k.rx) {
 		err = ktls_kernel_install(&s->k, TLS_RX, secret, 0, reason, sizeof(reason));
 		if (err)
-			return ktls_engine_fail(&s->e, KTLS_EKEYUPDATE, "peer sent KeyUpdate, but this "
+			return ktls_engine_fail(s->e, KTLS_EKEYUPDATE, "peer sent KeyUpdate, but this "
 						"kernel cannot take a new TLS_RX key %s: %s", no_rekey,
 						reason);
 	}
@@ -181,6 +249,15 @@ static void engine_keylog(void *ctx, const char *line, size_t len)
 
 /* ---- session lifetime ---------------------------------------------------------------- */
 
+/* The engine's ways out, with and without a trace and a key log (index: trace | keylog << 1). */
+static const struct ktls_engine_ops engine_ops[4] = {
+	{ .emit = engine_emit, .key_change = engine_key_change },
+	{ .emit = engine_emit, .key_change = engine_key_change, .trace = engine_trace },
+	{ .emit = engine_emit, .key_change = engine_key_change, .keylog = engine_keylog },
+	{ .emit = engine_emit, .key_change = engine_key_change, .trace = engine_trace,
+	  .keylog = engine_keylog },
+};
+
 struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 {
 	struct ktls_session *s = calloc(1, sizeof(*s));
@@ -188,9 +265,7 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 		return NULL;
 	s->cfg = cfg;
 	s->fd = fd;
-	s->ops = (struct ktls_engine_ops){ .emit = engine_emit, .key_change = engine_key_change,
-					   .trace = cfg->trace_fd >= 0 ? engine_trace : NULL,
-					   .keylog = cfg->keylog_fd >= 0 ? engine_keylog : NULL };
+	s->ops = &engine_ops[(cfg->trace_fd >= 0) | (cfg->keylog_fd >= 0) << 1];
 	int fl = fcntl(fd, F_GETFL);
 	s->blocking = fl >= 0 && !(fl & O_NONBLOCK);
 	if (cfg->engine.limits.handshake_timeout_ms)
@@ -198,8 +273,8 @@ struct ktls_session *ktls_session_new(const struct ktls_config *cfg, int fd)
 	s->k = (struct ktls_kernel){ .fd = fd, .blocking = s->blocking,
 				     .setsockopt = cfg->setsockopt_fn, .sendmsg = cfg->sendmsg_fn };
 	/* the record buffer comes with the first byte (read_upto): a connection that never
-	 * sends anything costs the session struct alone */
-	if (ktls_engine_init(&s->e, &cfg->engine, &s->ops, s)) {
+	 * sends anything costs the session struct and its engine (~3.6 KB) */
+	if (!(s->e = malloc(sizeof(*s->e))) || ktls_engine_init(s->e, &cfg->engine, s->ops, s)) {
 		ktls_session_free(s);
 		return NULL;
 	}
@@ -222,11 +297,11 @@ static void release_record_buffer(struct ktls_session *s)
  * in flight then holds memory only for those that sent part of a message. */
 static void release_idle_buffers(struct ktls_session *s)
 {
-	if (s->rec_len || s->e.state == HS_CONNECTED)
+	if (s->rec_len || s->e->state == HS_CONNECTED)
 		return;
 	release_record_buffer(s);
-	if (!ktls_buf_pending(&s->e.hs_in))
-		ktls_buf_free(&s->e.hs_in);
+	if (!ktls_buf_pending(&s->e->hs_in))
+		ktls_buf_free(&s->e->hs_in);
 	if (!ktls_buf_pending(&s->out))
 		ktls_buf_free(&s->out);
 }
@@ -235,7 +310,11 @@ void ktls_session_free(struct ktls_session *s)
 {
 	if (!s)
 		return;
-	ktls_engine_free(&s->e);
+	if (s->e)
+		ktls_engine_free(s->e);
+	free(s->e);
+	ktls_engine_parked_free(&s->idle);
+	free(s->offload_status);
 	ktls_kernel_free(&s->k);
 	ktls_buf_free(&s->out);
 	ktls_buf_free(&s->app_in);
@@ -249,14 +328,32 @@ size_t ktls_session_memory(const struct ktls_session *s)
 {
 	if (!s)
 		return 0;
-	return sizeof(*s) + (s->rec ? s->rec_cap : 0) + (s->k.ctl ? TLS_MAX_PLAINTEXT : 0) +
-	       s->e.hs_in.cap + s->out.cap + s->app_in.cap + s->k.queue.cap + s->tx_hold.cap +
-	       (s->e.offer ? sizeof(*s->e.offer) : 0) + (s->e.saved ? sizeof(*s->e.saved) : 0);
+	const struct ktls_engine_parked *p = &s->idle;
+	size_t n = sizeof(*s) + (s->rec ? s->rec_cap : 0) + (s->k.ctl ? TLS_MAX_PLAINTEXT : 0) +
+		   s->out.cap + s->app_in.cap + s->k.queue.cap + s->tx_hold.cap +
+		   (s->offload_status ? strlen(s->offload_status) + 1 : 0);
+	if (p->names) {
+		const char *q = p->names;
+		for (int i = p->has_alpn + p->has_server_name + p->has_peer_subject; i > 0; i--) {
+			n += strlen(q) + 1;
+			q += strlen(q) + 1;
+		}
+	}
+	const struct ktls_engine *e = s->e;
+	if (e)
+		return n + sizeof(*e) + e->hs_in.cap + (e->offer ? sizeof(*e->offer) : 0) +
+		       (e->saved ? sizeof(*e->saved) : 0) + (e->error ? strlen(e->error) + 1 : 0);
+	return n + (p->suite ? (size_t)p->n_secrets * p->suite->hash_len : 0) +
+	       (p->saved ? sizeof(*p->saved) : 0);
 }
 
 const char *ktls_session_error(const struct ktls_session *s)
 {
-	return s ? s->e.error : "no session";
+	if (!s)
+		return "no session";
+	if (s->e)
+		return ktls_engine_error(s->e);
+	return s->idle_err ? ktls_strerror(s->idle_err) : "";
 }
 
 /* ---- record I/O ---------------------------------------------------------------------- */
@@ -273,8 +370,10 @@ static int flush_out(struct ktls_session *s)
 			s->io_op = s->k.why;
 			s->io_errno = s->k.sys_errno;
 		}
+		if (err == KTLS_EUNSUPPORTED && !engine(s))
+			return s->idle_err; /* the key waited while the engine was parked */
 		if (err == KTLS_EUNSUPPORTED)
-			return ktls_engine_fail(&s->e, KTLS_EKEYUPDATE, "cannot answer KeyUpdate: this "
+			return ktls_engine_fail(s->e, KTLS_EKEYUPDATE, "cannot answer KeyUpdate: this "
 						"kernel cannot take a new TLS_TX key %s: %s", no_rekey,
 						reason);
 		return err;
@@ -392,7 +491,7 @@ static int input_record(struct ktls_session *s, struct ktls_engine_input *in)
 {
 	size_t len = s->rec_len;
 	s->rec_len = 0;
-	int err = ktls_engine_input_record(&s->e, s->rec, len, in);
+	int err = ktls_engine_input_record(s->e, s->rec, len, in);
 	return err ? engine_failed(s, err) : 0;
 }
 
@@ -404,9 +503,9 @@ static int input_record(struct ktls_session *s, struct ktls_engine_input *in)
 static int offload(struct ktls_session *s)
 {
 	const struct ktls_config *cfg = s->cfg;
-	struct ktls_engine *e = &s->e;
+	struct ktls_engine *e = s->e;
 	struct ktls_kernel *k = &s->k;
-	char reason[sizeof(s->offload_status)] = "";
+	char reason[200] = "";
 	bool want_tx = cfg->offload == KTLS_OFFLOAD_BOTH || cfg->offload == KTLS_OFFLOAD_TX;
 	bool want_rx = cfg->offload == KTLS_OFFLOAD_BOTH || cfg->offload == KTLS_OFFLOAD_RX;
 	uint64_t tx_seq, rx_seq;
@@ -414,10 +513,8 @@ static int offload(struct ktls_session *s)
 	const uint8_t *rx_secret = ktls_engine_traffic_secret(e, KTLS_DIR_RX, &rx_seq);
 	int err = 0;
 
-	if (!want_tx && !want_rx) {
-		snprintf(s->offload_status, sizeof(s->offload_status), "offload disabled by configuration");
+	if (!want_tx && !want_rx) /* ktls_session_get_info says so, from the config */
 		return 0;
-	}
 	/* preconditions: nothing of ours still queued, nothing of the peer's read ahead */
 	if (ktls_buf_pending(&s->out) || ktls_buf_pending(&s->app_in) || s->rec_len)
 		return session_fail(s, KTLS_EINTERNAL, "cannot offload: data still buffered in userspace");
@@ -447,9 +544,13 @@ static int offload(struct ktls_session *s)
 	if (k->rx && cfg->offload_flags & KTLS_OFFLOAD_RX_NO_PAD)
 		s->rx_no_pad = k->setsockopt(s->fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &one,
 					     sizeof(one)) == 0;
-	snprintf(s->offload_status, sizeof(s->offload_status), "%s", reason);
-	if (k->tx)
+	/* a sentence only when there is something to say (no memory for it: none) */
+	if (*reason)
+		s->offload_status = strdup(reason);
+	if (k->tx) {
 		ktls_engine_hand_over(e, KTLS_DIR_TX);
+		ktls_buf_free(&s->out); /* the kernel writes from here on */
+	}
 	if (k->rx) {
 		ktls_engine_hand_over(e, KTLS_DIR_RX);
 		release_record_buffer(s); /* the kernel reads from here on */
@@ -482,8 +583,10 @@ int ktls_session_handshake(struct ktls_session *s)
 {
 	unsigned idle = 0; /* records this call that added nothing (the work budget, ktls.h) */
 	struct ktls_engine_input in;
-	if (s->e.err)
-		return s->e.err;
+	if (!s->e) /* parked: the handshake is done */
+		return s->idle_err;
+	if (s->e->err)
+		return s->e->err;
 	for (;;) {
 		if (time_left(s) == 0)
 			return timed_out(s, "");
@@ -493,16 +596,18 @@ int ktls_session_handshake(struct ktls_session *s)
 		if (err == KTLS_ETIMEOUT)
 			return timed_out(s, "");
 		if (err)
-			return s->e.err ? s->e.err : io_failed(s, err);
-		if (s->e.state == HS_CONNECTED) {
-			if (s->offload_decided)
+			return s->e->err ? s->e->err : io_failed(s, err);
+		if (s->e->state == HS_CONNECTED) {
+			if (s->offload_decided) {
+				rest(s);
 				return 0;
+			}
 			/* the explicit step after the engine says "connected" */
 			s->offload_decided = true;
-			ktls_engine_release_handshake(&s->e);
+			ktls_engine_release_handshake(s->e);
 			err = offload(s);
-			if (!err && s->e.role == KTLS_ROLE_SERVER) {
-				err = ktls_engine_send_tickets(&s->e);
+			if (!err && s->e->role == KTLS_ROLE_SERVER) {
+				err = ktls_engine_send_tickets(s->e);
 				if (err)
 					return engine_failed(s, err);
 			}
@@ -510,8 +615,8 @@ int ktls_session_handshake(struct ktls_session *s)
 				return err;
 			continue; /* flush what the tickets queued */
 		}
-		if (s->e.state == HS_CLIENT_START) {
-			err = ktls_engine_start(&s->e);
+		if (s->e->state == HS_CLIENT_START) {
+			err = ktls_engine_start(s->e);
 			if (err)
 				return engine_failed(s, err);
 			continue;
@@ -557,9 +662,11 @@ int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_session **
 
 static int ensure_connected(struct ktls_session *s)
 {
-	if (s->e.err)
-		return s->e.err;
-	if (s->e.state != HS_CONNECTED || !s->offload_decided)
+	if (!s->e)
+		return s->idle_err;
+	if (s->e->err)
+		return s->e->err;
+	if (s->e->state != HS_CONNECTED || !s->offload_decided)
 		return ktls_session_handshake(s);
 	return 0;
 }
@@ -572,7 +679,7 @@ static int flush_queued(struct ktls_session *s)
 {
 	int err = flush_out(s);
 	if (err && err != KTLS_WANT_WRITE)
-		return s->e.err ? s->e.err : io_failed(s, err);
+		return session_err(s) ? session_err(s) : io_failed(s, err);
 	return err;
 }
 
@@ -597,7 +704,7 @@ static int seal_data_record(struct ktls_session *s, const uint8_t *p, size_t n)
 		content = c;
 	}
 	if (!err)
-		err = ktls_engine_seal_record(&s->e, TLS_CONTENT_APPLICATION_DATA, content, len, rec,
+		err = ktls_engine_seal_record(s->e, TLS_CONTENT_APPLICATION_DATA, content, len, rec,
 					      cap, &rec_len);
 	if (held) {
 		sodium_memzero(s->tx_hold.data, s->tx_hold.len);
@@ -642,7 +749,7 @@ static long userspace_send(struct ktls_session *s, const uint8_t *p, size_t len,
 			return session_fail(s, err, "cannot protect application data: %s",
 					    ktls_strerror(err));
 		taken += n;
-		ktls_engine_data_sent(&s->e);
+		ktls_engine_data_sent(s->e);
 	}
 	int err = flush_queued(s);
 	if (err && err != KTLS_WANT_WRITE)
@@ -675,7 +782,7 @@ long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsign
 	int err = ensure_connected(s);
 	if (err)
 		return err;
-	if (s->e.close_notify_sent)
+	if (notify_sent(s))
 		return KTLS_EINVAL;
 	if (!s->k.tx)
 		return userspace_send(s, buf, len, more);
@@ -686,7 +793,7 @@ long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsign
 		return more ? 0 : release_held(s);
 	long n = ktls_kernel_send(&s->k, buf, len, more);
 	if (n > 0)
-		ktls_engine_data_sent(&s->e);
+		data_sent(s);
 	if (n == KTLS_EIO)
 		return kernel_io_failed(s);
 	return n;
@@ -699,8 +806,8 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 
 int ktls_session_flush(struct ktls_session *s)
 {
-	if (s->e.err)
-		return s->e.err;
+	if (session_err(s))
+		return session_err(s);
 	int err = release_held(s);
 	return err ? err : flush_queued(s); /* the kernel's queue or ours */
 }
@@ -716,7 +823,7 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 			return err;
 		long n = ktls_kernel_sendfile(&s->k, in_fd, offset, count);
 		if (n > 0)
-			ktls_engine_data_sent(&s->e);
+			data_sent(s);
 		if (n == KTLS_EIO)
 			return kernel_io_failed(s);
 		return n;
@@ -804,15 +911,24 @@ static long kernel_recv(struct ktls_session *s, void *buf, size_t len)
 	struct ktls_engine_input in;
 	uint8_t type;
 	long n = ktls_kernel_recv(&s->k, buf, len, &type);
+	if (n > 0 && !s->e) { /* parked: nothing half-received, the caps start again */
+		s->idle.empty_records = s->idle.warning_alerts = s->idle.key_updates = 0;
+		return n;
+	}
 	if (n > 0) {
-		int err = ktls_engine_data_received(&s->e);
+		int err = ktls_engine_data_received(s->e);
 		return err ? engine_failed(s, err) : n;
 	}
 	if (n == 0 && type) {
 		size_t ctl_len = s->k.ctl_len;
 		s->k.ctl_len = 0; /* consumed: a key change it brings may be installed */
-		int err = ktls_engine_input_content(&s->e, type, s->k.ctl, ctl_len, &in);
-		return err ? engine_failed(s, err) : 0;
+		struct ktls_engine *e = engine(s);
+		int err = e ? ktls_engine_input_content(e, type, s->k.ctl, ctl_len, &in) : s->idle_err;
+		ktls_kernel_release_ctl(&s->k);
+		if (err)
+			return e ? engine_failed(s, err) : err;
+		rest(s);
+		return 0;
 	}
 	if (n == KTLS_ECLOSED)
 		return closed_without_notify(s);
@@ -862,7 +978,7 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 			ktls_buf_consume(&s->app_in, n);
 			return (long)n;
 		}
-		if (s->e.close_notify_received)
+		if (notify_received(s))
 			return 0;
 		err = flush_queued(s); /* e.g. our answer to a KeyUpdate */
 		if (err && err != KTLS_WANT_WRITE)
@@ -889,19 +1005,23 @@ long ktls_recv(struct ktls_session *s, void *buf, size_t len)
 
 int ktls_close(struct ktls_session *s)
 {
-	if (s->e.err)
-		return s->e.err;
-	if (s->e.state != HS_CONNECTED)
+	if (session_err(s))
+		return session_err(s);
+	if (s->e && s->e->state != HS_CONNECTED)
 		return KTLS_EINVAL;
-	if (!s->e.close_notify_sent) {
+	if (!notify_sent(s)) {
 		int err = release_held(s); /* data KTLS_SEND_MORE held goes before the alert */
 		if (err)
 			return err;
-		err = ktls_engine_close_notify(&s->e);
+		if (!engine(s))
+			return s->idle_err;
+		err = ktls_engine_close_notify(s->e);
 		if (err)
 			return err == KTLS_EIO ? kernel_io_failed(s) : err;
 	}
 	int err = flush_out(s); /* the kernel's queue or ours */
+	if (!err)
+		rest(s);
 	return err == KTLS_EIO ? io_failed(s, err) : err;
 }
 
@@ -913,10 +1033,12 @@ int ktls_export_keying_material(const struct ktls_session *s, const char *label,
 	uint8_t empty_hash[KTLS_MAX_HASH_LEN], ctx_hash[KTLS_MAX_HASH_LEN];
 	uint8_t secret[KTLS_MAX_HASH_LEN];
 
-	if (!s || !label || !out || s->e.state != HS_CONNECTED || s->e.err || strlen(label) > 249 ||
-	    (!context && context_len) || len > 0xffff)
+	if (!s || !label || !out || (s->e && s->e->state != HS_CONNECTED) || session_err(s) ||
+	    strlen(label) > 249 || (!context && context_len) || len > 0xffff)
 		return KTLS_EINVAL;
-	const struct ktls_suite *suite = s->e.suite;
+	const struct ktls_suite *suite = s->e ? s->e->suite : s->idle.suite;
+	const uint8_t *exporter = s->e ? s->e->ks.exporter_master
+				       : ktls_engine_parked_secret(&s->idle, KTLS_PARKED_EXPORTER);
 	const EVP_MD *md = suite->md();
 	/* §7.5: HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""),
 	 *                         "exporter", Hash(context_value), key_length) */
@@ -924,7 +1046,7 @@ int ktls_export_keying_material(const struct ktls_session *s, const char *label,
 	    !EVP_Digest(context ? context : (const uint8_t *)"", context_len, ctx_hash, NULL, md,
 			NULL))
 		return KTLS_ECRYPTO;
-	int err = ktls_derive_secret(md, s->e.ks.exporter_master, label, empty_hash, secret);
+	int err = ktls_derive_secret(md, exporter, label, empty_hash, secret);
 	if (!err)
 		err = ktls_hkdf_expand_label(md, secret, "exporter", ctx_hash, suite->hash_len,
 					     out, len);
@@ -937,16 +1059,17 @@ long ktls_session_save(const struct ktls_session *s, uint8_t *buf, size_t cap)
 	size_t len;
 	if (!s || !buf)
 		return KTLS_EINVAL;
-	if (!s->e.saved)
+	const struct ktls_saved_session *saved = s->e ? s->e->saved : s->idle.saved;
+	if (!saved)
 		return 0;
-	int err = ktls_saved_session_encode(s->e.saved, buf, cap, &len);
+	int err = ktls_saved_session_encode(saved, buf, cap, &len);
 	return err ? err : (long)len;
 }
 
 int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len)
 {
 	struct ktls_saved_session *ss;
-	if (!s || !buf || s->e.role != KTLS_ROLE_CLIENT || s->e.state != HS_CLIENT_START)
+	if (!s || !buf || !s->e || s->e->role != KTLS_ROLE_CLIENT || s->e->state != HS_CLIENT_START)
 		return KTLS_EINVAL;
 	if (!(ss = calloc(1, sizeof(*ss))))
 		return KTLS_ENOMEM;
@@ -955,36 +1078,69 @@ int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len)
 		free(ss);
 		return err;
 	}
-	if (s->e.offer)
-		sodium_memzero(s->e.offer, sizeof(*s->e.offer));
-	free(s->e.offer);
-	s->e.offer = ss;
+	if (s->e->offer)
+		sodium_memzero(s->e->offer, sizeof(*s->e->offer));
+	free(s->e->offer);
+	s->e->offer = ss;
 	return 0;
+}
+
+/* The names kept since the engine was first parked (alpn, server_name, peer_subject, the
+ * ones present, in that order): the same pointers whether it is parked now or not. */
+static void parked_names(const struct ktls_engine_parked *p, struct ktls_session_info *info)
+{
+	const char *q = p->names;
+	const char **to[3] = { &info->alpn, &info->server_name, &info->peer_subject };
+	bool has[3] = { p->has_alpn, p->has_server_name, p->has_peer_subject };
+	for (int i = 0; i < 3; i++) {
+		*to[i] = has[i] ? q : NULL;
+		if (has[i])
+			q += strlen(q) + 1;
+	}
 }
 
 int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info *info)
 {
 	if (!s || !info)
 		return KTLS_EINVAL;
-	const struct ktls_engine *e = &s->e;
+	const struct ktls_engine *e = s->e;
+	const struct ktls_engine_parked *p = &s->idle;
 	memset(info, 0, sizeof(*info));
-	info->version = e->state == HS_CONNECTED ? TLS_VERSION_1_3 : 0;
-	info->cipher_suite = e->suite ? e->suite->id : 0;
-	info->group = e->group;
-	info->signature_scheme = e->role == KTLS_ROLE_CLIENT ? e->sig_scheme : e->our_sig_scheme;
-	info->alpn = e->has_alpn ? e->alpn : NULL;
-	info->server_name = e->has_server_name ? e->server_name : NULL;
-	info->peer_subject = e->has_peer_subject ? e->peer_subject : NULL;
-	info->hello_retry = e->hello_retry;
-	info->resumed = e->psk_accepted;
-	info->alert_sent = e->alert_sent;
-	info->alert_received = e->alert_received;
+	if (e) {
+		info->version = e->state == HS_CONNECTED ? TLS_VERSION_1_3 : 0;
+		info->cipher_suite = e->suite ? e->suite->id : 0;
+		info->group = e->group;
+		info->signature_scheme = e->role == KTLS_ROLE_CLIENT ? e->sig_scheme
+								      : e->our_sig_scheme;
+		info->alpn = e->has_alpn ? e->alpn : NULL;
+		info->server_name = e->has_server_name ? e->server_name : NULL;
+		info->peer_subject = e->has_peer_subject ? e->peer_subject : NULL;
+		info->hello_retry = e->hello_retry;
+		info->resumed = e->psk_accepted;
+		info->alert_sent = e->alert_sent;
+		info->alert_received = e->alert_received;
+		info->cert_subject = e->own_cert_sent ? e->chain->subject : NULL;
+	} else { /* parked: connected and healthy */
+		info->version = TLS_VERSION_1_3;
+		info->cipher_suite = p->suite->id;
+		info->group = p->group;
+		info->signature_scheme = p->role == KTLS_ROLE_CLIENT ? p->sig_scheme
+								      : p->our_sig_scheme;
+		info->hello_retry = p->hello_retry;
+		info->resumed = p->psk_accepted;
+		info->alert_sent = p->alert_sent;
+		info->alert_received = p->alert_received;
+		info->cert_subject = p->own_cert_sent ? p->chain->subject : NULL;
+	}
+	if (p->names) /* parked now or before: the strings given out stay the same */
+		parked_names(p, info);
 	info->tx_offloaded = s->k.tx;
 	info->rx_offloaded = s->k.rx;
-	info->offload_status = s->offload_status;
+	info->offload_status = s->offload_status ? s->offload_status
+			     : s->offload_decided && s->cfg->offload == KTLS_OFFLOAD_NONE
+				     ? "offload disabled by configuration" : "";
 	info->tx_zerocopy = s->tx_zerocopy;
 	info->rx_no_pad = s->rx_no_pad;
-	info->cert_subject = e->own_cert_sent ? e->chain->subject : NULL;
 	return 0;
 }
 

@@ -9,6 +9,15 @@
  * Finished is ever read and the kernel can take over the socket — and feeds it to the
  * engine; it writes what the engine emits; and once the engine says "connected" it hands
  * the keys to the kernel as an explicit step, then asks the engine for tickets.
+ *
+ * Memory: the engine is allocated apart (e), and once the kernel protects both directions
+ * and nothing waits, the driver parks it (ktls_engine_park): e goes, `idle` keeps the few
+ * flags and secrets the connected state needs, and the buffers go too. An idle offloaded
+ * connection then holds this struct and two small allocations (secrets, names); the engine
+ * comes back (ktls_engine_unpark) for a control record from the kernel, close_notify or a
+ * failure, and is parked again when that is done. Text is kept only when there is some: the
+ * error sentence (the engine's, made by the failure) and the offload status (made when a
+ * direction stays in userspace).
  */
 #ifndef KTLS_SESSION_H
 #define KTLS_SESSION_H
@@ -32,16 +41,19 @@ struct ktls_config {
 };
 
 struct ktls_session {
-	struct ktls_engine e;
+	struct ktls_engine *e;           /* the protocol; NULL while parked */
+	struct ktls_engine_parked idle;  /* the connected state while e is parked */
+	int idle_err;                    /* parked, the engine could not come back (KTLS_ENOMEM) */
 	const struct ktls_config *cfg;
 	int fd;
 	bool blocking;         /* the fd was blocking when the session began */
 	int64_t deadline_ms;   /* CLOCK_MONOTONIC end of the handshake, 0: none */
 	bool offload_decided;  /* the handoff step ran */
 	bool tx_zerocopy, rx_no_pad;     /* optional kernel features granted */
-	char offload_status[200];        /* why not, when a direction stayed in userspace */
+	char *offload_status;            /* why not, when a direction stayed in userspace (heap);
+					  * NULL: nothing to say */
 	struct ktls_kernel k;            /* the kernel's side */
-	struct ktls_engine_ops ops;      /* the engine's way out: into out, k, the trace fd */
+	const struct ktls_engine_ops *ops; /* the engine's way out: into out, k, the trace fd */
 	const char *io_op;               /* the system call that failed (KTLS_EIO), and errno */
 	int io_errno;
 

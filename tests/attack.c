@@ -151,7 +151,7 @@ static size_t seal(struct ktls_session *s, uint8_t type, const uint8_t *p, size_
 		   uint8_t *out, size_t cap)
 {
 	size_t n = 0;
-	if (ktls_record_seal(&s->e.tx, type, p, len, 0, out, cap, &n))
+	if (ktls_record_seal(&s->e->tx, type, p, len, 0, out, cap, &n))
 		return 0;
 	return n;
 }
@@ -192,9 +192,9 @@ static void flood(const char *mode)
 				uint8_t ku[5] = { TLS_HS_KEY_UPDATE, 0, 0, 1, !strcmp(mode, "keyupdate-req") };
 				n = seal(s, TLS_CONTENT_HANDSHAKE, ku, sizeof(ku), rec, sizeof(rec));
 				memcpy(batch, rec, n);
-				uint8_t *own = s->e.ks.client_application_traffic;
-				if (ktls_next_traffic_secret(s->e.suite->md(), own, own) ||
-				    ktls_engine_set_tx_secret(&s->e, own))
+				uint8_t *own = s->e->ks.client_application_traffic;
+				if (ktls_next_traffic_secret(s->e->suite->md(), own, own) ||
+				    ktls_engine_set_tx_secret(s->e, own))
 					n = 0;
 			}
 			int w = n ? write_all(fd, batch, n) : -1;

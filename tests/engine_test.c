@@ -366,4 +366,70 @@ TEST_F(flows, in_the_clear_every_message_is_its_own_record_to_see)
 	engine_pair_free(&p);
 }
 
+/* Parking (engine.h): an engine whose directions belong to another record layer is moved
+ * into a ktls_engine_parked, wiped and freed, and rebuilt later. What comes after the
+ * handshake must work exactly as before: a KeyUpdate each way (§4.6.3) from the secrets it
+ * kept, the ticket it kept, application data, close_notify. */
+TEST_F(flows, parked_and_rebuilt_engines_carry_on)
+{
+	struct engine_pair p;
+	struct ktls_engine_parked cp = { 0 }, sp = { 0 };
+	uint8_t c_tx[KTLS_MAX_HASH_LEN], s_tx[KTLS_MAX_HASH_LEN];
+	ASSERT_EQ(0, ktls_config_set_middlebox_compat(self->k.c, 0));
+	ASSERT_EQ(0, engine_pair_init(&p, ENGINE_PAIR_CLEAR, &self->k.c->engine, &self->k.s->engine));
+	engine_pair_run(&p, 100);
+	ASSERT_TRUE(engine_pair_connected(&p));
+	ASSERT_NONNULL(p.c.e.saved); /* the server's ticket came */
+	size_t hl = p.c.e.suite->hash_len;
+	memcpy(c_tx, ktls_engine_app_secret(&p.c.e, KTLS_DIR_TX), hl);
+	memcpy(s_tx, ktls_engine_app_secret(&p.s.e, KTLS_DIR_TX), hl);
+	unsigned c_rx = p.c.key_changes[KTLS_DIR_RX], s_rx = p.s.key_changes[KTLS_DIR_RX];
+
+	ASSERT_TRUE(ktls_engine_parkable(&p.c.e));
+	ASSERT_EQ(0, ktls_engine_park(&p.c.e, &cp));
+	ASSERT_EQ(0, ktls_engine_park(&p.s.e, &sp));
+	/* the client keeps the exporter, resumption and both traffic secrets; the server no
+	 * resumption secret (its tickets went); nothing of the engines is left */
+	EXPECT_EQ(4, cp.n_secrets);
+	EXPECT_EQ(3, sp.n_secrets);
+	EXPECT_TRUE(ktls_engine_parked_secret(&sp, KTLS_PARKED_RESUMPTION) == NULL);
+	EXPECT_MEMEQ(c_tx, ktls_engine_parked_secret(&cp, KTLS_PARKED_CLIENT_APP), hl);
+	EXPECT_MEMEQ(s_tx, ktls_engine_parked_secret(&sp, KTLS_PARKED_SERVER_APP), hl);
+	EXPECT_NONNULL(cp.saved);
+	static const uint8_t zero[sizeof(struct ktls_engine)];
+	EXPECT_EQ(0, memcmp(&p.c.e, zero, sizeof(zero)));
+
+	ktls_engine_unpark(&p.c.e, &cp, &self->k.c->engine, &p.c.ops, &p.c);
+	ktls_engine_unpark(&p.s.e, &sp, &self->k.s->engine, &p.s.ops, &p.s);
+	EXPECT_TRUE(cp.secrets == NULL && !cp.parked);
+	ASSERT_TRUE(engine_pair_connected(&p));
+	EXPECT_MEMEQ(c_tx, ktls_engine_app_secret(&p.c.e, KTLS_DIR_TX), hl);
+	EXPECT_MEMEQ(s_tx, ktls_engine_app_secret(&p.c.e, KTLS_DIR_RX), hl);
+	EXPECT_MEMEQ(s_tx, ktls_engine_app_secret(&p.s.e, KTLS_DIR_TX), hl);
+	EXPECT_MEMEQ(c_tx, ktls_engine_app_secret(&p.s.e, KTLS_DIR_RX), hl);
+	EXPECT_NONNULL(p.c.e.saved);
+
+	/* the server asks for a KeyUpdate: the client takes a new read key and answers */
+	ASSERT_EQ(0, engine_pair_key_update(&p, &p.s, true));
+	EXPECT_EQ(c_rx + 1, p.c.key_changes[KTLS_DIR_RX]);
+	EXPECT_EQ(s_rx + 1, p.s.key_changes[KTLS_DIR_RX]);
+	EXPECT_EQ(0, p.c.e.err);
+	EXPECT_EQ(0, p.s.e.err);
+	/* in the clear nothing else would notice: each end's next secrets agree (§7.2) */
+	EXPECT_MEMEQ(ktls_engine_app_secret(&p.s.e, KTLS_DIR_TX),
+		     ktls_engine_app_secret(&p.c.e, KTLS_DIR_RX), hl);
+	EXPECT_MEMEQ(ktls_engine_app_secret(&p.c.e, KTLS_DIR_TX),
+		     ktls_engine_app_secret(&p.s.e, KTLS_DIR_RX), hl);
+	EXPECT_FALSE(memcmp(c_tx, ktls_engine_app_secret(&p.c.e, KTLS_DIR_TX), hl) == 0);
+	ASSERT_EQ(0, engine_pair_send(&p, &p.s, "after", 5));
+	ASSERT_EQ(5u, p.c.data_len);
+	EXPECT_MEMEQ("after", p.c.data, 5);
+	ASSERT_EQ(0, ktls_engine_close_notify(&p.c.e));
+	engine_pair_run(&p, 10);
+	EXPECT_TRUE(p.s.closed);
+	ktls_engine_parked_free(&cp);
+	ktls_engine_parked_free(&sp);
+	engine_pair_free(&p);
+}
+
 TEST_HARNESS_MAIN

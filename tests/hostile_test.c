@@ -248,7 +248,7 @@ static void build_server_hello(struct rp_buf *b, const struct ktls_session *c, c
 	else
 		rp_fill(b, 0x33, 32);
 	rp_open(b, 1);
-	rp_put(b, c->e.session_id, c->e.session_id_len);
+	rp_put(b, c->e->session_id, c->e->session_id_len);
 	rp_close(b);
 	rp_u16(b, sp->suite ? sp->suite : 0x1303);
 	rp_u8(b, 0);
@@ -915,8 +915,9 @@ TEST_F(hostile, encrypted_extensions_in_plaintext)
 TEST_F(hostile, server_hello_to_a_server)
 {
 	uint8_t sid[32] = { 0 };
-	struct ktls_session fake = { .e.session_id_len = 32 };
-	memcpy(fake.e.session_id, sid, 32);
+	struct ktls_engine fake_e = { .session_id_len = 32 };
+	struct ktls_session fake = { .e = &fake_e };
+	memcpy(fake_e.session_id, sid, 32);
 	open_server(self);
 	build_server_hello(&self->b, &fake, &(struct sh_spec){ 0 });
 	client_sends(self, self->b.p, self->b.len);
@@ -1592,7 +1593,7 @@ TEST_F(hostile, client_sends_ccs_before_its_second_flight)
 	rp_run(&self->m);
 	ASSERT_EQ(0, self->m.crc);
 	ASSERT_EQ(0, self->m.src);
-	EXPECT_EQ(32u, self->m.c->e.session_id_len);
+	EXPECT_EQ(32u, self->m.c->e->session_id_len);
 	ASSERT_EQ(3, self->m.d[RP_C2S].records);
 	expect_record(self, RP_C2S, 0, HANDSHAKE, HS_CH, RP_PLAIN);
 	expect_record(self, RP_C2S, 1, CCS, 1, RP_PLAIN);
@@ -1625,7 +1626,7 @@ TEST_F(hostile, client_without_compatibility_mode_sends_no_ccs)
 	rp_run(&self->m);
 	ASSERT_EQ(0, self->m.crc);
 	ASSERT_EQ(0, self->m.src);
-	EXPECT_EQ(0u, self->m.c->e.session_id_len);
+	EXPECT_EQ(0u, self->m.c->e->session_id_len);
 	EXPECT_EQ(2, self->m.d[RP_C2S].records); /* CH Fin */
 	EXPECT_EQ(0, ccs_count(self, RP_C2S));
 	EXPECT_EQ(0, ccs_count(self, RP_S2C));
@@ -1836,7 +1837,7 @@ TEST_F(hostile, hello_retry_request_has_no_cookie_by_default)
 	open_server(self);
 	send_client_hello(self, &(struct ch_spec){ .empty_shares = true });
 	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
-	EXPECT_EQ(0u, self->m.s->e.cookie_len);
+	EXPECT_EQ(0u, self->m.s->e->cookie_len);
 }
 
 TEST_F(hostile, hello_retry_request_cookie_when_configured_must_be_echoed)
@@ -1845,7 +1846,7 @@ TEST_F(hostile, hello_retry_request_cookie_when_configured_must_be_echoed)
 	open_server(self);
 	send_client_hello(self, &(struct ch_spec){ .empty_shares = true });
 	ASSERT_EQ(KTLS_WANT_READ, self->m.src);
-	EXPECT_EQ(32u, self->m.s->e.cookie_len);
+	EXPECT_EQ(32u, self->m.s->e->cookie_len);
 	send_client_hello(self, &(struct ch_spec){ 0 }); /* without the cookie */
 	expect_server_failed(self, KTLS_EILLEGAL, ILLEGAL_PARAMETER);
 	EXPECT_STREQ("second ClientHello does not echo our cookie", ktls_session_error(self->m.s));
@@ -1861,7 +1862,7 @@ TEST_F(hostile, hello_retry_request_cookie_round_trip)
 	rp_run(&self->m);
 	EXPECT_EQ(0, self->m.crc);
 	EXPECT_EQ(0, self->m.src);
-	EXPECT_EQ(32u, self->m.c->e.cookie_len);
+	EXPECT_EQ(32u, self->m.c->e->cookie_len);
 }
 
 /* ---- records that carry nothing: caps and the per-call work budget (issue 12) ------------ */
@@ -1971,8 +1972,8 @@ static void key_update_to_server(FIXTURE_DATA(hostile) *self, uint8_t request)
 	long n = ktls_recv(self->m.s, buf, sizeof(buf));
 	if (n != KTLS_WANT_READ)
 		return; /* the caller judges */
-	ASSERT_EQ(0, rp_key_from_secret(&self->m.d[RP_C2S].tx[RP_KEY_APP], self->m.s->e.suite,
-				self->m.s->e.ks.client_application_traffic));
+	ASSERT_EQ(0, rp_key_from_secret(&self->m.d[RP_C2S].tx[RP_KEY_APP], self->m.s->e->suite,
+				self->m.s->e->ks.client_application_traffic));
 }
 
 /* KeyUpdates without data between them: 32 are taken, the 33rd is unexpected_message. */
@@ -1982,7 +1983,7 @@ TEST_F(hostile, key_updates_past_the_cap)
 	connected(self);
 	for (int i = 0; i < 32; i++)
 		key_update_to_server(self, 0);
-	EXPECT_EQ(0, self->m.s->e.err);
+	EXPECT_EQ(0, self->m.s->e->err);
 	key_update_to_server(self, 0);
 	EXPECT_EQ(KTLS_EUNEXPECTED, ktls_recv(self->m.s, buf, sizeof(buf)));
 	EXPECT_STREQ("more than 32 KeyUpdates without application data between them",
@@ -2010,12 +2011,12 @@ TEST_F(hostile, key_update_requests_get_one_answer_per_data_record)
 	int before = self->m.d[RP_S2C].records;
 	for (int i = 0; i < 10; i++)
 		key_update_to_server(self, 1);
-	EXPECT_EQ(0, self->m.s->e.err);
+	EXPECT_EQ(0, self->m.s->e->err);
 	EXPECT_EQ(1, key_updates_sent(self));
 	EXPECT_EQ(before + 1, self->m.d[RP_S2C].records); /* that one record, nothing more */
 	/* the relay follows the server's new write key, to read what comes next */
-	ASSERT_EQ(0, rp_key_from_secret(&self->m.d[RP_S2C].rx[RP_KEY_APP], self->m.s->e.suite,
-				self->m.s->e.ks.server_application_traffic));
+	ASSERT_EQ(0, rp_key_from_secret(&self->m.d[RP_S2C].rx[RP_KEY_APP], self->m.s->e->suite,
+				self->m.s->e->ks.server_application_traffic));
 	ASSERT_EQ(1, ktls_send(self->m.s, "d", 1));
 	key_update_to_server(self, 1);
 	EXPECT_EQ(2, key_updates_sent(self));
@@ -2047,9 +2048,10 @@ TEST_F(hostile, handshake_work_budget_per_call)
 	EXPECT_EQ(-1, self->m.d[RP_S2C].alert);
 }
 
-/* A connection that sends nothing costs the session struct alone: the record buffer comes
- * with the first byte. ktls_session_memory says what a session holds, so a server can bound
- * the memory of unfinished handshakes (half a big ClientHello holds its bytes). */
+/* A connection that sends nothing costs the session struct and its engine: the record
+ * buffer comes with the first byte. ktls_session_memory says what a session holds, so a
+ * server can bound the memory of unfinished handshakes (half a big ClientHello holds its
+ * bytes). */
 TEST_F(hostile, session_memory_grows_only_with_bytes)
 {
 	open_server(self);

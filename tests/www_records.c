@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		size_t rec_len, len;
 		int err = pair_read_record(fd, rec, &rec_len);
 		if (!err)
-			err = ktls_record_open(&s->e.rx, rec, rec_len, &type, &plain, &len);
+			err = ktls_record_open(&s->e->rx, rec, rec_len, &type, &plain, &len);
 		if (err) {
 			fprintf(stderr, "record: %s\n", ktls_strerror(err));
 			break;

@@ -111,7 +111,206 @@ void ktls_engine_free(struct ktls_engine *e)
 	ktls_record_key_wipe(&e->rx);
 	ktls_record_key_wipe(&e->tx);
 	EVP_PKEY_free(e->peer_key);
+	free(e->error);
 	sodium_memzero(e, sizeof(*e));
+}
+
+/* ---- parking ------------------------------------------------------------------------- */
+
+bool ktls_engine_parkable(const struct ktls_engine *e)
+{
+	return e->state == HS_CONNECTED && !e->err && e->tx_external && e->rx_external &&
+	       !ktls_buf_pending(&e->hs_in) && e->suite;
+}
+
+static size_t names_len(const struct ktls_engine *e)
+{
+	return (e->has_alpn ? strlen(e->alpn) + 1 : 0) +
+	       (e->has_server_name ? strlen(e->server_name) + 1 : 0) +
+	       (e->has_peer_subject ? strlen(e->peer_subject) + 1 : 0);
+}
+
+int ktls_engine_park(struct ktls_engine *e, struct ktls_engine_parked *p)
+{
+	if (!ktls_engine_parkable(e))
+		return KTLS_EINVAL;
+	size_t hl = e->suite->hash_len;
+	bool client = e->role == KTLS_ROLE_CLIENT;
+	/* only what can still be used: a wiped traffic secret (a kernel that cannot rekey) is
+	 * not kept, nor the server's resumption secret (its tickets went at the handoff) */
+	const uint8_t *from[4] = {
+		e->ks.exporter_master,
+		client ? e->ks.resumption_master : NULL,
+		(client ? e->tx_secret_wiped : e->rx_secret_wiped) ? NULL
+								   : e->ks.client_application_traffic,
+		(client ? e->rx_secret_wiped : e->tx_secret_wiped) ? NULL
+								   : e->ks.server_application_traffic,
+	};
+	uint8_t have = 0, n = 0;
+	for (unsigned i = 0; i < 4; i++)
+		if (from[i]) {
+			have |= (uint8_t)(1u << i);
+			n++;
+		}
+	uint8_t *secrets = malloc(n * hl);
+	size_t nl = names_len(e);
+	char *names = p->names;
+	if (!names && nl && !(names = malloc(nl))) {
+		free(secrets);
+		return KTLS_ENOMEM;
+	}
+	if (!secrets) {
+		if (names != p->names)
+			free(names);
+		return KTLS_ENOMEM;
+	}
+	for (unsigned i = 0, k = 0; i < 4; i++)
+		if (from[i])
+			memcpy(secrets + hl * k++, from[i], hl);
+	if (names && names != p->names) {
+		char *q = names;
+		if (e->has_alpn)
+			q = stpcpy(q, e->alpn) + 1;
+		if (e->has_server_name)
+			q = stpcpy(q, e->server_name) + 1;
+		if (e->has_peer_subject)
+			stpcpy(q, e->peer_subject);
+	}
+	*p = (struct ktls_engine_parked){
+		.parked = true,
+		.suite = e->suite,
+		.chain = e->chain,
+		.saved = e->saved,
+		.secrets = secrets,
+		.names = names,
+		.empty_records = e->empty_records,
+		.warning_alerts = e->warning_alerts,
+		.key_updates = e->key_updates,
+		.alert_sent = (int16_t)e->alert_sent,
+		.alert_received = (int16_t)e->alert_received,
+		.group = e->group,
+		.sig_scheme = e->sig_scheme,
+		.our_sig_scheme = e->our_sig_scheme,
+		.role = (uint8_t)e->role,
+		.have = have,
+		.n_secrets = n,
+		.close_notify_received = e->close_notify_received,
+		.close_notify_sent = e->close_notify_sent,
+		.key_update_answered = e->key_update_answered,
+		.tx_secret_wiped = e->tx_secret_wiped,
+		.rx_secret_wiped = e->rx_secret_wiped,
+		.hello_retry = e->hello_retry,
+		.psk_accepted = e->psk_accepted,
+		.tickets_sent = e->tickets_sent,
+		.own_cert_sent = e->own_cert_sent,
+		.has_alpn = e->has_alpn,
+		.has_server_name = e->has_server_name,
+		.has_peer_subject = e->has_peer_subject,
+	};
+	e->saved = NULL; /* p has it now */
+	ktls_engine_free(e);
+	return 0;
+}
+
+const uint8_t *ktls_engine_parked_secret(const struct ktls_engine_parked *p, unsigned which)
+{
+	if (!p->parked || !(p->have & which))
+		return NULL;
+	unsigned before = (unsigned)__builtin_popcount(p->have & (which - 1));
+	return p->secrets + before * p->suite->hash_len;
+}
+
+/* Wipes and frees the secrets (the rest of p stays). */
+static void parked_drop_secrets(struct ktls_engine_parked *p)
+{
+	if (p->secrets)
+		sodium_memzero(p->secrets, (size_t)p->n_secrets * p->suite->hash_len);
+	free(p->secrets);
+	p->secrets = NULL;
+	p->n_secrets = 0;
+	p->have = 0;
+}
+
+/* Copies the next NUL-terminated name at *q into dst (cap bytes). */
+static void unpark_name(char *dst, size_t cap, const char **q)
+{
+	snprintf(dst, cap, "%s", *q);
+	*q += strlen(*q) + 1;
+}
+
+void ktls_engine_unpark(struct ktls_engine *e, struct ktls_engine_parked *p,
+			const struct ktls_engine_config *cfg, const struct ktls_engine_ops *ops,
+			void *ctx)
+{
+	memset(e, 0, sizeof(*e));
+	e->cfg = cfg;
+	e->ops = ops;
+	e->ctx = ctx;
+	e->role = (enum ktls_role)p->role;
+	e->state = HS_CONNECTED;
+	e->alert_sent = p->alert_sent;
+	e->alert_received = p->alert_received;
+	e->close_notify_received = p->close_notify_received;
+	e->close_notify_sent = p->close_notify_sent;
+	e->suite = p->suite;
+	e->group = p->group;
+	e->sig_scheme = p->sig_scheme;
+	e->our_sig_scheme = p->our_sig_scheme;
+	e->hello_retry = p->hello_retry;
+	e->chain = p->chain;
+	e->own_cert_sent = p->own_cert_sent;
+	e->has_alpn = p->has_alpn;
+	e->has_server_name = p->has_server_name;
+	e->has_peer_subject = p->has_peer_subject;
+	const char *q = p->names;
+	if (e->has_alpn)
+		unpark_name(e->alpn, sizeof(e->alpn), &q);
+	if (e->has_server_name)
+		unpark_name(e->server_name, sizeof(e->server_name), &q);
+	if (e->has_peer_subject)
+		unpark_name(e->peer_subject, sizeof(e->peer_subject), &q);
+	/* both directions belong to the other record layer: no record keys here */
+	e->tx_external = e->rx_external = true;
+	e->tx_secret_wiped = p->tx_secret_wiped;
+	e->rx_secret_wiped = p->rx_secret_wiped;
+	ktls_keysched_init(&e->ks, p->suite);
+	e->ks.stage = KTLS_KS_MASTER; /* the handshake's secrets are gone, as before parking */
+	uint8_t *to[4] = { e->ks.exporter_master, e->ks.resumption_master,
+			   e->ks.client_application_traffic, e->ks.server_application_traffic };
+	for (unsigned i = 0; i < 4; i++) {
+		const uint8_t *from = ktls_engine_parked_secret(p, 1u << i);
+		if (from)
+			memcpy(to[i], from, p->suite->hash_len);
+	}
+	e->saved = p->saved;
+	e->psk_accepted = p->psk_accepted;
+	e->tickets_sent = p->tickets_sent;
+	e->empty_records = p->empty_records;
+	e->warning_alerts = p->warning_alerts;
+	e->key_updates = p->key_updates;
+	e->key_update_answered = p->key_update_answered;
+	parked_drop_secrets(p);
+	/* the names stay, and what says which are there */
+	*p = (struct ktls_engine_parked){ .names = p->names, .has_alpn = p->has_alpn,
+					  .has_server_name = p->has_server_name,
+					  .has_peer_subject = p->has_peer_subject };
+}
+
+void ktls_engine_parked_free(struct ktls_engine_parked *p)
+{
+	parked_drop_secrets(p);
+	if (p->saved)
+		sodium_memzero(p->saved, sizeof(*p->saved));
+	free(p->saved);
+	free(p->names);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *ktls_engine_error(const struct ktls_engine *e)
+{
+	if (!e->err)
+		return "";
+	return e->error ? e->error : ktls_strerror(e->err);
 }
 
 int ktls_engine_start(struct ktls_engine *e)
@@ -129,12 +328,12 @@ int ktls_engine_fail(struct ktls_engine *e, int err, const char *fmt, ...)
 {
 	if (e->err)
 		return e->err; /* the first failure is the one that counts */
-	char msg[sizeof(e->error)];
+	char msg[KTLS_ERROR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* the arguments may point into e->error */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	memcpy(e->error, msg, sizeof(msg));
+	e->error = strdup(msg); /* NULL: ktls_engine_error names the error instead */
 	e->err = err;
 	e->state = HS_FAILED;
 
@@ -146,7 +345,7 @@ int ktls_engine_fail(struct ktls_engine *e, int err, const char *fmt, ...)
 		uint8_t body[2] = { 2 /* fatal */, (uint8_t)alert };
 		if (!ktls_engine_send_record(e, TLS_CONTENT_ALERT, body, 2))
 			e->alert_sent = alert;
-		ktls_trace(e, ">>> alert %s (fatal): %s", ktls_alert_name(alert), e->error);
+		ktls_trace(e, ">>> alert %s (fatal): %s", ktls_alert_name(alert), ktls_engine_error(e));
 	}
 	return err;
 }

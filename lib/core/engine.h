@@ -20,7 +20,18 @@
  * in a test, and a fuzzer can drive a pair of them through every handler.
  *
  * Failure has one owner: ktls_engine_fail records the error, the sentence and the alert, and
- * queues the alert through emit; the first failure sticks (e->err), as in BearSSL.
+ * queues the alert through emit; the first failure sticks (e->err), as in BearSSL. The
+ * sentence is allocated when something fails (ktls_engine_error), not carried by every
+ * engine.
+ *
+ * Parking: once both directions belong to another record layer (the kernel's) and nothing
+ * is half-read, a connection needs a few hundred bytes of what this struct holds (about
+ * 3.5 KiB of handshake state). ktls_engine_park moves that little into a
+ * ktls_engine_parked — flags, counters, the suite, and only the secrets that can still be
+ * used: the exporter master secret, the client's resumption master secret (tickets come after
+ * the handshake), and each application traffic secret the next KeyUpdate (§7.2) derives from
+ * unless it was wiped — then wipes and frees the engine. ktls_engine_unpark rebuilds it when
+ * a post-handshake message comes or must be sent, and the driver parks it again after.
  */
 #ifndef KTLS_ENGINE_H
 #define KTLS_ENGINE_H
@@ -127,7 +138,8 @@ struct ktls_engine {
 	enum ktls_role role;
 	enum ktls_hs_state state;
 	int err;                   /* sticky fatal error, 0 while healthy */
-	char error[320];           /* what failed, in a sentence */
+	char *error;               /* what failed, in a sentence (heap, made by the failure;
+				    * NULL when healthy or out of memory: ktls_engine_error) */
 	int alert_sent, alert_received; /* -1: none */
 	bool close_notify_received, close_notify_sent;
 
@@ -183,6 +195,40 @@ struct ktls_engine {
 	struct ktls_buf hs_in;    /* plaintext handshake bytes not yet consumed */
 };
 
+/* The longest error sentence kept (longer ones are cut). */
+#define KTLS_ERROR_MAX 320
+
+/* The connected state of an engine at rest (ktls_engine_park): what a connection whose
+ * records the kernel protects in both directions still needs. */
+struct ktls_engine_parked {
+	bool parked;              /* the rest is meaningful: the engine is gone */
+	const struct ktls_suite *suite;
+	const struct ktls_cert_chain *chain;  /* ours (in the config), when own_cert_sent */
+	struct ktls_saved_session *saved;     /* client: the latest ticket received */
+	uint8_t *secrets;         /* n_secrets * suite->hash_len bytes, in KTLS_PARKED_* order of
+				   * the bits of have; NULL when none */
+	char *names;              /* alpn, server_name, peer_subject, each NUL-terminated (heap,
+				   * kept across unpark so ktls_session_get_info's strings stay);
+				   * NULL when there is none of them */
+	unsigned empty_records, warning_alerts, key_updates;
+	int16_t alert_sent, alert_received;
+	uint16_t group, sig_scheme, our_sig_scheme;
+	uint8_t role;
+	uint8_t have;             /* KTLS_PARKED_* bits: the secrets kept */
+	uint8_t n_secrets;
+	bool close_notify_received, close_notify_sent, key_update_answered;
+	bool tx_secret_wiped, rx_secret_wiped;
+	bool hello_retry, psk_accepted, tickets_sent, own_cert_sent;
+	bool has_alpn, has_server_name, has_peer_subject;
+};
+
+enum {
+	KTLS_PARKED_EXPORTER = 1 << 0,   /* exporter_master_secret (§7.5) */
+	KTLS_PARKED_RESUMPTION = 1 << 1, /* client: resumption_master_secret (§4.6.1) */
+	KTLS_PARKED_CLIENT_APP = 1 << 2, /* client_application_traffic_secret_N (§7.2) */
+	KTLS_PARKED_SERVER_APP = 1 << 3, /* server_application_traffic_secret_N */
+};
+
 /* What one record brought (ktls_engine_input_record / _content). */
 struct ktls_engine_input {
 	uint8_t *data;  /* application data (inside the record given), data_len bytes */
@@ -201,6 +247,25 @@ KTLS_MUST_CHECK int ktls_engine_init(struct ktls_engine *e, const struct ktls_en
 void ktls_engine_free(struct ktls_engine *e);
 /* Drops what only the handshake needed (transcript, key exchange, a resumption offer). */
 void ktls_engine_release_handshake(struct ktls_engine *e);
+/* Whether e can be parked now: connected and healthy, both directions handed over, no
+ * handshake message half-received. */
+bool ktls_engine_parkable(const struct ktls_engine *e);
+/* Moves e's connected state into p (p->names is reused when p has it already), then wipes
+ * and frees what e holds (ktls_engine_free; the caller frees e's own storage). Returns 0,
+ * KTLS_EINVAL when e is not parkable, KTLS_ENOMEM (e is then untouched). */
+KTLS_MUST_CHECK int ktls_engine_park(struct ktls_engine *e, struct ktls_engine_parked *p);
+/* Rebuilds e (uninitialised storage) from p for cfg, ops and ctx, connected as it was; p's
+ * secrets are wiped and freed, its names stay (e's strings are copies). */
+void ktls_engine_unpark(struct ktls_engine *e, struct ktls_engine_parked *p,
+			const struct ktls_engine_config *cfg, const struct ktls_engine_ops *ops,
+			void *ctx);
+/* One of the secrets p keeps (KTLS_PARKED_*), or NULL when it does not keep it. */
+const uint8_t *ktls_engine_parked_secret(const struct ktls_engine_parked *p, unsigned which);
+/* Wipes and frees what p holds, names included. */
+void ktls_engine_parked_free(struct ktls_engine_parked *p);
+/* The failure's sentence: e->error, or the error's name when there was no memory for the
+ * sentence; "" while healthy. */
+const char *ktls_engine_error(const struct ktls_engine *e);
 /* Client: emits the ClientHello. */
 KTLS_MUST_CHECK int ktls_engine_start(struct ktls_engine *e);
 static inline bool ktls_engine_connected(const struct ktls_engine *e)

@@ -364,7 +364,8 @@ KTLS_API long ktls_session_save(const struct ktls_session *s, uint8_t *buf, size
 KTLS_API int ktls_session_resume(struct ktls_session *s, const uint8_t *buf, size_t len);
 /* The heap the session holds now, in bytes: the struct and its buffers (not what the
  * crypto library keeps). A server under attack can bound the memory of connections that
- * have not finished their handshake with it. */
+ * have not finished their handshake with it. Once the kernel protects both directions and
+ * the session is idle, a few hundred bytes. */
 KTLS_API size_t ktls_session_memory(const struct ktls_session *s);
 /* A sentence for the last error, "" when there was none. */
 KTLS_API const char *ktls_session_error(const struct ktls_session *s);
@@ -391,7 +392,8 @@ struct ktls_session_info {
 				    * none (resumed, or a client not asked for one) */
 };
 
-/* Fills info; the strings live as long as the session. Returns 0 or KTLS_EINVAL. */
+/* Fills info; the strings live as long as the session (those given out before the handshake
+ * finished: until it finishes). Returns 0 or KTLS_EINVAL. */
 KTLS_API int ktls_session_get_info(const struct ktls_session *s, struct ktls_session_info *info);
 /* Names of groups and signature schemes for display ("x25519", "ed25519"), or NULL. */
 KTLS_API const char *ktls_group_display_name(uint16_t group);

@@ -12,6 +12,11 @@
  *
  * setsockopt and sendmsg are swappable, so a test can play a kernel that refuses, or a
  * socket that is full.
+ *
+ * Memory: an idle connection holds no buffer here. The queue's buffer exists while something
+ * waits in it (it is wiped and freed when a flush empties it: it may hold a TX key), and the
+ * control record buffer from the record's arrival until the driver is done with it
+ * (ktls_kernel_release_ctl).
  */
 #ifndef KTLS_KERNEL_H
 #define KTLS_KERNEL_H
@@ -33,8 +38,10 @@ struct ktls_kernel {
 	bool tx, rx;                   /* the kernel protects this direction */
 	bool rekey;                    /* it takes new keys (TLS 1.3 KeyUpdate, Linux 6.14+) */
 	bool tx_open;                  /* a MSG_MORE send left a record open */
-	struct ktls_buf queue;         /* entries: [kind][type][u16 len][bytes], see kio.c */
-	uint8_t *ctl;                  /* a control record read from TLS_RX, ctl_len bytes */
+	struct ktls_buf queue;         /* entries: [kind][type][u16 len][bytes], see kio.c; no
+					* buffer while empty */
+	uint8_t *ctl;                  /* a control record read from TLS_RX, ctl_len bytes
+					* (TLS_MAX_PLAINTEXT; NULL between control records) */
 	size_t ctl_len;
 	int sys_errno;                 /* of the last failed system call */
 	const char *why;               /* what the last failure meant; for KTLS_EIO the
@@ -62,7 +69,7 @@ KTLS_MUST_CHECK int ktls_kernel_queue_record(struct ktls_kernel *k, uint8_t type
 /* Queues a new TX traffic secret (hash_len bytes), installed once everything queued before
  * it has left. Returns 0 or KTLS_ENOMEM. */
 KTLS_MUST_CHECK int ktls_kernel_queue_tx_key(struct ktls_kernel *k, const uint8_t *secret);
-/* Writes the queue in order. Returns 0 when it is empty, KTLS_WANT_WRITE (the socket is
+/* Writes the queue in order, then frees its buffer. Returns 0 when it is empty, KTLS_WANT_WRITE (the socket is
  * full, or a key waits for an open record), KTLS_EIO (k->sys_errno), or the install's
  * KTLS_EUNSUPPORTED (reason). */
 KTLS_MUST_CHECK int ktls_kernel_flush(struct ktls_kernel *k, char *reason, size_t reason_len);
@@ -85,6 +92,9 @@ long ktls_kernel_sendfile(struct ktls_kernel *k, int in_fd, long long *offset, s
  * KTLS_EBADMAC, KTLS_EOVERFLOW, KTLS_EDECODE, KTLS_EKEYUPDATE, KTLS_EUNEXPECTED,
  * KTLS_EINTERNAL, KTLS_ENOMEM, KTLS_EIO (k->sys_errno), with what it means in k->why. */
 long ktls_kernel_recv(struct ktls_kernel *k, void *buf, size_t len, uint8_t *ctl_type);
+
+/* The control record in k->ctl has been handled: its buffer is wiped and freed. */
+void ktls_kernel_release_ctl(struct ktls_kernel *k);
 
 void ktls_kernel_free(struct ktls_kernel *k);
 

@@ -143,6 +143,7 @@ int ktls_kernel_flush(struct ktls_kernel *k, char *reason, size_t reason_len)
 		}
 		ktls_buf_consume(&k->queue, ENTRY_HEADER + len);
 	}
+	ktls_buf_free(&k->queue); /* an idle connection holds no queue */
 	return 0;
 }
 
@@ -332,12 +333,17 @@ long ktls_kernel_recv(struct ktls_kernel *k, void *buf, size_t len, uint8_t *ctl
 	}
 }
 
-void ktls_kernel_free(struct ktls_kernel *k)
+void ktls_kernel_release_ctl(struct ktls_kernel *k)
 {
-	ktls_buf_free(&k->queue);
 	if (k->ctl)
 		sodium_memzero(k->ctl, TLS_MAX_PLAINTEXT);
 	free(k->ctl);
 	k->ctl = NULL;
 	k->ctl_len = 0;
+}
+
+void ktls_kernel_free(struct ktls_kernel *k)
+{
+	ktls_buf_free(&k->queue);
+	ktls_kernel_release_ctl(k);
 }

@@ -39,8 +39,8 @@ static bool ends_with_key_update(const uint8_t *p, size_t n)
 
 static void peer_key_update(struct ktls_session *peer)
 {
-	uint8_t *own = ktls_engine_app_secret(&peer->e, KTLS_DIR_TX);
-	if (ktls_next_traffic_secret(peer->e.suite->md(), own, own) || ktls_engine_set_tx_secret(&peer->e, own))
+	uint8_t *own = ktls_engine_app_secret(peer->e, KTLS_DIR_TX);
+	if (ktls_next_traffic_secret(peer->e->suite->md(), own, own) || ktls_engine_set_tx_secret(peer->e, own))
 		abort();
 }
 
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 		if (type == 0 || len > TLS_MAX_PLAINTEXT)
 			continue; /* not a record the peer can seal */
-		if (ktls_engine_send_record(&peer->e, type, p, len) || ktls_session_flush(peer))
+		if (ktls_engine_send_record(peer->e, type, p, len) || ktls_session_flush(peer))
 			abort(); /* the socket holds far more than one record */
 		if (type == TLS_CONTENT_HANDSHAKE && ends_with_key_update(p, len))
 			peer_key_update(peer);

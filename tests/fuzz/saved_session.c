@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc && rc != KTLS_EDECODE)
 		fail("ktls_session_resume refused bytes with another error than KTLS_EDECODE");
 	if (!rc) {
-		check_round_trip(c->e.offer, data, size);
+		check_round_trip(c->e->offer, data, size);
 		struct ktls_session *s = ktls_session_new(scfg, fd[1]);
 		int crc, src;
 		if (!s)

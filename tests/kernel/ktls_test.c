@@ -310,10 +310,10 @@ static void build_bad_record(enum bad_record what, struct ktls_session *peer, st
 {
 	struct rp_key key;
 	static const uint8_t zeros[8];
-	ASSERT_EQ(0, rp_key_from_secret(&key, peer->e.suite, peer->e.role == KTLS_ROLE_CLIENT
-							     ? peer->e.ks.client_application_traffic
-							     : peer->e.ks.server_application_traffic));
-	key.seq = peer->e.tx.seq; /* the records the peer has protected so far (its tickets) */
+	ASSERT_EQ(0, rp_key_from_secret(&key, peer->e->suite, peer->e->role == KTLS_ROLE_CLIENT
+							     ? peer->e->ks.client_application_traffic
+							     : peer->e->ks.server_application_traffic));
+	key.seq = peer->e->tx.seq; /* the records the peer has protected so far (its tickets) */
 	switch (what) {
 	case BAD_TAG: /* §5.2: the AEAD does not authenticate */
 		ASSERT_EQ(0, rp_seal(&key, TLS_CONTENT_APPLICATION_DATA, (const uint8_t *)"tampered", 8, out));
@@ -560,13 +560,13 @@ TEST_F(kernel, ticket_and_data_behind_the_servers_finished)
 	ASSERT_EQ(0, setsockopt(self->p.sfd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
 	ASSERT_EQ(KTLS_WANT_READ, ktls_session_handshake(self->p.c)); /* ClientHello */
 	int src;
-	while ((src = ktls_session_handshake(self->p.s)) == KTLS_WANT_READ && self->p.s->e.state == HS_SERVER_WAIT_CH)
+	while ((src = ktls_session_handshake(self->p.s)) == KTLS_WANT_READ && self->p.s->e->state == HS_SERVER_WAIT_CH)
 		usleep(1000);
 	ASSERT_EQ(KTLS_WANT_READ, src);
-	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->p.s->e.state); /* its flight is out, corked */
+	ASSERT_EQ(HS_SERVER_WAIT_FINISHED, self->p.s->e->state); /* its flight is out, corked */
 	/* behind the Finished, under the server's application key */
-	ASSERT_EQ(0, ktls_engine_send_record(&self->p.s->e, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
-	ASSERT_EQ(0, ktls_engine_send_record(&self->p.s->e, TLS_CONTENT_APPLICATION_DATA,
+	ASSERT_EQ(0, ktls_engine_send_record(self->p.s->e, TLS_CONTENT_HANDSHAKE, nst, sizeof(nst)));
+	ASSERT_EQ(0, ktls_engine_send_record(self->p.s->e, TLS_CONTENT_APPLICATION_DATA,
 				       (const uint8_t *)early, sizeof(early)));
 	ASSERT_EQ(0, ktls_session_flush(self->p.s));
 	ASSERT_EQ(0, setsockopt(self->p.sfd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero)));
@@ -655,7 +655,10 @@ static bool all_zero(const void *p, size_t n)
 
 /* Once the kernel holds the keys, userspace keeps no traffic secret it could not use:
  * handshake and master secrets always go; the application traffic secrets stay only where
- * the kernel can rekey (Linux 6.14+), because a KeyUpdate needs them. */
+ * the kernel can rekey (Linux 6.14+), because a KeyUpdate needs them. With both directions
+ * in the kernel the engine itself goes (parked, lib/core/engine.h): what stays is the
+ * exporter master secret, the client's resumption master secret (its tickets come after the
+ * handshake) and, on a kernel that rekeys, the two application traffic secrets. */
 TEST_F(kernel, no_secret_kept_after_offload)
 {
 	struct ktls_probe_result probe;
@@ -666,17 +669,18 @@ TEST_F(kernel, no_secret_kept_after_offload)
 	struct ktls_session *both[2] = { self->p.c, self->p.s };
 	for (int i = 0; i < 2; i++) {
 		const struct ktls_session *x = both[i];
+		const struct ktls_engine_parked *p = &x->idle;
 		EXPECT_TRUE(x->k.tx && x->k.rx);
 		EXPECT_EQ(probe.rekey, x->k.rekey);
-		EXPECT_TRUE(all_zero(x->e.ks.secret, sizeof(x->e.ks.secret)));
-		EXPECT_TRUE(all_zero(x->e.ks.client_handshake_traffic, sizeof(x->e.ks.client_handshake_traffic)));
-		EXPECT_TRUE(all_zero(x->e.ks.server_handshake_traffic, sizeof(x->e.ks.server_handshake_traffic)));
-		EXPECT_TRUE(all_zero(&x->e.tx, sizeof(x->e.tx)));
-		EXPECT_TRUE(all_zero(&x->e.rx, sizeof(x->e.rx)));
-		bool kept = !all_zero(x->e.ks.client_application_traffic, KTLS_MAX_HASH_LEN) ||
-			    !all_zero(x->e.ks.server_application_traffic, KTLS_MAX_HASH_LEN);
-		EXPECT_EQ(probe.rekey, kept);
-		EXPECT_FALSE(all_zero(x->e.ks.exporter_master, x->e.ks.hash_len)); /* for exporters */
+		EXPECT_TRUE(x->e == NULL); /* handshake state, record keys: wiped and freed */
+		ASSERT_TRUE(p->parked);
+		EXPECT_TRUE(ktls_engine_parked_secret(p, KTLS_PARKED_EXPORTER) != NULL);
+		EXPECT_EQ(x == self->p.c, ktls_engine_parked_secret(p, KTLS_PARKED_RESUMPTION) != NULL);
+		EXPECT_EQ(probe.rekey, ktls_engine_parked_secret(p, KTLS_PARKED_CLIENT_APP) != NULL);
+		EXPECT_EQ(probe.rekey, ktls_engine_parked_secret(p, KTLS_PARKED_SERVER_APP) != NULL);
+		EXPECT_EQ(1 + (x == self->p.c) + 2 * probe.rekey, (int)p->n_secrets);
+		EXPECT_FALSE(all_zero(ktls_engine_parked_secret(p, KTLS_PARKED_EXPORTER),
+				      p->suite->hash_len)); /* for exporters */
 	}
 }
 

@@ -201,7 +201,7 @@ int pair_next_record(struct ktls_session *reader, int fd, uint8_t *type, uint8_t
 		int err = pair_read_record(fd, rec, &rec_len);
 		/* opened with the reader's own read key (the records are its peer's) */
 		if (!err)
-			err = ktls_record_open(&reader->e.rx, rec, rec_len, type, &plain, &n);
+			err = ktls_record_open(&reader->e->rx, rec, rec_len, type, &plain, &n);
 		if (err)
 			return err;
 		if (*type == TLS_CONTENT_HANDSHAKE)

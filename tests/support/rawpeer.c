@@ -274,20 +274,20 @@ void rp_mitm_close(struct rp_mitm *m)
 void rp_snapshot(struct rp_mitm *m)
 {
 	struct ktls_session *s = m->s ? m->s : m->c;
-	if (!s || !s->e.suite)
+	if (!s || !s->e->suite)
 		return;
-	if (!m->have_hs && s->e.ks.stage >= KTLS_KS_HANDSHAKE) {
+	if (!m->have_hs && s->e->ks.stage >= KTLS_KS_HANDSHAKE) {
 		m->have_hs = true;
-		if (rp_key_from_secret(&m->d[RP_C2S].rx[0], s->e.suite, s->e.ks.client_handshake_traffic) ||
-		    rp_key_from_secret(&m->d[RP_S2C].rx[0], s->e.suite, s->e.ks.server_handshake_traffic))
+		if (rp_key_from_secret(&m->d[RP_C2S].rx[0], s->e->suite, s->e->ks.client_handshake_traffic) ||
+		    rp_key_from_secret(&m->d[RP_S2C].rx[0], s->e->suite, s->e->ks.server_handshake_traffic))
 			m->have_hs = false;
 		m->d[RP_C2S].tx[0] = m->d[RP_C2S].rx[0];
 		m->d[RP_S2C].tx[0] = m->d[RP_S2C].rx[0];
 	}
-	if (!m->have_app && s->e.ks.stage >= KTLS_KS_MASTER) {
+	if (!m->have_app && s->e->ks.stage >= KTLS_KS_MASTER) {
 		m->have_app = true;
-		if (rp_key_from_secret(&m->d[RP_C2S].rx[1], s->e.suite, s->e.ks.client_application_traffic) ||
-		    rp_key_from_secret(&m->d[RP_S2C].rx[1], s->e.suite, s->e.ks.server_application_traffic))
+		if (rp_key_from_secret(&m->d[RP_C2S].rx[1], s->e->suite, s->e->ks.client_application_traffic) ||
+		    rp_key_from_secret(&m->d[RP_S2C].rx[1], s->e->suite, s->e->ks.server_application_traffic))
 			m->have_app = false;
 		m->d[RP_C2S].tx[1] = m->d[RP_C2S].rx[1];
 		m->d[RP_S2C].tx[1] = m->d[RP_S2C].rx[1];

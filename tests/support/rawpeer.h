@@ -8,7 +8,7 @@
  * the way and letting a hook change, drop or add records in flight.
  *
  * The relay decrypts what it carries. It takes the traffic secrets from the sessions
- * (lib/core/engine.h: s->e.ks) as soon as they exist, and keeps its own record keys per direction:
+ * (lib/core/engine.h: s->e->ks) as soon as they exist, and keeps its own record keys per direction:
  * an input key (which records came in under which secret: handshake, then application) and
  * an output key (records are resealed with the relay's own sequence numbers, so a hook may
  * drop or add records and the receiver still opens what follows). Every alert that crosses
