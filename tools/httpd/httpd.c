@@ -73,7 +73,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -85,6 +84,7 @@
 #define ONE_RECORD 16384       /* plaintext of one TLS record (RFC 8446 §5.1) */
 #define LINGER_MS 2000         /* how long to drain a peer after our close_notify */
 #define SWEEP_MS 100
+#define FD_RESERVE 16          /* descriptors a worker holds besides its connections' */
 #define RUN_BUDGET 32          /* state steps per connection per event: then the next one */
 #define ACCEPT_PAUSE_MS 100    /* out of descriptors: how long the listener rests */
 #define FAIL_LINES_PER_SEC 10  /* failed handshakes logged per worker per second; the rest
@@ -1161,12 +1161,15 @@ struct httpd *httpd_new(const char *prog, struct ktls_config *cfg, const struct 
 	h->o = o;
 	h->log_fd = h->stopfd = -1;
 	*status = EXIT_USAGE;
-	/* many connections: take every descriptor the hard limit allows */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* Each worker is a process of its own: per worker, one descriptor per connection and
+	 * a second while it sends a file, plus the listener, epoll, signalfd, the root, the
+	 * log, the reserve. Short of that it still serves: accept(2) failing with EMFILE
+	 * evicts a stalled handshake or refuses the newcomer (out_of_descriptors). */
+	char what[64];
+	snprintf(what, sizeof(what), "--max-connections %d", o->max_connections);
+	if (!cli_raise_nofile(prog, 2ul * (unsigned long)o->max_connections + FD_RESERVE, what))
+		fprintf(stderr, "%s: serving anyway: while descriptors run short, new connections "
+			"are refused\n", prog);
 	h->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (h->rootfd < 0 || !realpath(o->root, h->root_real)) {
 		fprintf(stderr, "%s: --www %s: %s\n", prog, o->root, strerror(errno));

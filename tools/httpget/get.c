@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -295,6 +294,9 @@ done:
 
 enum lstate { L_CONNECT, L_HANDSHAKE, L_WAIT, L_SEND, L_FLUSH, L_HEAD, L_BODY, L_HOLD, L_CLOSE };
 
+/* Descriptors the load generator needs besides one socket per connection. */
+#define FD_RESERVE 16
+
 /* Handshakes in flight at once: more only queue up at the server and risk its deadline. */
 #define HS_WINDOW 64
 
@@ -321,6 +323,7 @@ struct load {
 	struct lconn *conns;
 	int nconns;
 	long issued, ok, errors, connections, tx_offloaded, rx_offloaded, hs_done, hs_pending;
+	long open_now, open_peak; /* connections through their handshake and not yet closed */
 	bool released; /* every first connection is through its handshake: requests may go */
 	unsigned long long bytes;
 	char first_error[256];
@@ -338,6 +341,8 @@ static void lfree(struct load *l, struct lconn *c)
 	l->nconns--;
 	if (c->st <= L_HANDSHAKE)
 		l->hs_pending--;
+	else
+		l->open_now--;
 	event_close(l->ep, &c->ev);
 	ktls_session_free(c->s);
 	EVP_MD_CTX_free(c->md);
@@ -449,6 +454,8 @@ static void lrun(struct load *l, struct lconn *c)
 			l->rx_offloaded += info.rx_offloaded;
 			l->hs_done++;
 			l->hs_pending--;
+			if (++l->open_now > l->open_peak)
+				l->open_peak = l->open_now;
 			/* the first connections wait for each other: then all are open at once */
 			c->st = l->released ? L_SEND : L_WAIT;
 			break;
@@ -596,11 +603,11 @@ static void lrun(struct load *l, struct lconn *c)
 
 int get_load(const char *prog, const struct ktls_config *cfg, const struct get_opts *o)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* one socket per connection, and a few for stdio, epoll, the resolver and a keylog */
+	char what[48];
+	snprintf(what, sizeof(what), "--concurrency %d", o->concurrency);
+	if (!cli_raise_nofile(prog, (unsigned long)o->concurrency + FD_RESERVE, what))
+		return EXIT_USAGE;
 	struct load *l = calloc(1, sizeof(*l));
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
 	if (!l)
@@ -699,10 +706,10 @@ int get_load(const char *prog, const struct ktls_config *cfg, const struct get_o
 	if (secs <= 0)
 		secs = 1e-9;
 	printf("%s: requests=%ld ok=%ld errors=%ld bytes=%llu seconds=%.3f req/s=%.1f bytes/s=%.0f "
-	       "connections=%ld handshakes=%ld tx_offloaded=%ld rx_offloaded=%ld\n",
+	       "connections=%ld handshakes=%ld tx_offloaded=%ld rx_offloaded=%ld open_at_once=%ld\n",
 	       prog, o->requests, l->ok, l->errors, l->bytes, secs, (double)l->ok / secs,
 	       (double)l->bytes / secs, l->connections, l->hs_done, l->tx_offloaded,
-	       l->rx_offloaded);
+	       l->rx_offloaded, l->open_peak);
 	fflush(stdout);
 	if (*l->first_error)
 		fprintf(stderr, "%s: first error: %s\n", prog, l->first_error);
