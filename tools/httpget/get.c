@@ -31,6 +31,10 @@
 #include <unistd.h>
 
 #define HEAD_CAP (HTTP_MAX_HEADERS + HTTP_MAX_TARGET)
+/* The load generator's buffer for a request and its response head, to start with: ours
+ * answers with ~200 bytes of head; it grows to HEAD_CAP for a larger one. (A whole HEAD_CAP
+ * per connection cost 10,000 connections 240 MiB of address space at once.) */
+#define HEAD_FIRST 1024
 
 bool get_parse_sha256(const char *hex, uint8_t out[32])
 {
@@ -307,7 +311,7 @@ struct lconn {
 	enum lstate st;
 	bool tx_off;
 	char *buf; /* request going out, then the response head coming in */
-	size_t len, pos;
+	size_t cap, len, pos;
 	uint64_t want, got;
 	EVP_MD_CTX *md;
 	bool server_closes;
@@ -476,12 +480,17 @@ static void lrun(struct load *l, struct lconn *c)
 					break;
 				}
 				l->issued++;
-				c->buf = malloc(HEAD_CAP);
+				/* the request, then the response head in the same buffer: HEAD_FIRST
+				 * bytes (or the request's length), grown in L_HEAD while the head
+				 * needs more, up to HEAD_CAP */
+				size_t need = (size_t)format_request(NULL, 0, l->o, false) + 1;
+				c->cap = need > HEAD_FIRST ? need : HEAD_FIRST;
+				c->buf = malloc(c->cap);
 				if (!c->buf) {
 					lerror(l, c, "out of memory");
 					return;
 				}
-				c->len = (size_t)format_request(c->buf, HEAD_CAP, l->o, false);
+				c->len = (size_t)format_request(c->buf, c->cap, l->o, false);
 				c->pos = 0;
 			}
 			while (c->pos < c->len) {
@@ -516,7 +525,17 @@ static void lrun(struct load *l, struct lconn *c)
 			break;
 		case L_HEAD: {
 			struct http_response_head h;
-			long n = ktls_recv(c->s, c->buf + c->len, HEAD_CAP - c->len);
+			if (c->len == c->cap && c->cap < HEAD_CAP) {
+				size_t cap = 2 * c->cap < HEAD_CAP ? 2 * c->cap : HEAD_CAP;
+				char *p = realloc(c->buf, cap);
+				if (!p) {
+					lerror(l, c, "out of memory");
+					return;
+				}
+				c->buf = p;
+				c->cap = cap;
+			}
+			long n = ktls_recv(c->s, c->buf + c->len, c->cap - c->len);
 			if (n == KTLS_WANT_READ) {
 				event_set(l->ep, &c->ev, EPOLLIN, c);
 				return;
