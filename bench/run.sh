@@ -167,6 +167,7 @@ $KC --get /1k.bin --expect-sha256 "$sum" --concurrency "$N" --requests "$N" --ho
 cp=$!
 while kill -0 $cp 2>/dev/null && ! grep -q holding /tmp/conns-client.err; do sleep 0.2; done
 rss1=$(rss) fds=$(ls /proc/$sp/fd | wc -l)
+crss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$cp/status)
 wait $cp
 crc=$?
 kill -TERM $sp
@@ -174,7 +175,7 @@ wait $sp
 src=$?
 cat /tmp/conns-client.err >&2
 tail -2 /tmp/conns-server.err >&2
-echo "conns-server: rss_before_kb=$rss0 rss_held_kb=$rss1 fds_held=$fds exit=$src"
+echo "conns-server: rss_before_kb=$rss0 rss_held_kb=$rss1 fds_held=$fds exit=$src client_rss_kb=$crss"
 cat /tmp/conns-client.out
 echo "conns-status: client=$crc server=$src run_seconds=$(($(date +%s) - t0))"
 GUEST
@@ -194,6 +195,7 @@ conns_kv() { sed -n "s/.*[ :]$1=\([0-9.]*\).*/\1/p" "$out/conns.out" | head -1; 
 c_ok=$(conns_kv ok) c_err=$(conns_kv errors) c_open=$(conns_kv open_at_once)
 c_rss0=$(conns_kv rss_before_kb) c_rss1=$(conns_kv rss_held_kb) c_fds=$(conns_kv fds_held)
 c_crc=$(conns_kv client) c_src=$(conns_kv server) c_secs=$(conns_kv run_seconds)
+c_crss=$(conns_kv client_rss_kb)
 if [[ $c_crc == 0 && $c_src == 0 && $c_err == 0 && $c_ok == "$conns" && $c_open == "$conns" ]] &&
 	((c_fds >= conns)); then
 	c_served=$conns
@@ -209,7 +211,7 @@ c_per=$(( (${c_rss1:-0} - ${c_rss0:-0}) * 1024 / conns ))
 	echo "concurrent_connections_seconds ${c_secs:-unknown}"
 	echo "www_rss_per_idle_conn_bytes $c_per"
 } >>"$out/summary.txt"
-say "bench: concurrent connections ($kwhere): $c_served of $conns served with 0 errors (open at once: ${c_open:-?}; errors: ${c_err:-?}); server RSS ${c_rss0:-?} kB -> ${c_rss1:-?} kB: $c_per B per idle --www connection$(sed -n 's/^memory_per_conn_ktls_bytes / (the library alone: /p' "$out/summary.txt" | sed 's/$/ B)/'); ${c_secs:-?} s"
+say "bench: concurrent connections ($kwhere): $c_served of $conns served with 0 errors (open at once: ${c_open:-?}; errors: ${c_err:-?}); server RSS ${c_rss0:-?} kB -> ${c_rss1:-?} kB: $c_per B per idle --www connection$(sed -n 's/^memory_per_conn_ktls_bytes / (the library alone: /p' "$out/summary.txt" | sed 's/$/ B)/'); client RSS ${c_crss:-?} kB; ${c_secs:-?} s"
 
 # ---- a scenario that failed fails the run -----------------------------------------------
 bad=$(awk -F, '$1=="sum" && $10=="FAILED" {print $2" "$3" "$4}
