@@ -4,7 +4,7 @@
 # close_notify (RFC 8446 §6.1) — a TCP close before it is a truncation and fails; and text
 # from the peer (the status line) is printed with control characters escaped.
 source "$(dirname "${BASH_SOURCE[0]}")/support/tap.sh"
-tap_plan 4
+tap_plan 5
 
 # serve NAME RESPONSE-FILE HOLD: s_server sends the file to the first client; with HOLD it
 # then stays (its stdin open) until killed, else it ends the connection with close_notify.
@@ -76,4 +76,37 @@ fi
 # 4. and nothing from it reaches the terminal raw
 [[ $(grep -c $'\r' "$work/esc.err") == 0 ]] && ok "no raw carriage return from the peer in our output" ||
 	not_ok "raw CR in our output" "$(cat -v "$work/esc.err")"
+
+# 5. the load generator with a response head larger than its first buffer (1 KiB)
+{
+	printf 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n'
+	for i in $(seq 50); do printf 'X-Pad-%02d: %0100d\r\n' "$i" 0; done
+	printf '\r\nhello'
+} >"$work/bighead"
+# a server that answers only once the request has come (s_server would send it at once)
+SRV_PORT=$(port)
+python3 - "$SRV_PORT" "$C/server-ecdsa.pem" "$C/server-ecdsa.key" "$work/bighead" <<'PY' &
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+ls = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+ls.settimeout(60)
+c = ctx.wrap_socket(ls.accept()[0], server_side=True)
+req = b""
+while b"\r\n\r\n" not in req:
+    req += c.recv(4096)
+c.sendall(open(sys.argv[4], "rb").read())
+c.recv(4096)  # until the client closes
+PY
+pids+=($!)
+for _ in $(seq 300); do ss -Hltn "sport = :$SRV_PORT" | grep -q . && break; sleep 0.1; done
+timeout 60 "$B/bin/ktls-client" --ca "$C/ca.pem" --servername localhost --get / --concurrency 1 \
+	--requests 1 --expect-sha256 "$(printf hello | sha256sum | cut -d' ' -f1)" \
+	"127.0.0.1:$SRV_PORT" >"$work/big.out" 2>"$work/big.err"
+rc=$?
+if [[ $rc == 0 ]] && grep -q " ok=1 errors=0 bytes=5 " "$work/big.out"; then
+	ok "the load generator takes a $(stat -c %s "$work/bighead")-byte response whole (its buffer grows past 1 KiB)"
+else
+	not_ok "a response head over 1 KiB in the load generator (rc $rc)" "$(cat "$work/big.out" "$work/big.err")"
+fi
 tap_exit

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -483,5 +484,39 @@ bool cli_session_store(const char *prog, const struct ktls_session *s, const cha
 		return false;
 	}
 	close(fd);
+	return true;
+}
+
+bool cli_raise_nofile(const char *prog, unsigned long need, const char *what)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return true; /* cannot tell: let accept/socket say EMFILE if it comes to that */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit want = rl;
+		want.rlim_cur = need;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+			want.rlim_max = need; /* EPERM without CAP_SYS_RESOURCE, or above fs.nr_open */
+		int err = setrlimit(RLIMIT_NOFILE, &want) ? errno : 0;
+		if (err && want.rlim_max != rl.rlim_max) {
+			/* the hard limit stays: still take the soft limit as far as it goes */
+			want.rlim_cur = want.rlim_max = rl.rlim_max;
+			if (rl.rlim_cur < rl.rlim_max && setrlimit(RLIMIT_NOFILE, &want) == 0)
+				rl.rlim_cur = rl.rlim_max;
+			fprintf(stderr, "%s: %s needs %lu file descriptors, but ulimit -n (RLIMIT_NOFILE) "
+				"is %llu (hard limit %llu) and this process cannot raise it (%s; raising the "
+				"hard limit needs root or CAP_SYS_RESOURCE, and at most "
+				"/proc/sys/fs/nr_open): run `ulimit -n %lu` first\n", prog, what, need,
+				(unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+				strerror(err), need);
+			return false;
+		}
+		if (err) { /* the soft limit within the hard one cannot fail; say so if it does */
+			fprintf(stderr, "%s: %s needs %lu file descriptors; raising ulimit -n from %llu "
+				"failed: %s\n", prog, what, need, (unsigned long long)rl.rlim_cur,
+				strerror(err));
+			return false;
+		}
+	}
 	return true;
 }

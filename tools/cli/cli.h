@@ -70,6 +70,13 @@ bool cli_session_load(const char *prog, struct ktls_session *s, const char *path
 /* Saves the latest ticket to path (mode 0600); false (after saying why) when there is none
  * or it cannot be written. */
 bool cli_session_store(const char *prog, const struct ktls_session *s, const char *path);
+/* Makes room for `need` open file descriptors in this process (RLIMIT_NOFILE, `ulimit -n`):
+ * raises the soft limit to need when the hard limit allows it, else the hard limit too when
+ * the process may (root or CAP_SYS_RESOURCE; never above /proc/sys/fs/nr_open). A limit
+ * already at or above need is left alone. Returns true when need descriptors fit; false
+ * after printing "<prog>: <what> needs N file descriptors, but ulimit -n is S (hard limit
+ * H) and this process cannot raise it (...)", so the user knows the number to ask for. */
+bool cli_raise_nofile(const char *prog, unsigned long need, const char *what);
 /* Copies stdin to the session and the session to stdout until both directions end: stdin
  * EOF sends close_notify, the peer's close_notify or EOF ends reading. Returns an exit code. */
 int cli_relay(const char *prog, struct ktls_session *s, int sock);

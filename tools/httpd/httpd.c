@@ -8,9 +8,10 @@
  *   HANDSHAKE → READ → SEND_HEAD → SEND_BODY → FLUSH → READ (keep-alive) ... → CLOSING → LINGER
  *
  * driven by what the library says it needs (KTLS_WANT_READ / KTLS_WANT_WRITE). After the
- * handshake the keys live in the kernel, so an idle connection holds only this struct and
- * the session: the request buffer is allocated when bytes arrive and freed once a request
- * has been answered and nothing else is pending. Bodies go out with ktls_sendfile, which is
+ * handshake the keys live in the kernel, so an idle connection holds only its struct conn
+ * (168 bytes) and the session: the request buffer is allocated when bytes arrive, grows to
+ * what the request needs (512 bytes, doubled while it fills, up to HTTP_MAX_REQUEST), and
+ * is freed once a request has been answered and nothing else is pending. Bodies go out with ktls_sendfile, which is
  * sendfile(2) through kernel TLS when TX is offloaded and read + encrypt + write otherwise.
  * A response takes as few records as it can: a body that fits in the head's record is sent
  * with the head in one ktls_send; a larger one's head goes with KTLS_SEND_MORE, so that the
@@ -73,7 +74,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -85,6 +85,9 @@
 #define ONE_RECORD 16384       /* plaintext of one TLS record (RFC 8446 §5.1) */
 #define LINGER_MS 2000         /* how long to drain a peer after our close_notify */
 #define SWEEP_MS 100
+#define IN_FIRST 512           /* request buffer to start with (curl sends ~80 bytes, browsers
+				* up to ~1.5 KB); it doubles while it fills */
+#define FD_RESERVE 16          /* descriptors a worker holds besides its connections' */
 #define RUN_BUDGET 32          /* state steps per connection per event: then the next one */
 #define ACCEPT_PAUSE_MS 100    /* out of descriptors: how long the listener rests */
 #define FAIL_LINES_PER_SEC 10  /* failed handshakes logged per worker per second; the rest
@@ -110,29 +113,38 @@ static void cfg_put(struct cfg_ref *r)
 	}
 }
 
+/* The peer's address as accept(2) gives it on an IPv4 or IPv6 socket: 28 bytes, where a
+ * sockaddr_storage would keep 128 per connection. */
+union peer_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+};
+
+/* One connection. Every connection holds this struct (168 bytes on x86-64) and its session
+ * for as long as it is open, so it is kept small: pointers first, then the narrower
+ * fields, no holes; the buffers hang off it only while a request or response is in flight
+ * (an idle keep-alive connection holds none of them). */
 struct conn {
 	struct conn *prev, *next;
 	struct ktls_session *s;
 	struct cfg_ref *cfg; /* what s was made with */
+	char *in;            /* request bytes; NULL while nothing is pending */
+	char *out;           /* the response head (and a small body), a file range after it */
+	char *req_line;      /* for the access log: "GET /path HTTP/1.1", escaped */
 	struct event_watch ev; /* the socket and the interest registered with epoll */
-	enum cstate st;
-	int64_t deadline;  /* ms, monotonic */
-	size_t hs_mem;     /* while in C_HANDSHAKE: what its session holds beyond an empty one */
-	bool keep_alive, peer_eof, tx_off, rx_off;
-	/* request bytes; NULL while nothing is pending */
-	char *in;
-	size_t in_len;
-	/* the response: head (and a small error body) in out, a file range after it */
-	char *out;
-	size_t out_len, out_pos;
-	int file_fd;
-	long long off, end;
-	/* for the access log */
-	int status;
-	unsigned long long body_sent;
-	char *req_line; /* "GET /path HTTP/1.1", escaped */
+	int64_t deadline;    /* ms, monotonic */
 	uint64_t id;
-	struct sockaddr_storage peer;
+	long long off, end;  /* the file range still to send */
+	unsigned long long body_sent;
+	uint32_t hs_mem;     /* while in C_HANDSHAKE: what its session holds beyond an empty one */
+	uint32_t in_len, in_cap; /* at most HTTP_MAX_REQUEST */
+	uint32_t out_len, out_pos; /* at most ONE_RECORD */
+	int file_fd;
+	int status;
+	enum cstate st;
+	bool keep_alive, peer_eof, tx_off, rx_off;
+	union peer_addr peer;
 };
 
 struct worker {
@@ -171,8 +183,10 @@ static void account_handshake(struct worker *w, struct conn *c)
 		size_t m = ktls_session_memory(c->s);
 		now = m > w->session_base ? m - w->session_base : 0;
 	}
+	if (now > UINT32_MAX) /* never: a handshake message is at most 131,396 bytes */
+		now = UINT32_MAX;
 	w->hs_mem = w->hs_mem - c->hs_mem + now;
-	c->hs_mem = now;
+	c->hs_mem = (uint32_t)now;
 }
 
 /* Closes c and frees all it holds. The struct itself waits in w->dead until reap(): one
@@ -215,17 +229,17 @@ static void reap(struct worker *w)
 
 /* ---- access log ---------------------------------------------------------------------- */
 
-static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
+static void format_addr(const union peer_addr *pa, char *out, size_t cap)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)ss;
+	if (pa->sa.sa_family == AF_INET) {
+		const struct sockaddr_in *a = &pa->in4;
 		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
 		port = ntohs(a->sin_port);
 		snprintf(out, cap, "%s:%u", host, port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)ss;
+	} else if (pa->sa.sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = &pa->in6;
 		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) { /* IPv4 on the dual-stack socket */
 			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], host, sizeof(host));
 			snprintf(out, cap, "%s:%u", host, ntohs(a->sin6_port));
@@ -450,6 +464,16 @@ static void start_close(struct worker *w, struct conn *c)
 	(void)w;
 }
 
+/* Frees the request buffer when it holds nothing. */
+static void drop_empty_input(struct conn *c)
+{
+	if (c->in_len == 0) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+}
+
 /* Takes the request at the head of c->in if complete. Returns true when a response is
  * ready (state SEND_HEAD), false when more bytes are needed. */
 static bool take_request(struct worker *w, struct conn *c)
@@ -476,33 +500,38 @@ static bool take_request(struct worker *w, struct conn *c)
 	} else {
 		c->in_len = 0; /* the connection closes after this answer */
 	}
-	if (c->in_len == 0) {
-		free(c->in);
-		c->in = NULL;
-	}
+	drop_empty_input(c);
 	c->st = C_SEND_HEAD;
 	c->deadline = clock_now_ms() + (int64_t)(w->o->idle_timeout * 1000);
 	return true;
 }
 
-/* Reads what the session has into c->in. Returns 0 (data or nothing), 1 at the peer's end,
- * or -1 on a failure that ends the connection. */
+/* Reads what the session has into c->in, which grows to need: IN_FIRST bytes, doubled while
+ * it fills, up to HTTP_MAX_REQUEST. (A whole HTTP_MAX_REQUEST per reading connection made
+ * every peer with a partly sent request cost 24 KiB of address space and two pages of RSS.)
+ * Returns 0 (data or nothing), 1 at the peer's end, or -1 on a failure that ends the
+ * connection. */
 static int read_some(struct conn *c)
 {
 	for (;;) {
-		if (!c->in && !(c->in = malloc(HTTP_MAX_REQUEST)))
-			return -1;
-		if (c->in_len == HTTP_MAX_REQUEST)
-			return 0;
-		long n = ktls_recv(c->s, c->in + c->in_len, HTTP_MAX_REQUEST - c->in_len);
+		if (c->in_len == c->in_cap) {
+			if (c->in_cap == HTTP_MAX_REQUEST)
+				return 0;
+			size_t cap = c->in_cap ? 2 * (size_t)c->in_cap : IN_FIRST;
+			if (cap > HTTP_MAX_REQUEST)
+				cap = HTTP_MAX_REQUEST;
+			char *p = realloc(c->in, cap);
+			if (!p)
+				return -1;
+			c->in = p;
+			c->in_cap = (uint32_t)cap;
+		}
+		long n = ktls_recv(c->s, c->in + c->in_len, c->in_cap - c->in_len);
 		if (n > 0) {
-			c->in_len += (size_t)n;
+			c->in_len += (uint32_t)n;
 			continue;
 		}
-		if (c->in_len == 0) {
-			free(c->in);
-			c->in = NULL;
-		}
+		drop_empty_input(c);
 		if (n == KTLS_WANT_READ)
 			return 0;
 		return n == 0 ? 1 : -1;
@@ -896,7 +925,7 @@ static void accept_some(struct worker *w)
 		}
 		c->ev.fd = fd;
 		c->file_fd = -1;
-		c->peer = ss;
+		memcpy(&c->peer, &ss, sl < sizeof(c->peer) ? sl : sizeof(c->peer));
 		c->id = ++w->next_id;
 		c->st = C_HANDSHAKE;
 		c->deadline = clock_now_ms() + (int64_t)(w->o->handshake_timeout * 1000);
@@ -1161,12 +1190,15 @@ struct httpd *httpd_new(const char *prog, struct ktls_config *cfg, const struct 
 	h->o = o;
 	h->log_fd = h->stopfd = -1;
 	*status = EXIT_USAGE;
-	/* many connections: take every descriptor the hard limit allows */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* Each worker is a process of its own: per worker, one descriptor per connection and
+	 * a second while it sends a file, plus the listener, epoll, signalfd, the root, the
+	 * log, the reserve. Short of that it still serves: accept(2) failing with EMFILE
+	 * evicts a stalled handshake or refuses the newcomer (out_of_descriptors). */
+	char what[64];
+	snprintf(what, sizeof(what), "--max-connections %d", o->max_connections);
+	if (!cli_raise_nofile(prog, 2ul * (unsigned long)o->max_connections + FD_RESERVE, what))
+		fprintf(stderr, "%s: serving anyway: while descriptors run short, new connections "
+			"are refused\n", prog);
 	h->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (h->rootfd < 0 || !realpath(o->root, h->root_real)) {
 		fprintf(stderr, "%s: --www %s: %s\n", prog, o->root, strerror(errno));

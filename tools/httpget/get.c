@@ -26,12 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define HEAD_CAP (HTTP_MAX_HEADERS + HTTP_MAX_TARGET)
+/* The load generator's buffer for a request and its response head, to start with: ours
+ * answers with ~200 bytes of head; it grows to HEAD_CAP for a larger one. (A whole HEAD_CAP
+ * per connection cost 10,000 connections 240 MiB of address space at once.) */
+#define HEAD_FIRST 1024
 
 bool get_parse_sha256(const char *hex, uint8_t out[32])
 {
@@ -295,6 +298,9 @@ done:
 
 enum lstate { L_CONNECT, L_HANDSHAKE, L_WAIT, L_SEND, L_FLUSH, L_HEAD, L_BODY, L_HOLD, L_CLOSE };
 
+/* Descriptors the load generator needs besides one socket per connection. */
+#define FD_RESERVE 16
+
 /* Handshakes in flight at once: more only queue up at the server and risk its deadline. */
 #define HS_WINDOW 64
 
@@ -305,7 +311,7 @@ struct lconn {
 	enum lstate st;
 	bool tx_off;
 	char *buf; /* request going out, then the response head coming in */
-	size_t len, pos;
+	size_t cap, len, pos;
 	uint64_t want, got;
 	EVP_MD_CTX *md;
 	bool server_closes;
@@ -321,6 +327,7 @@ struct load {
 	struct lconn *conns;
 	int nconns;
 	long issued, ok, errors, connections, tx_offloaded, rx_offloaded, hs_done, hs_pending;
+	long open_now, open_peak; /* connections through their handshake and not yet closed */
 	bool released; /* every first connection is through its handshake: requests may go */
 	unsigned long long bytes;
 	char first_error[256];
@@ -338,6 +345,8 @@ static void lfree(struct load *l, struct lconn *c)
 	l->nconns--;
 	if (c->st <= L_HANDSHAKE)
 		l->hs_pending--;
+	else
+		l->open_now--;
 	event_close(l->ep, &c->ev);
 	ktls_session_free(c->s);
 	EVP_MD_CTX_free(c->md);
@@ -449,6 +458,8 @@ static void lrun(struct load *l, struct lconn *c)
 			l->rx_offloaded += info.rx_offloaded;
 			l->hs_done++;
 			l->hs_pending--;
+			if (++l->open_now > l->open_peak)
+				l->open_peak = l->open_now;
 			/* the first connections wait for each other: then all are open at once */
 			c->st = l->released ? L_SEND : L_WAIT;
 			break;
@@ -469,12 +480,17 @@ static void lrun(struct load *l, struct lconn *c)
 					break;
 				}
 				l->issued++;
-				c->buf = malloc(HEAD_CAP);
+				/* the request, then the response head in the same buffer: HEAD_FIRST
+				 * bytes (or the request's length), grown in L_HEAD while the head
+				 * needs more, up to HEAD_CAP */
+				size_t need = (size_t)format_request(NULL, 0, l->o, false) + 1;
+				c->cap = need > HEAD_FIRST ? need : HEAD_FIRST;
+				c->buf = malloc(c->cap);
 				if (!c->buf) {
 					lerror(l, c, "out of memory");
 					return;
 				}
-				c->len = (size_t)format_request(c->buf, HEAD_CAP, l->o, false);
+				c->len = (size_t)format_request(c->buf, c->cap, l->o, false);
 				c->pos = 0;
 			}
 			while (c->pos < c->len) {
@@ -509,7 +525,17 @@ static void lrun(struct load *l, struct lconn *c)
 			break;
 		case L_HEAD: {
 			struct http_response_head h;
-			long n = ktls_recv(c->s, c->buf + c->len, HEAD_CAP - c->len);
+			if (c->len == c->cap && c->cap < HEAD_CAP) {
+				size_t cap = 2 * c->cap < HEAD_CAP ? 2 * c->cap : HEAD_CAP;
+				char *p = realloc(c->buf, cap);
+				if (!p) {
+					lerror(l, c, "out of memory");
+					return;
+				}
+				c->buf = p;
+				c->cap = cap;
+			}
+			long n = ktls_recv(c->s, c->buf + c->len, c->cap - c->len);
 			if (n == KTLS_WANT_READ) {
 				event_set(l->ep, &c->ev, EPOLLIN, c);
 				return;
@@ -596,11 +622,11 @@ static void lrun(struct load *l, struct lconn *c)
 
 int get_load(const char *prog, const struct ktls_config *cfg, const struct get_opts *o)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* one socket per connection, and a few for stdio, epoll, the resolver and a keylog */
+	char what[48];
+	snprintf(what, sizeof(what), "--concurrency %d", o->concurrency);
+	if (!cli_raise_nofile(prog, (unsigned long)o->concurrency + FD_RESERVE, what))
+		return EXIT_USAGE;
 	struct load *l = calloc(1, sizeof(*l));
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
 	if (!l)
@@ -699,10 +725,10 @@ int get_load(const char *prog, const struct ktls_config *cfg, const struct get_o
 	if (secs <= 0)
 		secs = 1e-9;
 	printf("%s: requests=%ld ok=%ld errors=%ld bytes=%llu seconds=%.3f req/s=%.1f bytes/s=%.0f "
-	       "connections=%ld handshakes=%ld tx_offloaded=%ld rx_offloaded=%ld\n",
+	       "connections=%ld handshakes=%ld tx_offloaded=%ld rx_offloaded=%ld open_at_once=%ld\n",
 	       prog, o->requests, l->ok, l->errors, l->bytes, secs, (double)l->ok / secs,
 	       (double)l->bytes / secs, l->connections, l->hs_done, l->tx_offloaded,
-	       l->rx_offloaded);
+	       l->rx_offloaded, l->open_peak);
 	fflush(stdout);
 	if (*l->first_error)
 		fprintf(stderr, "%s: first error: %s\n", prog, l->first_error);
