@@ -88,7 +88,7 @@ size_t ktls_kex_shared_len(uint16_t group)
  * map: field elements of 2^255 - 19 in five 51-bit limbs, the inverse by Fermat
  * (z^(p-2)). They only ever see y, which is the public key itself, not the private scalar
  * (that stays inside libsodium's constant-time multiplication). kex_test checks the result
- * against the ladder on 20,000 keys.
+ * against the ladder on 4,096 keys.
  */
 typedef uint64_t fe25519[5];
 #define FE_MASK51 ((UINT64_C(1) << 51) - 1)
