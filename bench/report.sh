@@ -208,6 +208,29 @@ gnuplot -e "data='$out/capacity.dat'; out='$out/capacity.svg'; title='Server CPU
 	END { for (i = 1; i <= n; i++) { split(o[i], k, ","); printf "| %s | %s | %s | %s |\n", k[1], k[2],
 		((o[i], "native") in v) ? v[o[i], "native"] : "-", ((o[i], "emulated") in v) ? v[o[i], "emulated"] : "-" } }' "$out/aead.csv"
 	echo
+	echo "## ChaCha20-Poly1305 in our userspace record layer: each implementation per record size, and the pick"
+	echo
+	echo "One record sealed through the library's own code (ktls-bench-aead), CPU s/GiB and ns per"
+	echo "record; \"chosen\" is the library's own path (its pick, from the start-up measurement)."
+	echo
+	echo "| implementation | cipher | record bytes | CPU s/GiB | ns per record | the library's pick | where |"
+	echo "| --- | --- | ---: | ---: | ---: | --- | --- |"
+	awk -F, '$1 == "aeadlib" { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $3, $4, $5, $6, $7, $8, $2 }
+	$1 == "aeadchoice" { choice[++nc] = sprintf("%s: measured in %s µs at start-up; %s below %s bytes, %s from there", $2, $3, $4 == 0 ? "one implementation at every size" : $5, $4, $6) }
+	END { if (nc) { print ""; for (i = 1; i <= nc; i++) print choice[i] } }' "$out/aead.csv"
+	echo
+	echo "## Concurrent connections: one ktls-server --www, every connection held open at once"
+	echo
+	echo "The client opens all N connections (kTLS both ways), requests a file on each (SHA-256"
+	echo "checked), then holds them idle while the server's RSS is read (bench/README.md)."
+	echo
+	echo "| connections served, 0 errors | errors | server RSS held (kB) | server RSS per idle --www connection (B) | library alone per idle kTLS connection (B) | seconds | where |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	awk -v where="$kwhere" '{ v[$1] = $2 }
+	END { printf "| %s | %s | %s | %s | %s | %s | %s |\n", v["concurrent_connections_ok"], v["concurrent_connections_errors"],
+		v["concurrent_connections_server_rss_kb"], v["www_rss_per_idle_conn_bytes"], v["memory_per_conn_ktls_bytes"],
+		v["concurrent_connections_seconds"], where }' "$out/summary.txt"
+	echo
 	echo "Charts: throughput-*.svg, sender-cpu-*.svg, receiver-cpu-*.svg, capacity.svg, handshakes.svg."
 } >>"$md"
 
