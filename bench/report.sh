@@ -114,8 +114,8 @@ cg_csv() {
 	echo "process held; then its sleeps (voluntary context switches) per handshake: busy + wait"
 	echo "near 1 and sleeps near 0 mean the server always had work, i.e. was saturated. With two"
 	echo "CPUs one client CPU cannot keep a fast server busy, and a server that sleeps pays ~85 µs"
-	echo "of CPU per wake-up here, so the server runs at nice 5 beside a spin loop on its CPU"
-	echo "(--throttle, bench/README.md): wait is then ~0.75, by design."
+	echo "of CPU per wake-up here, so natively the server runs at nice 5 beside a spin loop on its CPU"
+	echo "(--throttle, bench/README.md): wait is then ~0.75, by design (the emulated rows run without)."
 	sed -n 's/^# run: /Run: /p' "$out/capacity.csv" | sort -u
 	echo "Modes: full = tickets at each library's default (both send 2), resumed = with a ticket"
 	echo "(psk_dhe_ke), full-notickets = no tickets. X25519, ChaCha20-Poly1305. Instructions: server"
