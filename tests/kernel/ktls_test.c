@@ -16,6 +16,8 @@
 #include "support/pair.h"
 #include "support/rawpeer.h"
 #include "alert.h"
+#include "keysched.h"
+#include "offload.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -467,12 +469,24 @@ TEST_F(kernel, send_more_shares_the_record_with_the_file)
 	close(fd);
 }
 
+/* Waits for the KeyUpdate (or whatever comes) on fd, then receives once: on a kernel that
+ * rekeys, a KeyUpdate handled leaves nothing more to read (KTLS_WANT_READ) — so the wait is
+ * on poll with a deadline, never on a loop that spins while ktls_recv says KTLS_WANT_READ. */
+static long recv_after_readable(struct ktls_session *s, int fd, void *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 20000) != 1)
+		return -1; /* nothing came */
+	return ktls_recv(s, buf, len);
+}
+
 TEST_F(kernel, peer_key_update_on_this_kernel)
 {
 	/* The server's kernel sends a KeyUpdate (update_not_requested) as a handshake record.
-	 * With TLS 1.3 rekey in the kernel (6.14+) the client takes the new key and data keeps
-	 * flowing once the server switches too; without it the client must fail cleanly,
-	 * naming the reason, never return garbage. */
+	 * With TLS 1.3 rekey in the kernel (6.14+) the client takes the new key, and data the
+	 * server then protects with its next key (§7.2, installed here by hand) reaches the
+	 * client; without rekey the client must fail cleanly, naming the reason, and tell the
+	 * server (internal_error: §6.2, it cannot go on for a reason of its own). */
 	static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
 	union {
 		char buf[CMSG_SPACE(1)];
@@ -483,26 +497,48 @@ TEST_F(kernel, peer_key_update_on_this_kernel)
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	struct ktls_probe_result probe;
+	struct ktls_session_info ci;
 	uint8_t buf[16];
 	long n;
 
 	ASSERT_EQ(0, ktls_probe_kernel(&probe));
 	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
 	ASSERT_EQ(0, self->p.src);
+	expect_offloaded(self->p.c, variant->suite);
+	/* the server's tickets are read first, so that what comes next is the KeyUpdate */
+	ASSERT_TRUE(pair_transfer(self->p.s, self->p.c, (const uint8_t *)"tickets", 7, buf));
+	long rekey_ok = tls_stat("TlsRxRekeyOk");
 	c->cmsg_level = SOL_TLS;
 	c->cmsg_type = 1; /* TLS_SET_RECORD_TYPE */
 	c->cmsg_len = CMSG_LEN(1);
 	*CMSG_DATA(c) = 22; /* handshake */
 	ASSERT_EQ((ssize_t)sizeof(key_update), sendmsg(self->p.sfd, &msg, 0));
-	while ((n = ktls_recv(self->p.c, buf, sizeof(buf))) == KTLS_WANT_READ)
-		;
-	if (probe.rekey) {
-		EXPECT_EQ(KTLS_WANT_READ, n); /* took the key; nothing more yet */
-	} else {
+	n = recv_after_readable(self->p.c, self->p.cfd, buf, sizeof(buf));
+	if (!probe.rekey) {
 		EXPECT_EQ(KTLS_EKEYUPDATE, n);
 		EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "6.14"));
 		TH_LOG("%s", ktls_session_error(self->p.c));
+		ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+		EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, ci.alert_sent);
+		return;
 	}
+	EXPECT_EQ(KTLS_WANT_READ, n); /* took the key; nothing more yet */
+	EXPECT_EQ(rekey_ok + 1, tls_stat("TlsRxRekeyOk"));
+	/* the server's next key, by hand (its engine knows nothing of the raw KeyUpdate) */
+	const struct ktls_engine_parked *sp = &self->p.s->idle;
+	const struct ktls_suite *suite = ktls_suite_find(variant->suite);
+	uint8_t next[KTLS_MAX_HASH_LEN];
+	char reason[200];
+	ASSERT_TRUE(sp->parked);
+	ASSERT_EQ(0, ktls_next_traffic_secret(suite->md(),
+					      ktls_engine_parked_secret(sp, KTLS_PARKED_SERVER_APP), next));
+	ASSERT_EQ(0, ktls_offload_install(setsockopt, self->p.sfd, TLS_TX, suite, next, 0, NULL,
+					  reason, sizeof(reason)));
+	ASSERT_EQ(14, ktls_send(self->p.s, "under new keys", 14));
+	n = recv_after_readable(self->p.c, self->p.cfd, buf, sizeof(buf));
+	ASSERT_EQ(14, n);
+	ASSERT_MEMEQ("under new keys", buf, 14);
 }
 
 struct diag_seen {
