@@ -1207,6 +1207,167 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 	close(out[0]);
 }
 
+/* ---- OpenSSL's k and K against our ktls-server -----------------------------------------
+ * s_client's command lines "k" (KeyUpdate, update_not_requested) and "K" (update_requested,
+ * RFC 8446 §4.6.3) to `ktls-server --echo`, a process of its own with kernel TX and RX:
+ * every line is echoed, under new keys both ways. Where the kernel cannot rekey, the first
+ * KeyUpdate ends the connection: the server says why (Linux 6.14) and s_client receives
+ * internal_error. */
+
+struct child_out {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+};
+
+static size_t count_text(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+	for (const char *q = strstr(haystack, needle); q; q = strstr(q + 1, needle))
+		n++;
+	return n;
+}
+
+/* Reads o->fd until o->buf holds needle n times (0: until EOF), or 20 s pass without it. */
+static bool wait_for_count(struct child_out *o, const char *needle, size_t n)
+{
+	for (;;) {
+		if (n && count_text(o->buf, needle) >= n)
+			return true;
+		struct pollfd p = { .fd = o->fd, .events = POLLIN };
+		if (o->len >= sizeof(o->buf) - 1 || poll(&p, 1, 20000) != 1)
+			return false;
+		ssize_t r = read(o->fd, o->buf + o->len, sizeof(o->buf) - 1 - o->len);
+		if (r <= 0)
+			return !n;
+		o->len += (size_t)r;
+		o->buf[o->len] = 0;
+	}
+}
+
+static bool wait_for_text(struct child_out *o, const char *needle)
+{
+	return wait_for_count(o, needle, 1);
+}
+
+/* Starts argv with stdin from a pipe (*in_w its end) and stdout + stderr into out. */
+static pid_t spawn(char *const argv[], int *in_w, struct child_out *out)
+{
+	int in[2], o[2];
+	if (pipe(in) || pipe(o))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(o[1], 1);
+		dup2(o[1], 2);
+		close(in[1]);
+		close(o[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(o[1]);
+	*in_w = in[1];
+	out->fd = o[0];
+	out->len = 0;
+	out->buf[0] = 0;
+	return pid;
+}
+
+TEST_F_TIMEOUT(kernel, openssl_key_updates_to_ktls_server, 90)
+{
+	static struct child_out srv, cli;
+	struct ktls_probe_result probe;
+	char server[256], port[32];
+	const char *build = getenv("KTLS_BUILD");
+	int srv_in, cli_in, status;
+
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	snprintf(server, sizeof(server), "%s/bin/ktls-server", build && *build ? build : "build");
+	char *sargv[] = { server, "--cert", (char *)test_cert("server-ecdsa.pem"), "--key",
+			  (char *)test_cert("server-ecdsa.key"), "--bind", "127.0.0.1", "--port", "0",
+			  "--ciphers", (char *)variant->ciphers, "--echo", "--once", "--require-offload",
+			  NULL };
+	pid_t sp = spawn(sargv, &srv_in, &srv);
+	ASSERT_TRUE(sp > 0);
+	if (!wait_for_text(&srv, "port ")) {
+		TH_LOG("ktls-server did not start: %s", srv.buf);
+		kill(sp, SIGKILL);
+		ASSERT_TRUE(false);
+	}
+	wait_for_text(&srv, "\n");
+	unsigned p = 0;
+	ASSERT_EQ(1, sscanf(strstr(srv.buf, "port ") + 5, "%u", &p));
+	snprintf(port, sizeof(port), "127.0.0.1:%u", p);
+	long rx_ok = tls_stat("TlsRxRekeyOk"), tx_ok = tls_stat("TlsTxRekeyOk");
+
+	char *cargv[] = { "openssl", "s_client", "-tls1_3", "-connect", port, "-CAfile",
+			  (char *)test_cert("ca.pem"), "-servername", "localhost", "-ciphersuites",
+			  (char *)ktls_suite_name(variant->suite), "-msg", NULL };
+	pid_t cp = spawn(cargv, &cli_in, &cli);
+	ASSERT_TRUE(cp > 0);
+	if (!wait_for_text(&cli, "Verify return code: 0")) {
+		TH_LOG("s_client did not connect (is openssl in the VM? --pack openssl): %s", cli.buf);
+		ASSERT_TRUE(false);
+	}
+	/* a line, then each command and a line behind it; s_client drops what shares a read
+	 * with a command, so a line waits until the KeyUpdate has gone */
+	static const char *const steps[] = { "echo me 0\n", "K", "echo me 1\n", "k", "echo me 2\n",
+					     "K", "echo me 3\n" };
+	const char *sent_ku = ">>> TLS 1.3, Handshake [length 0005], KeyUpdate";
+	size_t kus = 0, requests = 0;
+	bool failed = false;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !failed; i++) {
+		char line[32];
+		snprintf(line, sizeof(line), "%s%s", steps[i], strlen(steps[i]) == 1 ? "\n" : "");
+		ASSERT_EQ((ssize_t)strlen(line), write(cli_in, line, strlen(line)));
+		if (strlen(steps[i]) == 1) {
+			kus++;
+			requests += steps[i][0] == 'K';
+			ASSERT_TRUE(wait_for_count(&cli, sent_ku, kus));
+			if (!probe.rekey)
+				failed = true; /* the server's kernel cannot follow */
+			continue;
+		}
+		/* the echo: s_client prints what it receives */
+		bool echoed = wait_for_text(&cli, steps[i]);
+		if (!echoed)
+			TH_LOG("no echo of %.9s; s_client said:\n%s", steps[i], cli.buf);
+		ASSERT_TRUE(echoed);
+	}
+	if (failed) {
+		EXPECT_TRUE(wait_for_text(&cli, "Alert [length 0002], fatal internal_error"));
+		EXPECT_EQ(sp, waitpid(sp, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		wait_for_count(&srv, "", 0); /* the rest of its output, up to EOF */
+		TH_LOG("ktls-server: %s", srv.buf);
+		EXPECT_NONNULL(strstr(srv.buf, "6.14"));
+	} else {
+		/* our answers: one KeyUpdate back per K, and the kernel took every new key */
+		close(cli_in);
+		cli_in = -1;
+		wait_for_count(&cli, "", 0); /* to s_client's exit */
+		EXPECT_EQ(kus, count_text(cli.buf, sent_ku));
+		EXPECT_EQ(requests, count_text(cli.buf, "<<< TLS 1.3, Handshake [length 0005], KeyUpdate"));
+		EXPECT_EQ(rx_ok + (long)kus, tls_stat("TlsRxRekeyOk"));
+		/* + 1: the server's offload asks whether the kernel rekeys by installing its
+		 * first TX key twice (ktls_offload_install), which the kernel counts too */
+		EXPECT_EQ(tx_ok + (long)requests + 1, tls_stat("TlsTxRekeyOk"));
+		EXPECT_EQ(sp, waitpid(sp, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			TH_LOG("ktls-server: %s", srv.buf);
+	}
+	if (cli_in >= 0)
+		close(cli_in);
+	kill(cp, SIGTERM);
+	waitpid(cp, NULL, 0);
+	close(srv_in);
+	close(srv.fd);
+	close(cli.fd);
+}
+
 /* TLS_AES_128_CCM_8_SHA256: the kernel has no AES-CCM with an 8-byte tag, so both ends stay
  * in the userspace record layer on a kernel that has kTLS, say why, and carry the data; with
  * offload required the handshake fails with KTLS_EOFFLOAD. */
