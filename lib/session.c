@@ -806,8 +806,13 @@ long ktls_send(struct ktls_session *s, const void *buf, size_t len)
 
 int ktls_session_flush(struct ktls_session *s)
 {
-	if (session_err(s))
-		return session_err(s);
+	if (session_err(s)) {
+		/* Failed: the alert the failure queued (RFC 8446 §6.2), behind what was queued
+		 * before it, may still be waiting for a full socket; it goes now, and the
+		 * error comes once nothing waits. */
+		int err = flush_out(s);
+		return err == KTLS_WANT_WRITE ? err : session_err(s);
+	}
 	int err = release_held(s);
 	return err ? err : flush_queued(s); /* the kernel's queue or ours */
 }

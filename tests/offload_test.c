@@ -258,6 +258,20 @@ TEST_F(handoff, rekey_kernel_keeps_what_a_key_update_needs)
 	EXPECT_EQ(4, c->idle.n_secrets);
 }
 
+/* The client with kernel TX alone (its sendmsg played too), a kernel whose second TLS_TX
+ * says tx_again_errno (0: it rekeys); handshake done. */
+static void kernel_tx_client(struct session_pair *p, int tx_again_errno)
+{
+	fake.tx_again_errno = tx_again_errno;
+	ASSERT_EQ(0, ktls_config_set_offload(p->ccfg, KTLS_OFFLOAD_TX, 0));
+	p->ccfg->sendmsg_fn = fake_sendmsg;
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	ASSERT_TRUE(p->c->k.tx);
+	ASSERT_FALSE(p->c->k.rx);
+}
+
 /* RFC 8446 §4.6.3 with kernel TX on a full socket: the KeyUpdate answer waits in the
  * control queue, and the new TX key must wait behind it — installed only once the answer
  * left under the old key (the peer reads it with the old key, then switches). Before the
@@ -269,16 +283,9 @@ TEST_F(handoff, key_update_answer_on_a_full_socket_leaves_under_the_old_key)
 	uint8_t before[KTLS_MAX_HASH_LEN], next[KTLS_MAX_HASH_LEN];
 	char reason[200], buf[16];
 
-	fake.tx_again_errno = 0; /* a kernel that takes new keys */
-	ASSERT_EQ(0, ktls_config_set_offload(self->p.ccfg, KTLS_OFFLOAD_TX, 0));
-	self->p.ccfg->sendmsg_fn = fake_sendmsg;
-	pair_handshake(&self->p);
-	ASSERT_EQ(0, self->p.crc);
-	ASSERT_EQ(0, self->p.src);
+	kernel_tx_client(&self->p, 0); /* a kernel that takes new keys */
 	c = self->p.c;
 	s = self->p.s;
-	ASSERT_TRUE(c->k.tx);
-	ASSERT_FALSE(c->k.rx);
 	int installs = fake.tx_calls; /* the key, and the rekey question */
 	memcpy(before, c->e->ks.client_application_traffic, sizeof(before));
 
@@ -320,6 +327,40 @@ TEST_F(handoff, key_update_answer_on_a_full_socket_leaves_under_the_old_key)
 	ASSERT_EQ(0, ktls_crypto_info_build(&want, &want_len, c->e->suite, keys.key, keys.iv, 0));
 	ASSERT_EQ(want_len, (size_t)fake.tx_len);
 	EXPECT_EQ(0, memcmp(&want, &fake.tx, want_len));
+}
+
+/* The same request on a kernel that cannot rekey, the socket full: the session fails
+ * cleanly (KTLS_EKEYUPDATE), and the alert that tells the peer why (internal_error, RFC 8446
+ * §6.2) waits for room like any control record — ktls_session_flush sends it once there is
+ * room (KTLS_WANT_WRITE until then), and then returns the error. */
+TEST_F(handoff, alert_of_a_failed_session_waits_for_room_then_goes)
+{
+	struct ktls_session *c;
+	char buf[16];
+
+	kernel_tx_client(&self->p, EBUSY); /* no rekey */
+	c = self->p.c;
+
+	fake.full = true;
+	ASSERT_EQ(0, ktls_engine_send_key_update(self->p.s->e, true));
+	ASSERT_EQ(0, ktls_session_flush(self->p.s));
+	long n = KTLS_WANT_READ;
+	for (int i = 0; i < 1000 && n == KTLS_WANT_READ; i++)
+		n = ktls_recv(c, buf, sizeof(buf));
+	ASSERT_EQ(KTLS_EKEYUPDATE, n);
+	EXPECT_NONNULL(strstr(ktls_session_error(c), "6.14"));
+	EXPECT_EQ(0, fake.sent);
+	EXPECT_LT(0u, ktls_kernel_queued(&c->k));
+	EXPECT_EQ(KTLS_WANT_WRITE, ktls_session_flush(c));
+
+	fake.full = false;
+	EXPECT_EQ(KTLS_EKEYUPDATE, ktls_session_flush(c));
+	ASSERT_EQ(1, fake.sent);
+	EXPECT_EQ(TLS_CONTENT_ALERT, fake.sent_type[0]);
+	EXPECT_EQ(2, fake.sent_first[0]); /* fatal */
+	EXPECT_EQ(0u, ktls_kernel_queued(&c->k));
+	EXPECT_EQ(KTLS_EKEYUPDATE, ktls_session_flush(c)); /* nothing more: the error stays */
+	EXPECT_EQ(1, fake.sent);
 }
 
 /* ---- what an idle offloaded connection costs ------------------------------------------

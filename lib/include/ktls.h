@@ -306,7 +306,9 @@ KTLS_API long ktls_send_flags(struct ktls_session *s, const void *buf, size_t le
 			      unsigned flags);
 /* Writes what the session still holds for the socket, and what KTLS_SEND_MORE held back (with
  * kernel TX, it ends the kernel's open record). Returns 0 when nothing waits,
- * KTLS_WANT_WRITE, or an error. (With kernel TX nothing else ever waits in the session.) */
+ * KTLS_WANT_WRITE, or an error. (With kernel TX nothing else ever waits in the session.)
+ * On a failed session it writes the alert that tells the peer why, if a full socket kept it
+ * back: KTLS_WANT_WRITE while it waits, then the session's error. */
 KTLS_API int ktls_session_flush(struct ktls_session *s);
 /* Receives application data. Returns the number of bytes read, 0 at the end of the stream
  * (the peer sent close_notify), or an error: KTLS_WANT_READ, KTLS_EALERT (peer's fatal alert,

@@ -16,6 +16,8 @@
 #include "support/pair.h"
 #include "support/rawpeer.h"
 #include "alert.h"
+#include "keysched.h"
+#include "offload.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -351,22 +353,41 @@ static long recv_until_event(struct ktls_session *s, int fd)
 	return n;
 }
 
+/* The two ends for the tests below: ours with kernel TLS as `mode` says (required), its peer
+ * with the userspace record layer (its engine stays live: the test can drive it and open
+ * what our kernel sends with its keys). Handshakes and checks where the kernel took over. */
+struct sides {
+	struct ktls_session *ours, *peer;
+	int ours_fd, peer_fd;
+};
+
+static void kernel_and_userspace_peer(struct session_pair *p, bool ours_is_server,
+				      enum ktls_offload_mode mode, struct sides *x)
+{
+	struct ktls_session_info oi;
+	ASSERT_EQ(0, ktls_config_set_offload(ours_is_server ? p->scfg : p->ccfg, mode, 1));
+	ASSERT_EQ(0, ktls_config_set_offload(ours_is_server ? p->ccfg : p->scfg, KTLS_OFFLOAD_NONE, 0));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	*x = (struct sides){ ours_is_server ? p->s : p->c, ours_is_server ? p->c : p->s,
+			     ours_is_server ? p->sfd : p->cfd, ours_is_server ? p->cfd : p->sfd };
+	ASSERT_EQ(0, ktls_session_get_info(x->ours, &oi));
+	ASSERT_EQ(mode != KTLS_OFFLOAD_RX, oi.tx_offloaded);
+	ASSERT_EQ(mode != KTLS_OFFLOAD_TX, oi.rx_offloaded);
+	ASSERT_NONNULL(x->peer->e);
+}
+
 static void kernel_rx_refuses(struct session_pair *p, bool kernel_is_server, bool kernel_tx,
 			      enum bad_record what, int err, int alert)
 {
 	struct ktls_session_info ki, pi;
 	struct rp_buf bad = { 0 };
-	ASSERT_EQ(0, ktls_config_set_offload(kernel_is_server ? p->ccfg : p->scfg, KTLS_OFFLOAD_NONE, 0));
-	ASSERT_EQ(0, ktls_config_set_offload(kernel_is_server ? p->scfg : p->ccfg,
-					     kernel_tx ? KTLS_OFFLOAD_BOTH : KTLS_OFFLOAD_RX, 1));
-	pair_handshake(p);
-	ASSERT_EQ(0, p->crc);
-	ASSERT_EQ(0, p->src);
-	struct ktls_session *k = kernel_is_server ? p->s : p->c, *peer = kernel_is_server ? p->c : p->s;
-	int kfd = kernel_is_server ? p->sfd : p->cfd, peer_fd = kernel_is_server ? p->cfd : p->sfd;
-	ASSERT_EQ(0, ktls_session_get_info(k, &ki));
-	ASSERT_EQ(1, ki.rx_offloaded);
-	ASSERT_EQ(kernel_tx, ki.tx_offloaded);
+	struct sides x;
+	kernel_and_userspace_peer(p, kernel_is_server, kernel_tx ? KTLS_OFFLOAD_BOTH : KTLS_OFFLOAD_RX,
+				  &x);
+	struct ktls_session *k = x.ours, *peer = x.peer;
+	int kfd = x.ours_fd, peer_fd = x.peer_fd;
 
 	build_bad_record(what, peer, &bad);
 	ASSERT_EQ(0, rp_write(peer_fd, bad.p, bad.len));
@@ -467,12 +488,24 @@ TEST_F(kernel, send_more_shares_the_record_with_the_file)
 	close(fd);
 }
 
+/* Waits for the KeyUpdate (or whatever comes) on fd, then receives once: on a kernel that
+ * rekeys, a KeyUpdate handled leaves nothing more to read (KTLS_WANT_READ) — so the wait is
+ * on poll with a deadline, never on a loop that spins while ktls_recv says KTLS_WANT_READ. */
+static long recv_after_readable(struct ktls_session *s, int fd, void *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 20000) != 1)
+		return -1; /* nothing came */
+	return ktls_recv(s, buf, len);
+}
+
 TEST_F(kernel, peer_key_update_on_this_kernel)
 {
 	/* The server's kernel sends a KeyUpdate (update_not_requested) as a handshake record.
-	 * With TLS 1.3 rekey in the kernel (6.14+) the client takes the new key and data keeps
-	 * flowing once the server switches too; without it the client must fail cleanly,
-	 * naming the reason, never return garbage. */
+	 * With TLS 1.3 rekey in the kernel (6.14+) the client takes the new key, and data the
+	 * server then protects with its next key (§7.2, installed here by hand) reaches the
+	 * client; without rekey the client must fail cleanly, naming the reason, and tell the
+	 * server (internal_error: §6.2, it cannot go on for a reason of its own). */
 	static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
 	union {
 		char buf[CMSG_SPACE(1)];
@@ -483,26 +516,377 @@ TEST_F(kernel, peer_key_update_on_this_kernel)
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	struct ktls_probe_result probe;
+	struct ktls_session_info ci;
 	uint8_t buf[16];
 	long n;
 
 	ASSERT_EQ(0, ktls_probe_kernel(&probe));
 	pair_handshake(&self->p);
+	ASSERT_EQ(0, self->p.crc);
 	ASSERT_EQ(0, self->p.src);
+	expect_offloaded(self->p.c, variant->suite);
+	/* the server's tickets are read first, so that what comes next is the KeyUpdate */
+	ASSERT_TRUE(pair_transfer(self->p.s, self->p.c, (const uint8_t *)"tickets", 7, buf));
+	long rekey_ok = tls_stat("TlsRxRekeyOk");
 	c->cmsg_level = SOL_TLS;
 	c->cmsg_type = 1; /* TLS_SET_RECORD_TYPE */
 	c->cmsg_len = CMSG_LEN(1);
 	*CMSG_DATA(c) = 22; /* handshake */
 	ASSERT_EQ((ssize_t)sizeof(key_update), sendmsg(self->p.sfd, &msg, 0));
-	while ((n = ktls_recv(self->p.c, buf, sizeof(buf))) == KTLS_WANT_READ)
-		;
-	if (probe.rekey) {
-		EXPECT_EQ(KTLS_WANT_READ, n); /* took the key; nothing more yet */
-	} else {
+	n = recv_after_readable(self->p.c, self->p.cfd, buf, sizeof(buf));
+	if (!probe.rekey) {
 		EXPECT_EQ(KTLS_EKEYUPDATE, n);
 		EXPECT_NONNULL(strstr(ktls_session_error(self->p.c), "6.14"));
 		TH_LOG("%s", ktls_session_error(self->p.c));
+		ASSERT_EQ(0, ktls_session_get_info(self->p.c, &ci));
+		EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, ci.alert_sent);
+		return;
 	}
+	EXPECT_EQ(KTLS_WANT_READ, n); /* took the key; nothing more yet */
+	EXPECT_EQ(rekey_ok + 1, tls_stat("TlsRxRekeyOk"));
+	/* the server's next key, by hand (its engine knows nothing of the raw KeyUpdate) */
+	const struct ktls_engine_parked *sp = &self->p.s->idle;
+	const struct ktls_suite *suite = ktls_suite_find(variant->suite);
+	uint8_t next[KTLS_MAX_HASH_LEN];
+	char reason[200];
+	ASSERT_TRUE(sp->parked);
+	ASSERT_EQ(0, ktls_next_traffic_secret(suite->md(),
+					      ktls_engine_parked_secret(sp, KTLS_PARKED_SERVER_APP), next));
+	ASSERT_EQ(0, ktls_offload_install(setsockopt, self->p.sfd, TLS_TX, suite, next, 0, NULL,
+					  reason, sizeof(reason)));
+	ASSERT_EQ(14, ktls_send(self->p.s, "under new keys", 14));
+	n = recv_after_readable(self->p.c, self->p.cfd, buf, sizeof(buf));
+	ASSERT_EQ(14, n);
+	ASSERT_MEMEQ("under new keys", buf, 14);
+}
+
+/* ---- a peer's KeyUpdates across a stream of data ------------------------------------------
+ * "ours" is the session under test, with kernel TLS in the directions `mode` gives; its peer
+ * keeps the userspace record layer (its engine stays live), so the test can make it send
+ * KeyUpdates (ktls_engine_send_key_update: under the old key, then its own key switches,
+ * RFC 8446 §4.6.3, §7.2) and open with its own record layer what our kernel sent. Data goes
+ * both ways between the KeyUpdates, checked end to end by SHA-256. */
+
+/* The bytes of stream `seed` at offset off, a chunk at a time (both ends can regenerate it). */
+static void stream_fill(uint8_t *p, size_t len, uint64_t off, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint64_t x = (off + i) * 0x9e3779b97f4a7c15ull + seed;
+		p[i] = (uint8_t)(x >> 29);
+	}
+}
+
+struct flow {
+	struct ktls_session *from, *to;
+	int from_fd, to_fd;
+	uint32_t seed;
+	uint64_t sent, recvd, want;
+	EVP_MD_CTX *tx, *rx;
+};
+
+static void flow_init(struct flow *f, struct ktls_session *from, int from_fd, struct ktls_session *to,
+		      int to_fd, uint32_t seed)
+{
+	*f = (struct flow){ .from = from, .to = to, .from_fd = from_fd, .to_fd = to_fd, .seed = seed,
+			    .tx = EVP_MD_CTX_new(), .rx = EVP_MD_CTX_new() };
+	EVP_DigestInit_ex(f->tx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(f->rx, EVP_sha256(), NULL);
+}
+
+/* Both digests equal (and the flow freed): what went is what came. */
+static bool flow_done(struct flow *f)
+{
+	uint8_t a[32], b[32];
+	EVP_DigestFinal_ex(f->tx, a, NULL);
+	EVP_DigestFinal_ex(f->rx, b, NULL);
+	EVP_MD_CTX_free(f->tx);
+	EVP_MD_CTX_free(f->rx);
+	return f->sent == f->recvd && !memcmp(a, b, sizeof(a));
+}
+
+/* One step of a flow: send a chunk if any is left, receive what is there. Returns 1 on
+ * progress, 0 when both would block, or the failure (a KTLS_E* code). */
+static long flow_step(struct flow *f)
+{
+	static uint8_t buf[65536];
+	int progress = 0;
+	if (f->sent < f->want) {
+		size_t n = f->want - f->sent < sizeof(buf) ? (size_t)(f->want - f->sent) : sizeof(buf);
+		stream_fill(buf, n, f->sent, f->seed);
+		long m = ktls_send(f->from, buf, n);
+		if (m > 0) {
+			EVP_DigestUpdate(f->tx, buf, (size_t)m);
+			f->sent += (uint64_t)m;
+			progress = 1;
+		} else if (m != KTLS_WANT_WRITE) {
+			return m;
+		}
+	} else {
+		int err = ktls_session_flush(f->from); /* a queued KeyUpdate answer */
+		if (err && err != KTLS_WANT_WRITE)
+			return err;
+	}
+	long n = ktls_recv(f->to, buf, sizeof(buf));
+	if (n > 0) {
+		EVP_DigestUpdate(f->rx, buf, (size_t)n);
+		f->recvd += (uint64_t)n;
+		return 1;
+	}
+	if (n != KTLS_WANT_READ)
+		return n;
+	return progress || ktls_pending(f->to);
+}
+
+/* Moves `bytes` more each way until both have arrived, waiting on poll (20 s without any
+ * event fails). Returns 0, or the failure (with the session's sentence logged). */
+static long flows_run(struct flow *fl, int nf, uint64_t bytes)
+{
+	for (int i = 0; i < nf; i++)
+		fl[i].want += bytes;
+	for (;;) {
+		bool done = true, progress = false;
+		for (int i = 0; i < nf; i++) {
+			long r = flow_step(&fl[i]);
+			if (r < 0) {
+				TH_LOG("flow %d failed: %s / %s", i, ktls_session_error(fl[i].from),
+				       ktls_session_error(fl[i].to));
+				return r;
+			}
+			progress |= r > 0;
+			done &= fl[i].recvd == fl[i].want;
+		}
+		if (done)
+			return 0;
+		if (progress)
+			continue;
+		struct pollfd p[4];
+		for (int i = 0; i < nf; i++) {
+			p[2 * i] = (struct pollfd){ .fd = fl[i].to_fd, .events = POLLIN };
+			p[2 * i + 1] = (struct pollfd){ .fd = fl[i].from_fd,
+							.events = fl[i].sent < fl[i].want ? POLLOUT : 0 };
+		}
+		if (poll(p, (nfds_t)(2 * nf), 20000) <= 0) {
+			TH_LOG("no progress for 20 s");
+			return -1;
+		}
+	}
+}
+
+/* The traffic secret `times` KeyUpdates after `secret` (§7.2). */
+static void next_secret(const struct ktls_suite *suite, const uint8_t *secret, int times, uint8_t *out)
+{
+	memcpy(out, secret, suite->hash_len);
+	for (int i = 0; i < times; i++)
+		ASSERT_EQ(0, ktls_next_traffic_secret(suite->md(), out, out));
+}
+
+/* Receives on s until something other than KTLS_WANT_READ comes or 20 s pass without an
+ * event: the failure a KeyUpdate brings on a kernel that cannot rekey. */
+static long recv_until_failure(struct ktls_session *s, int fd)
+{
+	long n;
+	uint8_t buf[4096];
+	while ((n = ktls_recv(s, buf, sizeof(buf))) == KTLS_WANT_READ || n > 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (n == KTLS_WANT_READ && poll(&p, 1, 20000) != 1)
+			break;
+	}
+	return n;
+}
+
+/* ours fails cleanly (KTLS_EKEYUPDATE naming Linux 6.14, internal_error sent, §6.2) and the
+ * peer, reading on, gets that alert. */
+static void expect_clean_rekey_failure(struct ktls_session *ours, int ours_fd,
+				       struct ktls_session *peer, int peer_fd, long n)
+{
+	struct ktls_session_info oi, pi;
+	EXPECT_EQ(KTLS_EKEYUPDATE, n);
+	TH_LOG("ours: %s", ktls_session_error(ours));
+	EXPECT_NONNULL(strstr(ktls_session_error(ours), "6.14"));
+	ASSERT_EQ(0, ktls_session_get_info(ours, &oi));
+	EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, oi.alert_sent);
+	shutdown(ours_fd, SHUT_WR);
+	n = recv_until_failure(peer, peer_fd);
+	EXPECT_EQ(KTLS_EALERT, n);
+	ASSERT_EQ(0, ktls_session_get_info(peer, &pi));
+	EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, pi.alert_received);
+}
+
+#define REKEY_ROUNDS 4
+#define REKEY_BYTES (512u << 10) /* each way, after each KeyUpdate: 2 MiB each way in all */
+
+/* The peer sends REKEY_ROUNDS KeyUpdates, update_not_requested and update_requested in
+ * turn, with REKEY_BYTES each way after each. Where the kernel rekeys (6.14+), every byte
+ * arrives, the peer's read key has moved once per request (our answers, §4.6.3), and the
+ * kernel counted each new key; where it cannot, the first KeyUpdate that needs a new
+ * kernel key ends the session cleanly. */
+static void peer_key_updates(struct session_pair *p, const FIXTURE_VARIANT(kernel) *variant,
+			     enum ktls_offload_mode mode, bool ours_is_server)
+{
+	struct ktls_probe_result probe;
+	struct sides x;
+	bool k_rx = mode != KTLS_OFFLOAD_TX, k_tx = mode != KTLS_OFFLOAD_RX;
+	const struct ktls_suite *suite = ktls_suite_find(variant->suite);
+	uint8_t peer_rx0[KTLS_MAX_HASH_LEN], want[KTLS_MAX_HASH_LEN];
+
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	kernel_and_userspace_peer(p, ours_is_server, mode, &x);
+	struct ktls_session *ours = x.ours, *peer = x.peer;
+	int ours_fd = x.ours_fd, peer_fd = x.peer_fd;
+	memcpy(peer_rx0, ktls_engine_app_secret(peer->e, KTLS_DIR_RX), suite->hash_len);
+	long rx_ok = tls_stat("TlsRxRekeyOk"), tx_ok = tls_stat("TlsTxRekeyOk");
+	long rx_err = tls_stat("TlsRxRekeyError"), tx_err = tls_stat("TlsTxRekeyError");
+
+	struct flow fl[2];
+	flow_init(&fl[0], ours, ours_fd, peer, peer_fd, 1);
+	flow_init(&fl[1], peer, peer_fd, ours, ours_fd, 2);
+	int requested = 0, round;
+	for (round = 0; round < REKEY_ROUNDS; round++) {
+		bool request = round % 2;
+		ASSERT_EQ(0, ktls_engine_send_key_update(peer->e, request));
+		ASSERT_EQ(0, ktls_session_flush(peer));
+		/* where the kernel cannot rekey, which KeyUpdate ends it: the first for kernel
+		 * RX, the first requested one for kernel TX alone (the peer's new key is read
+		 * in userspace; our answer would need a new TLS_TX key) */
+		if (!probe.rekey && (k_rx || request))
+			break;
+		requested += request;
+		ASSERT_EQ(0, flows_run(fl, 2, REKEY_BYTES));
+		next_secret(suite, peer_rx0, requested, want);
+		EXPECT_MEMEQ(want, ktls_engine_app_secret(peer->e, KTLS_DIR_RX), suite->hash_len);
+	}
+	if (round < REKEY_ROUNDS) {
+		long n = recv_until_failure(ours, ours_fd);
+		flow_done(&fl[0]);
+		flow_done(&fl[1]);
+		expect_clean_rekey_failure(ours, ours_fd, peer, peer_fd, n);
+		return;
+	}
+	EXPECT_TRUE(flow_done(&fl[0]));
+	EXPECT_TRUE(flow_done(&fl[1]));
+	/* the kernel's own count of new keys: one per KeyUpdate with kernel RX, one per
+	 * answer with kernel TX, and no failure */
+	EXPECT_EQ(rx_ok + (k_rx ? REKEY_ROUNDS : 0), tls_stat("TlsRxRekeyOk"));
+	EXPECT_EQ(tx_ok + (k_tx ? requested : 0), tls_stat("TlsTxRekeyOk"));
+	EXPECT_EQ(rx_err, tls_stat("TlsRxRekeyError"));
+	EXPECT_EQ(tx_err, tls_stat("TlsTxRekeyError"));
+}
+
+TEST_F_TIMEOUT(kernel, peer_key_updates_kernel_rx_and_tx, 120)
+{
+	peer_key_updates(&self->p, variant, KTLS_OFFLOAD_BOTH, true);
+}
+
+TEST_F_TIMEOUT(kernel, peer_key_updates_kernel_rx_userspace_tx, 120)
+{
+	peer_key_updates(&self->p, variant, KTLS_OFFLOAD_RX, false);
+}
+
+TEST_F_TIMEOUT(kernel, peer_key_updates_kernel_tx_userspace_rx, 120)
+{
+	peer_key_updates(&self->p, variant, KTLS_OFFLOAD_TX, true);
+}
+
+/* ---- our KeyUpdate answer behind a full socket ------------------------------------------
+ * We have filled our socket (the peer does not read) when the peer's KeyUpdate with
+ * update_requested comes. Our answer cannot leave yet: it waits in the session, and so does
+ * the new TX key, which may be installed only once the answer has gone under the old one
+ * (§4.6.3: the KeyUpdate is the last record under the old key). Nothing we send meanwhile may
+ * pass it (§4.6.3: the answer goes before our next application data). The peer then reads
+ * all the data sent before the answer, the answer, and data under our new key: it opens
+ * every record, and its read key moves exactly after the data sent before. */
+static void answer_behind_a_full_socket(struct session_pair *p, const FIXTURE_VARIANT(kernel) *variant,
+					enum ktls_offload_mode mode)
+{
+	static uint8_t buf[65536];
+	struct ktls_probe_result probe;
+	struct sides x;
+	const struct ktls_suite *suite = ktls_suite_find(variant->suite);
+	uint8_t peer_rx0[KTLS_MAX_HASH_LEN], want[KTLS_MAX_HASH_LEN];
+
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	kernel_and_userspace_peer(p, true, mode, &x);
+	memcpy(peer_rx0, ktls_engine_app_secret(x.peer->e, KTLS_DIR_RX), suite->hash_len);
+	long tx_ok = tls_stat("TlsTxRekeyOk");
+	struct flow f[2];
+	flow_init(&f[0], x.ours, x.ours_fd, x.peer, x.peer_fd, 3);
+	flow_init(&f[1], x.peer, x.peer_fd, x.ours, x.ours_fd, 4);
+
+	/* fill our socket */
+	for (long m = 1; m > 0;) {
+		stream_fill(buf, sizeof(buf), f[0].sent, f[0].seed);
+		m = ktls_send(x.ours, buf, sizeof(buf));
+		if (m > 0) {
+			EVP_DigestUpdate(f[0].tx, buf, (size_t)m);
+			f[0].sent += (uint64_t)m;
+		} else {
+			ASSERT_EQ(KTLS_WANT_WRITE, m);
+		}
+	}
+	const uint64_t before = f[0].want = f[0].sent;
+	TH_LOG("%llu bytes in the socket before the KeyUpdate", (unsigned long long)before);
+
+	/* the peer asks for our key; we read it with our socket full */
+	ASSERT_EQ(0, ktls_engine_send_key_update(x.peer->e, true));
+	ASSERT_EQ(0, ktls_session_flush(x.peer));
+	long n = recv_after_readable(x.ours, x.ours_fd, buf, sizeof(buf));
+	if (!probe.rekey) {
+		/* the failure, and its alert behind the data already queued */
+		EXPECT_EQ(KTLS_EKEYUPDATE, n);
+		EXPECT_NONNULL(strstr(ktls_session_error(x.ours), "6.14"));
+		for (;;) {
+			if (ktls_session_flush(x.ours)) { /* failed: only its alert may still go */ }
+			n = ktls_recv(x.peer, buf, sizeof(buf));
+			if (n > 0) {
+				EVP_DigestUpdate(f[0].rx, buf, (size_t)n);
+				f[0].recvd += (uint64_t)n;
+				continue;
+			}
+			struct pollfd pf = { .fd = x.peer_fd, .events = POLLIN };
+			if (n != KTLS_WANT_READ || poll(&pf, 1, 20000) != 1)
+				break;
+		}
+		EXPECT_TRUE(flow_done(&f[0]));
+		flow_done(&f[1]);
+		struct ktls_session_info pi;
+		EXPECT_EQ(KTLS_EALERT, n);
+		ASSERT_EQ(0, ktls_session_get_info(x.peer, &pi));
+		EXPECT_EQ(TLS_ALERT_INTERNAL_ERROR, pi.alert_received);
+		return;
+	}
+	ASSERT_EQ(KTLS_WANT_READ, n);
+	/* the answer waits in the session, and nothing of ours passes it */
+	EXPECT_GT(ktls_kernel_queued(&x.ours->k) + ktls_buf_pending(&x.ours->out), (size_t)0);
+	EXPECT_EQ(KTLS_WANT_WRITE, ktls_send(x.ours, buf, 1));
+
+	/* the peer reads what was sent before under our old key; its read key moves only
+	 * after the last of those bytes (our answer came next) */
+	while (f[0].recvd < before) {
+		long r = flow_step(&f[0]);
+		ASSERT_TRUE(r >= 0);
+		EXPECT_MEMEQ(peer_rx0, ktls_engine_app_secret(x.peer->e, KTLS_DIR_RX), suite->hash_len);
+		if (!r) {
+			struct pollfd pf = { .fd = x.peer_fd, .events = POLLIN };
+			ASSERT_EQ(1, poll(&pf, 1, 20000));
+		}
+	}
+	/* then data both ways under the new keys, our answer in between */
+	ASSERT_EQ(0, flows_run(f, 2, 256u << 10));
+	EXPECT_TRUE(flow_done(&f[0]));
+	EXPECT_TRUE(flow_done(&f[1]));
+	next_secret(suite, peer_rx0, 1, want);
+	EXPECT_MEMEQ(want, ktls_engine_app_secret(x.peer->e, KTLS_DIR_RX), suite->hash_len);
+	EXPECT_EQ(tx_ok + (mode != KTLS_OFFLOAD_RX), tls_stat("TlsTxRekeyOk"));
+}
+
+TEST_F_TIMEOUT(kernel, key_update_answer_behind_full_socket_kernel_tx, 120)
+{
+	answer_behind_a_full_socket(&self->p, variant, KTLS_OFFLOAD_BOTH);
+}
+
+TEST_F_TIMEOUT(kernel, key_update_answer_behind_full_socket_userspace_tx, 120)
+{
+	answer_behind_a_full_socket(&self->p, variant, KTLS_OFFLOAD_RX);
 }
 
 struct diag_seen {
@@ -821,6 +1205,167 @@ TEST_F_TIMEOUT(kernel, openssl_client_against_kernel_server, 60)
 	close(fd);
 	close(l);
 	close(out[0]);
+}
+
+/* ---- OpenSSL's k and K against our ktls-server -----------------------------------------
+ * s_client's command lines "k" (KeyUpdate, update_not_requested) and "K" (update_requested,
+ * RFC 8446 §4.6.3) to `ktls-server --echo`, a process of its own with kernel TX and RX:
+ * every line is echoed, under new keys both ways. Where the kernel cannot rekey, the first
+ * KeyUpdate ends the connection: the server says why (Linux 6.14) and s_client receives
+ * internal_error. */
+
+struct child_out {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+};
+
+static size_t count_text(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+	for (const char *q = strstr(haystack, needle); q; q = strstr(q + 1, needle))
+		n++;
+	return n;
+}
+
+/* Reads o->fd until o->buf holds needle n times (0: until EOF), or 20 s pass without it. */
+static bool wait_for_count(struct child_out *o, const char *needle, size_t n)
+{
+	for (;;) {
+		if (n && count_text(o->buf, needle) >= n)
+			return true;
+		struct pollfd p = { .fd = o->fd, .events = POLLIN };
+		if (o->len >= sizeof(o->buf) - 1 || poll(&p, 1, 20000) != 1)
+			return false;
+		ssize_t r = read(o->fd, o->buf + o->len, sizeof(o->buf) - 1 - o->len);
+		if (r <= 0)
+			return !n;
+		o->len += (size_t)r;
+		o->buf[o->len] = 0;
+	}
+}
+
+static bool wait_for_text(struct child_out *o, const char *needle)
+{
+	return wait_for_count(o, needle, 1);
+}
+
+/* Starts argv with stdin from a pipe (*in_w its end) and stdout + stderr into out. */
+static pid_t spawn(char *const argv[], int *in_w, struct child_out *out)
+{
+	int in[2], o[2];
+	if (pipe(in) || pipe(o))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(o[1], 1);
+		dup2(o[1], 2);
+		close(in[1]);
+		close(o[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(o[1]);
+	*in_w = in[1];
+	out->fd = o[0];
+	out->len = 0;
+	out->buf[0] = 0;
+	return pid;
+}
+
+TEST_F_TIMEOUT(kernel, openssl_key_updates_to_ktls_server, 90)
+{
+	static struct child_out srv, cli;
+	struct ktls_probe_result probe;
+	char server[256], port[32];
+	const char *build = getenv("KTLS_BUILD");
+	int srv_in, cli_in, status;
+
+	ASSERT_EQ(0, ktls_probe_kernel(&probe));
+	snprintf(server, sizeof(server), "%s/bin/ktls-server", build && *build ? build : "build");
+	char *sargv[] = { server, "--cert", (char *)test_cert("server-ecdsa.pem"), "--key",
+			  (char *)test_cert("server-ecdsa.key"), "--bind", "127.0.0.1", "--port", "0",
+			  "--ciphers", (char *)variant->ciphers, "--echo", "--once", "--require-offload",
+			  NULL };
+	pid_t sp = spawn(sargv, &srv_in, &srv);
+	ASSERT_TRUE(sp > 0);
+	if (!wait_for_text(&srv, "port ")) {
+		TH_LOG("ktls-server did not start: %s", srv.buf);
+		kill(sp, SIGKILL);
+		ASSERT_TRUE(false);
+	}
+	wait_for_text(&srv, "\n");
+	unsigned p = 0;
+	ASSERT_EQ(1, sscanf(strstr(srv.buf, "port ") + 5, "%u", &p));
+	snprintf(port, sizeof(port), "127.0.0.1:%u", p);
+	long rx_ok = tls_stat("TlsRxRekeyOk"), tx_ok = tls_stat("TlsTxRekeyOk");
+
+	char *cargv[] = { "openssl", "s_client", "-tls1_3", "-connect", port, "-CAfile",
+			  (char *)test_cert("ca.pem"), "-servername", "localhost", "-ciphersuites",
+			  (char *)ktls_suite_name(variant->suite), "-msg", NULL };
+	pid_t cp = spawn(cargv, &cli_in, &cli);
+	ASSERT_TRUE(cp > 0);
+	if (!wait_for_text(&cli, "Verify return code: 0")) {
+		TH_LOG("s_client did not connect (is openssl in the VM? --pack openssl): %s", cli.buf);
+		ASSERT_TRUE(false);
+	}
+	/* a line, then each command and a line behind it; s_client drops what shares a read
+	 * with a command, so a line waits until the KeyUpdate has gone */
+	static const char *const steps[] = { "echo me 0\n", "K", "echo me 1\n", "k", "echo me 2\n",
+					     "K", "echo me 3\n" };
+	const char *sent_ku = ">>> TLS 1.3, Handshake [length 0005], KeyUpdate";
+	size_t kus = 0, requests = 0;
+	bool failed = false;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !failed; i++) {
+		char line[32];
+		snprintf(line, sizeof(line), "%s%s", steps[i], strlen(steps[i]) == 1 ? "\n" : "");
+		ASSERT_EQ((ssize_t)strlen(line), write(cli_in, line, strlen(line)));
+		if (strlen(steps[i]) == 1) {
+			kus++;
+			requests += steps[i][0] == 'K';
+			ASSERT_TRUE(wait_for_count(&cli, sent_ku, kus));
+			if (!probe.rekey)
+				failed = true; /* the server's kernel cannot follow */
+			continue;
+		}
+		/* the echo: s_client prints what it receives */
+		bool echoed = wait_for_text(&cli, steps[i]);
+		if (!echoed)
+			TH_LOG("no echo of %.9s; s_client said:\n%s", steps[i], cli.buf);
+		ASSERT_TRUE(echoed);
+	}
+	if (failed) {
+		EXPECT_TRUE(wait_for_text(&cli, "Alert [length 0002], fatal internal_error"));
+		EXPECT_EQ(sp, waitpid(sp, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		wait_for_count(&srv, "", 0); /* the rest of its output, up to EOF */
+		TH_LOG("ktls-server: %s", srv.buf);
+		EXPECT_NONNULL(strstr(srv.buf, "6.14"));
+	} else {
+		/* our answers: one KeyUpdate back per K, and the kernel took every new key */
+		close(cli_in);
+		cli_in = -1;
+		wait_for_count(&cli, "", 0); /* to s_client's exit */
+		EXPECT_EQ(kus, count_text(cli.buf, sent_ku));
+		EXPECT_EQ(requests, count_text(cli.buf, "<<< TLS 1.3, Handshake [length 0005], KeyUpdate"));
+		EXPECT_EQ(rx_ok + (long)kus, tls_stat("TlsRxRekeyOk"));
+		/* + 1: the server's offload asks whether the kernel rekeys by installing its
+		 * first TX key twice (ktls_offload_install), which the kernel counts too */
+		EXPECT_EQ(tx_ok + (long)requests + 1, tls_stat("TlsTxRekeyOk"));
+		EXPECT_EQ(sp, waitpid(sp, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			TH_LOG("ktls-server: %s", srv.buf);
+	}
+	if (cli_in >= 0)
+		close(cli_in);
+	kill(cp, SIGTERM);
+	waitpid(cp, NULL, 0);
+	close(srv_in);
+	close(srv.fd);
+	close(cli.fd);
 }
 
 /* TLS_AES_128_CCM_8_SHA256: the kernel has no AES-CCM with an 8-byte tag, so both ends stay
