@@ -351,9 +351,11 @@ const char *ktls_session_error(const struct ktls_session *s)
 {
 	if (!s)
 		return "no session";
-	if (s->e)
+	if (s->e && s->e->err)
 		return ktls_engine_error(s->e);
-	return s->idle_err ? ktls_strerror(s->idle_err) : "";
+	if (s->idle_err)
+		return ktls_strerror(s->idle_err);
+	return s->note ? s->note : "";
 }
 
 /* ---- record I/O ---------------------------------------------------------------------- */
@@ -873,6 +875,53 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	else if (done)
 		lseek(in_fd, pos, SEEK_SET);
 	return rc ? rc : (long)done;
+}
+
+/* ---- KeyUpdate we initiate ------------------------------------------------------------ */
+
+static const char no_tx_rekey[] = "cannot send KeyUpdate: kernel TX carries our records and "
+				  "this kernel cannot take a new TLS_TX key (TLS 1.3 rekey needs "
+				  "Linux 6.14 or later); nothing was sent, the old key stays";
+
+/* Our KeyUpdate (§4.6.3) and our next write key (§7.2), the engine live: the message is
+ * sealed (userspace) or queued for the kernel under the old key, then the key changes —
+ * for kernel TX queued behind the message, installed once it has left (kernel.h). Returns
+ * 0 (a record still waiting for the socket counts as taken) or the failure. */
+static int send_key_update(struct ktls_session *s, bool request_peer)
+{
+	int err = ktls_engine_send_key_update(s->e, request_peer);
+	if (err)
+		return engine_failed(s, err);
+	err = flush_queued(s);
+	return err == KTLS_WANT_WRITE ? 0 : err;
+}
+
+int ktls_key_update(struct ktls_session *s, bool request_peer)
+{
+	if (!s)
+		return KTLS_EINVAL;
+	if (session_err(s))
+		return session_err(s);
+	if ((s->e && (s->e->state != HS_CONNECTED || !s->offload_decided)) || notify_sent(s))
+		return KTLS_EINVAL;
+	s->note = NULL;
+	/* the kernel told us at the handoff whether it takes a second TLS_TX key: ask before
+	 * anything is sent, so a kernel that cannot costs the connection nothing */
+	if (s->k.tx && !s->k.rekey) {
+		s->note = no_tx_rekey;
+		return KTLS_EKEYUPDATE;
+	}
+	int err = release_held(s); /* held data belongs under the old key, before the message */
+	if (!err)
+		err = flush_queued(s);
+	if (err)
+		return err; /* KTLS_WANT_WRITE: nothing taken yet */
+	if (!engine(s))
+		return s->idle_err;
+	err = send_key_update(s, request_peer);
+	if (!err)
+		rest(s);
+	return err;
 }
 
 /* ---- receiving ----------------------------------------------------------------------- */

@@ -54,6 +54,8 @@ struct ktls_session {
 					  * NULL: nothing to say */
 	struct ktls_kernel k;            /* the kernel's side */
 	const struct ktls_engine_ops *ops; /* the engine's way out: into out, k, the trace fd */
+	const char *note;                /* the sentence for the last error that did not end the
+					  * session (a static string), or NULL */
 	const char *io_op;               /* the system call that failed (KTLS_EIO), and errno */
 	int io_errno;
 

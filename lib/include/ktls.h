@@ -12,6 +12,7 @@
 #ifndef KTLS_H
 #define KTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,7 +56,8 @@ enum ktls_error {
 	KTLS_EIO = -25,           /* a system call failed (errno is kept on the session) */
 	KTLS_ETIMEOUT = -26,      /* the operation took longer than its limit */
 	KTLS_EOFFLOAD = -27,      /* kernel TLS was required but the kernel refused it */
-	KTLS_EKEYUPDATE = -28,    /* the peer updated its key and this kernel cannot follow */
+	KTLS_EKEYUPDATE = -28,    /* a key update (the peer's, ours, or §5.5's) this kernel cannot
+				   * carry: TLS 1.3 rekey needs Linux 6.14 or later */
 
 	/* Not errors: a non-blocking call needs the fd readable / writable, then call again. */
 	KTLS_WANT_READ = -100,
@@ -342,6 +344,21 @@ KTLS_API size_t ktls_pending(const struct ktls_session *s);
  * kernel TLS without a copy to userspace; otherwise read, encrypt, write. Returns the bytes
  * sent (fewer only at end of file, or on a non-blocking socket) or an error. */
 KTLS_API long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count);
+/* Sends a KeyUpdate (RFC 8446 §4.6.3) and switches our sending key to the next one (§7.2):
+ * the message leaves under the old key, everything after it under the new one. With
+ * request_peer, it carries update_requested and the peer answers with its own KeyUpdate,
+ * which ktls_recv takes like any other. Works on either record layer: with kernel TX the
+ * KeyUpdate goes through the kernel (TLS_SET_RECORD_TYPE) and the new key is installed with
+ * setsockopt(TLS_TX) once it has left. What KTLS_SEND_MORE held goes first, under the old
+ * key. Returns 0 once the KeyUpdate is taken: on a non-blocking socket it may still wait in
+ * the session with the new key behind it (ktls_session_flush, or the next send, moves
+ * both) — as a record ktls_send took. KTLS_WANT_WRITE when what waited before could not
+ * leave (nothing was taken: call again when the socket is writable); KTLS_EINVAL before
+ * the handshake is done or after close_notify went; KTLS_EKEYUPDATE, with the reason in
+ * ktls_session_error(), when kernel TX carries our records and this kernel cannot take a
+ * new TLS_TX key (Linux before 6.14) — then nothing was sent and the connection goes on
+ * under the old key; or the failure. */
+KTLS_API int ktls_key_update(struct ktls_session *s, bool request_peer);
 /* Sends what KTLS_SEND_MORE held back, then close_notify (through the kernel when it carries
  * TX). The socket stays open. Returns 0 or an error. */
 KTLS_API int ktls_close(struct ktls_session *s);
