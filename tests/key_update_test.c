@@ -117,4 +117,61 @@ TEST_F(ku, after_close_is_einval)
 	EXPECT_EQ(KTLS_EINVAL, ktls_key_update(p->c, false));
 }
 
+/* §5.5 on the userspace record layer, with the limit lowered to 8 records per key (the knob
+ * a test uses to see it work without sending 2^24.5 records): no key ever protects more, the
+ * session changes it by itself, and every byte arrives. */
+TEST_F(ku, key_limit_rekeys_by_itself)
+{
+	struct session_pair *p = &self->p;
+	uint8_t first[48], now[48], peer_rx[48];
+	EXPECT_EQ(KTLS_EINVAL, ktls_config_set_key_limit(p->ccfg, KTLS_KEY_LIMIT_MIN - 1));
+	ASSERT_EQ(0, ktls_config_set_key_limit(p->ccfg, KTLS_KEY_LIMIT_MIN));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	secret_of(p->c, KTLS_DIR_TX, first);
+	int changes = 0;
+	for (int i = 0; i < 60; i++) {
+		uint8_t before[48];
+		secret_of(p->c, KTLS_DIR_TX, before);
+		ASSERT_TRUE(exchange(p, p->c, p->s, 1000 + 97 * (size_t)i)); /* one record each */
+		ASSERT_LE(p->c->e->tx.seq, (uint64_t)KTLS_KEY_LIMIT_MIN);
+		secret_of(p->c, KTLS_DIR_TX, now);
+		changes += memcmp(before, now, sizeof(now)) != 0;
+	}
+	/* 8 records a key, 3 of them kept in hand: a KeyUpdate after every 4 or 5 data records */
+	EXPECT_GE(changes, 60 / 6);
+	EXPECT_NE(0, memcmp(first, now, sizeof(now)));
+	secret_of(p->s, KTLS_DIR_RX, peer_rx);
+	EXPECT_MEMEQ(now, peer_rx, sizeof(now));
+	/* a large send too: 2^14-byte records, the key changes between them */
+	ASSERT_TRUE(exchange(p, p->c, p->s, 100000));
+	EXPECT_LE(p->c->e->tx.seq, (uint64_t)KTLS_KEY_LIMIT_MIN);
+	EXPECT_STREQ("", ktls_session_error(p->c));
+}
+
+/* The default is §5.5's: no KeyUpdate of our own in ordinary traffic. */
+TEST_F(ku, default_limit_is_far)
+{
+	struct session_pair *p = &self->p;
+	uint8_t before[48], after[48];
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	secret_of(p->c, KTLS_DIR_TX, before);
+	for (int i = 0; i < 20; i++)
+		ASSERT_TRUE(exchange(p, p->c, p->s, 1000));
+	secret_of(p->c, KTLS_DIR_TX, after);
+	EXPECT_MEMEQ(before, after, sizeof(after));
+	EXPECT_EQ(20, p->c->e->tx.seq);
+}
+
+TEST(suite_limits_are_rfc_8446_5_5s)
+{
+	EXPECT_EQ(23726566, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_128_GCM_SHA256)));
+	EXPECT_EQ(23726566, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_256_GCM_SHA384)));
+	EXPECT_EQ(11863283, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_128_CCM_SHA256)));
+	EXPECT_EQ(UINT64_MAX,
+		  ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_CHACHA20_POLY1305_SHA256)));
+}
+
 TEST_HARNESS_MAIN

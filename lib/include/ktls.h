@@ -266,6 +266,21 @@ KTLS_API int ktls_config_set_offload(struct ktls_config *cfg, enum ktls_offload_
 				      * does not pad records (most do not) */
 KTLS_API int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags);
 
+/* The most records one of our sending keys protects before the session changes it by
+ * itself with a KeyUpdate (RFC 8446 §4.6.3). By default (0) the AEAD usage limit of §5.5:
+ * 2^24.5 records for AES-GCM, 2^23.5 for AES-CCM (RFC 9147 §4.5.3), none for
+ * ChaCha20-Poly1305 before its sequence number would wrap. A value here can only lower that
+ * limit, never raise it (a larger one still stops at the suite's): for an application that
+ * wants fresher keys, or a test that wants to watch the limit work without sending 24
+ * million records. The count includes every record under the key (data, alerts, tickets,
+ * the KeyUpdate itself); with kernel TX it is read from the kernel (getsockopt TLS_TX,
+ * rec_seq). Where the key cannot change — kernel TX on a kernel without TLS 1.3 rekey
+ * (before Linux 6.14) — the session ends the connection with close_notify before the limit
+ * and the send returns KTLS_EKEYUPDATE, with the reason in ktls_session_error(). Returns 0,
+ * or KTLS_EINVAL below KTLS_KEY_LIMIT_MIN. */
+#define KTLS_KEY_LIMIT_MIN 8
+KTLS_API int ktls_config_set_key_limit(struct ktls_config *cfg, uint64_t records);
+
 /* ---- Sessions -----------------------------------------------------------------------------
  * A session runs TLS 1.3 on a connected TCP socket it does not own (it never closes fd). */
 
