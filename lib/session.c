@@ -786,8 +786,8 @@ static int kernel_key_limit(struct ktls_session *s, size_t *n)
 		int err = ktls_kernel_tx_seq(&s->k, &seq);
 		if (err == KTLS_EIO)
 			return kernel_io_failed(s);
-		if (!err && seq < s->tx_bound)
-			s->tx_bound = seq; /* else (not reported) our bound stands */
+		if (!err)
+			s->tx_bound = seq; /* not reported: our bound stands */
 		if (s->tx_bound + records_for(0) > usable) {
 			err = kernel_key_limit_reached(s, limit);
 			if (err)

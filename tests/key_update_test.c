@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include "ktls.h"
+#include "keysched.h"
 #include "record.h"
 #include "session.h"
 #include "support/pair.h"
@@ -104,6 +105,54 @@ TEST_F(ku, request_peer_makes_the_peer_answer)
 		ASSERT_TRUE(exchange(p, p->c, p->s, 100));
 	}
 	EXPECT_STREQ("", ktls_session_error(p->c));
+	EXPECT_STREQ("", ktls_session_error(p->s));
+}
+
+/* A non-blocking socket that is full: as ktls_send, ktls_key_update takes nothing while what
+ * waited cannot leave (KTLS_WANT_WRITE), and once it is taken the record may wait in the
+ * session (0) until ktls_session_flush moves it; the data behind it follows under the new
+ * key, in order. */
+TEST_F(ku, full_socket_is_want_write_as_for_send)
+{
+	struct session_pair *p = &self->p;
+	static uint8_t chunk[16384], sink[1 << 16];
+	uint8_t after[48], peer_rx[48];
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	memset(chunk, 'x', sizeof(chunk));
+	long n;
+	size_t queued = 0;
+	while ((n = ktls_send(p->c, chunk, sizeof(chunk))) > 0)
+		queued += (size_t)n;
+	ASSERT_EQ(KTLS_WANT_WRITE, n);
+	uint8_t before[48], next[48];
+	secret_of(p->c, KTLS_DIR_TX, before);
+	EXPECT_EQ(KTLS_WANT_WRITE, ktls_key_update(p->c, false)); /* nothing taken */
+	/* the server reads until our queue is gone, then the KeyUpdate is taken, once */
+	size_t got = 0;
+	int rc;
+	while ((rc = ktls_key_update(p->c, false)) == KTLS_WANT_WRITE) {
+		long r = ktls_recv(p->s, sink, sizeof(sink));
+		ASSERT_TRUE(r > 0 || r == KTLS_WANT_READ);
+		got += r > 0 ? (size_t)r : 0;
+	}
+	ASSERT_EQ(0, rc);
+	secret_of(p->c, KTLS_DIR_TX, after);
+	memset(next, 0, sizeof(next));
+	ASSERT_EQ(0, ktls_next_traffic_secret(p->c->e->suite->md(), before, next));
+	EXPECT_MEMEQ(next, after, sizeof(after)); /* one KeyUpdate, not one per call */
+	while (got < queued) {
+		int f = ktls_session_flush(p->c);
+		ASSERT_TRUE(f == 0 || f == KTLS_WANT_WRITE);
+		long r = ktls_recv(p->s, sink, sizeof(sink));
+		ASSERT_TRUE(r > 0 || r == KTLS_WANT_READ);
+		got += r > 0 ? (size_t)r : 0;
+	}
+	ASSERT_EQ(queued, got);
+	ASSERT_TRUE(exchange(p, p->c, p->s, 5000)); /* behind the KeyUpdate, under the new key */
+	secret_of(p->s, KTLS_DIR_RX, peer_rx);
+	EXPECT_MEMEQ(after, peer_rx, sizeof(after));
 	EXPECT_STREQ("", ktls_session_error(p->s));
 }
 
