@@ -947,6 +947,7 @@ TEST_F_TIMEOUT(ours, key_update_through_kernel_tx, 120)
 	expect_offloaded(p->c, variant->suite);
 	expect_offloaded(p->s, variant->suite);
 	ASSERT_TRUE(ours_transfer(self, p->c, p->s, 100000));
+	EXPECT_NULL(p->c->e); /* parked: both directions in the kernel, nothing waiting */
 	int rc = ktls_key_update(p->c, false);
 	if (!self->probe.rekey) {
 		/* nothing sent, nothing broken: a clear error, and the connection goes on */
