@@ -218,7 +218,7 @@ TEST(suite_limits_are_rfc_8446_5_5s)
 {
 	EXPECT_EQ(23726566, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_128_GCM_SHA256)));
 	EXPECT_EQ(23726566, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_256_GCM_SHA384)));
-	EXPECT_EQ(11863283, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_128_CCM_SHA256)));
+	EXPECT_EQ(8388608, ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_AES_128_CCM_SHA256)));
 	EXPECT_EQ(UINT64_MAX,
 		  ktls_suite_record_limit(ktls_suite_find(KTLS_TLS_CHACHA20_POLY1305_SHA256)));
 }

@@ -268,7 +268,7 @@ KTLS_API int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned fla
 
 /* The most records one of our sending keys protects before the session changes it by
  * itself with a KeyUpdate (RFC 8446 §4.6.3). By default (0) the AEAD usage limit of §5.5:
- * 2^24.5 records for AES-GCM, 2^23.5 for AES-CCM (RFC 9147 §4.5.3), none for
+ * 2^24.5 records for AES-GCM, 2^23 for AES-CCM (RFC 9147 §4.5.3), none for
  * ChaCha20-Poly1305 before its sequence number would wrap. A value here can only lower that
  * limit, never raise it (a larger one still stops at the suite's): for an application that
  * wants fresher keys, or a test that wants to watch the limit work without sending 24
