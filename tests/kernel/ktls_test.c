@@ -1073,4 +1073,56 @@ TEST_F_TIMEOUT(ours, key_limit_through_kernel_tx, 120)
 	EXPECT_EQ(KTLS_EKEYUPDATE, ktls_send(p->c, "x", 1)); /* it sticks */
 }
 
+/* A full socket with kernel TX (non-blocking): the KeyUpdate waits in the session's queue
+ * with the new key behind it, and nothing of ours may pass it — data waits too
+ * (KTLS_WANT_WRITE) until the KeyUpdate has left and the key is installed; then every byte
+ * arrives, in order, under the right keys. */
+TEST_F_TIMEOUT(ours, key_update_on_a_full_socket, 120)
+{
+	struct session_pair *p = &self->p;
+	static uint8_t chunk[1 << 16], sink[1 << 16];
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	expect_offloaded(p->c, variant->suite);
+	memset(chunk, 'f', sizeof(chunk));
+	size_t queued = 0;
+	long n;
+	while ((n = ktls_send(p->c, chunk, sizeof(chunk))) > 0)
+		queued += (size_t)n;
+	ASSERT_EQ(KTLS_WANT_WRITE, n);
+	int rc = ktls_key_update(p->c, false);
+	if (!self->probe.rekey) {
+		ASSERT_EQ(KTLS_EKEYUPDATE, rc); /* nothing sent: the stream is only our 'f's */
+	} else {
+		ASSERT_EQ(0, rc); /* taken: it waits in the queue */
+		EXPECT_EQ(KTLS_WANT_WRITE, ktls_send(p->c, "after", 5)); /* nothing passes it */
+	}
+	/* the server drains; the client flushes until the queue (and the key) are through */
+	size_t got = 0;
+	int f = KTLS_WANT_WRITE;
+	while (got < queued || f) {
+		if (f)
+			f = ktls_session_flush(p->c);
+		ASSERT_TRUE(f == 0 || f == KTLS_WANT_WRITE);
+		long r = ktls_recv(p->s, sink, sizeof(sink));
+		if (r == KTLS_WANT_READ) {
+			struct pollfd pfd = { .fd = p->sfd, .events = POLLIN };
+			poll(&pfd, 1, got < queued ? 1000 : 10);
+			continue;
+		}
+		ASSERT_LT(0, r);
+		for (long i = 0; i < r; i++)
+			ASSERT_EQ('f', sink[i]);
+		got += (size_t)r;
+	}
+	ASSERT_EQ(queued, got);
+	EXPECT_EQ(0, kernel_tx_records(p->c) == UINT64_MAX); /* the kernel reports it */
+	if (self->probe.rekey)
+		EXPECT_EQ(0, kernel_tx_records(p->c)); /* the new key, nothing under it yet */
+	ASSERT_TRUE(ours_transfer(self, p->c, p->s, 30000));
+	ASSERT_TRUE(ours_transfer(self, p->s, p->c, 3000));
+	ours_digests_agree(self);
+}
+
 TEST_HARNESS_MAIN
