@@ -307,7 +307,9 @@ KTLS_API int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_s
  * a blocking socket), or an error (KTLS_WANT_WRITE when none could be taken). On a
  * non-blocking socket with the userspace record layer, the last record taken may still
  * wait in the session (at most one record): call ktls_session_flush() when the socket is
- * writable again, until it returns 0. */
+ * writable again, until it returns 0. A key near its AEAD usage limit (RFC 8446 §5.5,
+ * ktls_config_set_key_limit) is changed on the way with a KeyUpdate; where the kernel
+ * cannot take a new key, the send returns KTLS_EKEYUPDATE after close_notify went. */
 KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
 /* ktls_send with flags: 0, or KTLS_SEND_MORE ("more follows", like MSG_MORE): these bytes do
  * not end a record; the next ktls_send, ktls_send_flags or ktls_sendfile puts its data behind
