@@ -460,6 +460,15 @@ int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags)
 	return 0;
 }
 
+int ktls_config_set_key_limit(struct ktls_config *cfg, uint64_t records)
+{
+	if (records && records < KTLS_KEY_LIMIT_MIN)
+		return config_fail(cfg, KTLS_EINVAL, "a key limit of %llu records is below the "
+				   "minimum of %d", (unsigned long long)records, KTLS_KEY_LIMIT_MIN);
+	cfg->key_limit = records;
+	return 0;
+}
+
 void ktls_limits_default(struct ktls_limits *l)
 {
 	l->max_handshake_message = KTLS_MAX_CLIENT_HELLO;

@@ -200,8 +200,10 @@ static int kernel_io_failed(struct ktls_session *s)
 static int engine_emit(void *ctx, uint8_t type, const uint8_t *data, size_t len, bool sealed)
 {
 	struct ktls_session *s = ctx;
-	if (!sealed) /* a direction the kernel protects */
+	if (!sealed) { /* a direction the kernel protects */
+		s->tx_bound++; /* one record under the kernel's key (§5.5 count) */
 		return ktls_kernel_queue_record(&s->k, type, data, len);
+	}
 	return ktls_buf_append(&s->out, data, len);
 }
 
@@ -225,6 +227,7 @@ static int engine_key_change(void *ctx, enum ktls_direction dir, const uint8_t *
 		err = ktls_kernel_queue_tx_key(&s->k, secret);
 		if (err)
 			return err;
+		s->tx_bound = 0; /* §5.3: a new key starts at record 0 */
 		err = flush_out(s);
 		return err == KTLS_WANT_WRITE ? 0 : err;
 	}
@@ -351,9 +354,11 @@ const char *ktls_session_error(const struct ktls_session *s)
 {
 	if (!s)
 		return "no session";
-	if (s->e)
+	if (s->e && s->e->err)
 		return ktls_engine_error(s->e);
-	return s->idle_err ? ktls_strerror(s->idle_err) : "";
+	if (s->idle_err)
+		return ktls_strerror(s->idle_err);
+	return s->note ? s->note : "";
 }
 
 /* ---- record I/O ---------------------------------------------------------------------- */
@@ -548,6 +553,7 @@ static int offload(struct ktls_session *s)
 	if (*reason)
 		s->offload_status = strdup(reason);
 	if (k->tx) {
+		s->tx_bound = tx_seq; /* records this key protected in userspace already */
 		ktls_engine_hand_over(e, KTLS_DIR_TX);
 		ktls_buf_free(&s->out); /* the kernel writes from here on */
 	}
@@ -683,6 +689,119 @@ static int flush_queued(struct ktls_session *s)
 	return err;
 }
 
+/* ---- the AEAD usage limits (RFC 8446 §5.5) ---------------------------------------------
+ * A sending key changes (KeyUpdate, §4.6.3) before it has protected as many records as its
+ * AEAD allows (ktls_suite_record_limit; ktls_config_set_key_limit may lower it). With the
+ * userspace record layer the engine's sequence number is the count. With kernel TX the
+ * kernel's rec_seq is (getsockopt TLS_TX): asking it on every send would cost a system call
+ * each, so tx_bound counts up an upper bound of what we sent, and only when that bound
+ * nears the limit is the kernel asked, and the bound set to its answer. A kernel that
+ * cannot take a new key gets close_notify instead, before the limit. */
+
+/* Records kept below the limit: the KeyUpdate or close_notify that ends the key's use, and
+ * two control records (an alert, a ticket) that leave without this check. */
+#define KEY_LIMIT_RESERVE 3
+
+static uint64_t key_limit(const struct ktls_session *s)
+{
+	const struct ktls_suite *suite = s->e ? s->e->suite : s->idle.suite;
+	uint64_t limit = ktls_suite_record_limit(suite);
+	return s->cfg->key_limit && s->cfg->key_limit < limit ? s->cfg->key_limit : limit;
+}
+
+/* At most the records the kernel makes of n bytes in one send: the one a MSG_MORE send left
+ * open, the full ones, the last partial one — doubled, for records the kernel ends early
+ * (a full fragment list). The kernel's count corrects the excess near the limit. */
+static uint64_t records_for(size_t n)
+{
+	return 2 + 2 * (uint64_t)(n >> 14);
+}
+
+/* Userspace TX, before a data record is sealed: a key near its limit changes now. */
+static int userspace_key_limit(struct ktls_session *s)
+{
+	uint64_t limit = key_limit(s);
+	if (limit == UINT64_MAX || s->e->tx.seq + 1 + KEY_LIMIT_RESERVE <= limit)
+		return 0;
+	ktls_trace(s->e, "--- %llu records under this write key, the limit is %llu: KeyUpdate "
+		   "(RFC 8446 §5.5)", (unsigned long long)s->e->tx.seq, (unsigned long long)limit);
+	int err = ktls_engine_send_key_update(s->e, false);
+	return err ? engine_failed(s, err) : 0;
+}
+
+static int release_held(struct ktls_session *s);
+
+/* Our KeyUpdate (§4.6.3) and our next write key (§7.2), the engine live: the message is
+ * sealed (userspace) or queued for the kernel under the old key, then the key changes —
+ * for kernel TX queued behind the message, installed once it has left (kernel.h). Returns
+ * 0 (a record still waiting for the socket counts as taken) or the failure. */
+static int send_key_update(struct ktls_session *s, bool request_peer)
+{
+	int err = ktls_engine_send_key_update(s->e, request_peer);
+	if (err)
+		return engine_failed(s, err);
+	err = flush_queued(s);
+	return err == KTLS_WANT_WRITE ? 0 : err;
+}
+
+static const char no_rekey_at_limit[] = "the write key reached its AEAD usage limit (RFC 8446 "
+	"§5.5) and this kernel cannot take a new TLS_TX key (TLS 1.3 rekey needs Linux 6.14 or "
+	"later): connection closed with close_notify";
+
+/* Kernel TX, the key at its limit: a KeyUpdate where the kernel rekeys, else close_notify
+ * and KTLS_EKEYUPDATE. Returns 0, KTLS_WANT_WRITE (the new key waits behind the KeyUpdate)
+ * or the failure. */
+static int kernel_key_limit_reached(struct ktls_session *s, uint64_t limit)
+{
+	int err = release_held(s); /* a record MSG_MORE left open ends under the old key */
+	if (err)
+		return err;
+	if (!engine(s))
+		return s->idle_err;
+	if (!s->k.rekey) {
+		err = ktls_engine_close_notify(s->e);
+		if (err)
+			return err == KTLS_EIO ? kernel_io_failed(s) : err;
+		return session_fail(s, KTLS_EKEYUPDATE, "%s", no_rekey_at_limit);
+	}
+	ktls_trace(s->e, "--- kernel TX: %llu records under this write key, the limit is %llu: "
+		   "KeyUpdate (RFC 8446 §5.5)", (unsigned long long)s->tx_bound,
+		   (unsigned long long)limit);
+	err = send_key_update(s, false);
+	if (!err && ktls_kernel_queued(&s->k))
+		err = KTLS_WANT_WRITE;
+	return err;
+}
+
+/* Kernel TX, before sending *n bytes: lowers *n so that the key stays within its limit,
+ * changing the key first when it has no room left. Returns 0 (then *n > 0), KTLS_WANT_WRITE
+ * or the failure. */
+static int kernel_key_limit(struct ktls_session *s, size_t *n)
+{
+	uint64_t limit = key_limit(s);
+	uint64_t usable = limit == UINT64_MAX ? limit : limit - KEY_LIMIT_RESERVE;
+	if (s->tx_bound + records_for(*n) > usable) {
+		/* our bound only over-counts: the kernel's count is the truth */
+		uint64_t seq;
+		int err = ktls_kernel_tx_seq(&s->k, &seq);
+		if (err == KTLS_EIO)
+			return kernel_io_failed(s);
+		if (!err)
+			s->tx_bound = seq; /* not reported: our bound stands */
+		if (s->tx_bound + records_for(0) > usable) {
+			err = kernel_key_limit_reached(s, limit);
+			if (err)
+				return err;
+		}
+		uint64_t room = usable - s->tx_bound; /* at least records_for(0) */
+		uint64_t max = (((room - 2) / 2 + 1) << 14) - 1;
+		if (*n > max)
+			*n = (size_t)max;
+	}
+	s->tx_bound += records_for(*n);
+	return 0;
+}
+
 /* Seals one application data record, the held bytes (tx_hold) then p[0..n), straight into
  * the output queue: the record is sealed where it will be sent from, and p is encrypted
  * from where it lies (only held bytes, which must lead the record, are copied in ahead of
@@ -744,6 +863,9 @@ static long userspace_send(struct ktls_session *s, const uint8_t *p, size_t len,
 		if (err)
 			return err;
 		size_t n = left < TLS_MAX_PLAINTEXT - held ? left : TLS_MAX_PLAINTEXT - held;
+		err = userspace_key_limit(s);
+		if (err)
+			return err;
 		err = seal_data_record(s, p + taken, n);
 		if (err)
 			return session_fail(s, err, "cannot protect application data: %s",
@@ -791,12 +913,24 @@ long ktls_send_flags(struct ktls_session *s, const void *buf, size_t len, unsign
 		return err;
 	if (!len) /* nothing to add: end the open record unless more is still to come */
 		return more ? 0 : release_held(s);
-	long n = ktls_kernel_send(&s->k, buf, len, more);
-	if (n > 0)
+	size_t taken = 0;
+	while (taken < len) { /* in pieces only where a key nears its limit (§5.5) */
+		size_t n = len - taken;
+		err = kernel_key_limit(s, &n);
+		if (err)
+			return taken && err == KTLS_WANT_WRITE ? (long)taken : err;
+		long sent = ktls_kernel_send(&s->k, (const uint8_t *)buf + taken, n,
+					     more && taken + n == len);
+		if (sent == KTLS_EIO)
+			return kernel_io_failed(s);
+		if (sent < 0)
+			return taken ? (long)taken : sent;
 		data_sent(s);
-	if (n == KTLS_EIO)
-		return kernel_io_failed(s);
-	return n;
+		taken += (size_t)sent;
+		if ((size_t)sent < n)
+			break;
+	}
+	return (long)taken;
 }
 
 long ktls_send(struct ktls_session *s, const void *buf, size_t len)
@@ -826,12 +960,24 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 		err = flush_queued(s); /* queued control records go first */
 		if (err)
 			return err;
-		long n = ktls_kernel_sendfile(&s->k, in_fd, offset, count);
-		if (n > 0)
-			data_sent(s);
-		if (n == KTLS_EIO)
-			return kernel_io_failed(s);
-		return n;
+		size_t done = 0;
+		while (done < count) { /* in pieces only where a key nears its limit (§5.5) */
+			size_t n = count - done;
+			err = kernel_key_limit(s, &n);
+			if (err)
+				return done && err == KTLS_WANT_WRITE ? (long)done : err;
+			long sent = ktls_kernel_sendfile(&s->k, in_fd, offset, n);
+			if (sent == KTLS_EIO)
+				return kernel_io_failed(s);
+			if (sent < 0)
+				return done ? (long)done : sent;
+			if (sent > 0)
+				data_sent(s);
+			done += (size_t)sent;
+			if ((size_t)sent < n)
+				break; /* end of file, or a full socket */
+		}
+		return (long)done;
 	}
 	/* userspace fallback: read, encrypt, write, a record at a time; on a socket that is
 	 * full, stop and report what went (the file position says where to go on) */
@@ -878,6 +1024,40 @@ long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t 
 	else if (done)
 		lseek(in_fd, pos, SEEK_SET);
 	return rc ? rc : (long)done;
+}
+
+/* ---- KeyUpdate we initiate ------------------------------------------------------------ */
+
+static const char no_tx_rekey[] = "cannot send KeyUpdate: kernel TX carries our records and "
+				  "this kernel cannot take a new TLS_TX key (TLS 1.3 rekey needs "
+				  "Linux 6.14 or later); nothing was sent, the old key stays";
+
+int ktls_key_update(struct ktls_session *s, bool request_peer)
+{
+	if (!s)
+		return KTLS_EINVAL;
+	if (session_err(s))
+		return session_err(s);
+	if ((s->e && (s->e->state != HS_CONNECTED || !s->offload_decided)) || notify_sent(s))
+		return KTLS_EINVAL;
+	s->note = NULL;
+	/* the kernel told us at the handoff whether it takes a second TLS_TX key: ask before
+	 * anything is sent, so a kernel that cannot costs the connection nothing */
+	if (s->k.tx && !s->k.rekey) {
+		s->note = no_tx_rekey;
+		return KTLS_EKEYUPDATE;
+	}
+	int err = release_held(s); /* held data belongs under the old key, before the message */
+	if (!err)
+		err = flush_queued(s);
+	if (err)
+		return err; /* KTLS_WANT_WRITE: nothing taken yet */
+	if (!engine(s))
+		return s->idle_err;
+	err = send_key_update(s, request_peer);
+	if (!err)
+		rest(s);
+	return err;
 }
 
 /* ---- receiving ----------------------------------------------------------------------- */

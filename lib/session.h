@@ -35,6 +35,7 @@ struct ktls_config {
 	enum ktls_offload_mode offload;
 	bool offload_required;
 	unsigned offload_flags;           /* KTLS_OFFLOAD_TX_ZEROCOPY | KTLS_OFFLOAD_RX_NO_PAD */
+	uint64_t key_limit;               /* records per sending key, below §5.5's; 0: §5.5's */
 	ktls_setsockopt_fn setsockopt_fn; /* setsockopt, or a test's stand-in */
 	ktls_sendmsg_fn sendmsg_fn;       /* sendmsg, or a test's stand-in */
 	char error[256];
@@ -53,7 +54,12 @@ struct ktls_session {
 	char *offload_status;            /* why not, when a direction stayed in userspace (heap);
 					  * NULL: nothing to say */
 	struct ktls_kernel k;            /* the kernel's side */
+	uint64_t tx_bound;               /* kernel TX: at least the records the current key has
+					  * protected (counted up from what we send, set from
+					  * the kernel's rec_seq when it nears the limit) */
 	const struct ktls_engine_ops *ops; /* the engine's way out: into out, k, the trace fd */
+	const char *note;                /* the sentence for the last error that did not end the
+					  * session (a static string), or NULL */
 	const char *io_op;               /* the system call that failed (KTLS_EIO), and errno */
 	int io_errno;
 

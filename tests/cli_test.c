@@ -163,4 +163,30 @@ TEST(configure_applies_and_refuses)
 	ktls_config_free(cfg);
 }
 
+/* --key-update WHEN: a time or a byte count, always with its unit (issue 16). */
+TEST(key_update_policy_syntax)
+{
+	struct cli_key_update ku;
+	ASSERT_TRUE(cli_parse_key_update("30s", &ku));
+	EXPECT_EQ(30, ku.seconds);
+	EXPECT_EQ(0, ku.bytes);
+	ASSERT_TRUE(cli_parse_key_update("5m", &ku));
+	EXPECT_EQ(300, ku.seconds);
+	ASSERT_TRUE(cli_parse_key_update("2h", &ku));
+	EXPECT_EQ(7200, ku.seconds);
+	ASSERT_TRUE(cli_parse_key_update("1G", &ku));
+	EXPECT_EQ(1ull << 30, ku.bytes);
+	EXPECT_EQ(0, ku.seconds);
+	ASSERT_TRUE(cli_parse_key_update("512K", &ku));
+	EXPECT_EQ(512ull << 10, ku.bytes);
+	ASSERT_TRUE(cli_parse_key_update("64M", &ku));
+	EXPECT_EQ(64ull << 20, ku.bytes);
+	ASSERT_TRUE(cli_parse_key_update("65536B", &ku));
+	EXPECT_EQ(65536, ku.bytes);
+	const char *bad[] = { "", "30", "0s", "-1s", "+1s", " 1s", "1.5G", "1GB", "1g", "1 s",
+			      "9999999999G", "99999999999999999999B", "600000000h", NULL };
+	for (int i = 0; bad[i]; i++)
+		EXPECT_FALSE(cli_parse_key_update(bad[i], &ku));
+}
+
 TEST_HARNESS_MAIN

@@ -9,15 +9,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/support/tap.sh"
 tap_plan 6
 
-# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN (default 20 s)
-wait_for() {
-	for _ in $(seq "${3:-200}"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # interactive NAME PORT EXPECT: runs the client against 127.0.0.1:PORT; the line "hello"
 # goes in after the first ticket was kept, EXPECT must come back; then stdin ends.
 interactive() {

@@ -87,6 +87,12 @@ static const char usage[] =
 	"                      offload only): the file must not change while sent\n"
 	"  --rx-no-pad         expect unpadded records (TLS_RX_EXPECT_NO_PAD): faster RX\n"
 	"  --keylog FILE       append NSS key log lines (also: SSLKEYLOGFILE)\n"
+	"  --key-update WHEN   send a KeyUpdate (RFC 8446 4.6.3) of our own once one key has\n"
+	"                      carried WHEN: a time (30s, 5m, 1h) or bytes we sent (65536B,\n"
+	"                      512K, 64M, 1G; powers of 1024); a number needs its unit\n"
+	"  --no-commands       send stdin lines \"k\" and \"K\" as data (default: such a line,\n"
+	"                      exactly, sends a KeyUpdate, K with update_requested, as in\n"
+	"                      openssl s_client)\n"
 	"  --sess-out FILE     save the server's latest session ticket to FILE at the end (it\n"
 	"                      holds the resumption key: created mode 0600)\n"
 	"  --sess-in FILE      resume the session saved in FILE (a full handshake if the\n"
@@ -125,6 +131,8 @@ int main(int argc, char **argv)
 		{ "rx-no-pad", no_argument, NULL, 'P' },
 		{ "no-middlebox", no_argument, NULL, 1100 },
 		{ "trace", no_argument, NULL, 't' },
+		{ "key-update", required_argument, NULL, 1300 },
+		{ "no-commands", no_argument, NULL, 1301 },
 		{ "sess-out", required_argument, NULL, 'W' },
 		{ "sess-in", required_argument, NULL, 'R' },
 		{ "get", required_argument, NULL, 'G' },
@@ -142,6 +150,7 @@ int main(int argc, char **argv)
 	};
 	const char *prog = "ktls-client";
 	struct cli_tls_opts o = { 0 };
+	struct cli_relay_opts relay = { .commands = true };
 	const char *sess_out = NULL, *sess_in = NULL;
 	struct get_opts g = { .timeout = 60, .requests = -1, .connect_timeout = 30 };
 	int c;
@@ -169,6 +178,11 @@ int main(int argc, char **argv)
 		case 'P': o.rx_no_pad = true; break;
 		case 1100: o.no_middlebox = true; break;
 		case 't': o.trace = true; break;
+		case 1300:
+			if (!cli_opt_key_update(prog, optarg, &relay.policy))
+				return EXIT_USAGE;
+			break;
+		case 1301: relay.commands = false; break;
 		case 'W': sess_out = optarg; break;
 		case 'R': sess_in = optarg; break;
 		case 'G': g.path = optarg; break;
@@ -301,7 +315,7 @@ int main(int argc, char **argv)
 		rc = EXIT_TLS;
 	} else {
 		cli_print_summary(prog, s);
-		rc = cli_relay(prog, s, fd);
+		rc = cli_relay(prog, s, fd, &relay);
 		if (sess_out && !cli_session_store(prog, s, sess_out) && rc == EXIT_OK)
 			rc = EXIT_TLS;
 	}

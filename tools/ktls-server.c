@@ -103,6 +103,10 @@ static const char usage[] =
 	"  --hrr-cookie         put a cookie in each HelloRetryRequest and require it back\n"
 	"                       (RFC 8446 4.2.2; default: none, the server keeps its state)\n"
 	"  --echo               echo each client's data back to it\n"
+	"  --key-update WHEN    send a KeyUpdate (RFC 8446 4.6.3) of our own once one key has\n"
+	"                       carried WHEN: a time (30s, 5m, 1h) or bytes we sent (65536B,\n"
+	"                       512K, 64M, 1G; powers of 1024); a number needs its unit\n"
+	"                       (--echo and the stdin relay; not --www, --send-file)\n"
 	"  --send-file FILE     send FILE to each client (sendfile(2) through kernel TLS when\n"
 	"                       offloaded), then wait for the client to close\n"
 	"  --once               serve one connection, then exit with its status\n"
@@ -178,9 +182,12 @@ static int send_file(const char *prog, struct ktls_session *s, const char *path)
 	return err && err != KTLS_EIO ? EXIT_TLS : EXIT_OK;
 }
 
-static int echo_loop(const char *prog, struct ktls_session *s)
+static int echo_loop(const char *prog, struct ktls_session *s,
+		     const struct cli_key_update *policy)
 {
 	char buf[16384];
+	struct cli_key_clock clock;
+	cli_key_clock_start(&clock, policy);
 	for (;;) {
 		long n = ktls_recv(s, buf, sizeof(buf));
 		if (n == 0)
@@ -194,6 +201,11 @@ static int echo_loop(const char *prog, struct ktls_session *s)
 		long sent = ktls_send(s, buf, (size_t)n);
 		if (sent < 0) {
 			cli_print_error(prog, "send", s, (int)sent);
+			return EXIT_TLS;
+		}
+		int err = cli_key_clock_sent(prog, &clock, s, (unsigned long long)sent, false);
+		if (err) {
+			cli_print_error(prog, "key update", s, err);
 			return EXIT_TLS;
 		}
 	}
@@ -295,6 +307,7 @@ int main(int argc, char **argv)
 		{ "groups", required_argument, NULL, 'g' },
 		{ "ciphers", required_argument, NULL, 's' },
 		{ "echo", no_argument, NULL, 'e' },
+		{ "key-update", required_argument, NULL, 1300 },
 		{ "send-file", required_argument, NULL, 'f' },
 		{ "once", no_argument, NULL, '1' },
 		{ "keylog", required_argument, NULL, 'L' },
@@ -323,6 +336,7 @@ int main(int argc, char **argv)
 	struct cli_tls_opts o = { 0 };
 	const char *tickets = NULL, *ticket_lifetime = NULL, *ticket_key_file = NULL;
 	bool echo = false, once = false;
+	struct cli_relay_opts relay = { .commands = false };
 	const char *file = NULL;
 	struct httpd_opts w = { .workers = 1, .max_connections = 4096, .handshake_timeout = 10,
 			      .handshake_memory = 2u << 20, .max_client_hello = 16384,
@@ -348,6 +362,10 @@ int main(int argc, char **argv)
 		case 'g': o.groups = optarg; break;
 		case 's': o.ciphers = optarg; break;
 		case 'e': echo = true; break;
+		case 1300:
+			if (!cli_opt_key_update(prog, optarg, &relay.policy))
+				return EXIT_USAGE;
+			break;
 		case 'f': file = optarg; break;
 		case '1': once = true; break;
 		case 'L': o.keylog = optarg; break;
@@ -477,7 +495,8 @@ int main(int argc, char **argv)
 		} else {
 			cli_print_summary(prog, s);
 			rc = file ? send_file(prog, s, file)
-			     : echo ? echo_loop(prog, s) : cli_relay(prog, s, fd);
+			     : echo ? echo_loop(prog, s, &relay.policy)
+				  : cli_relay(prog, s, fd, &relay);
 		}
 		ktls_session_free(s);
 		close(fd);

@@ -337,8 +337,11 @@ int ktls_engine_fail(struct ktls_engine *e, int err, const char *fmt, ...)
 	e->err = err;
 	e->state = HS_FAILED;
 
-	/* Tell the peer (§6.2), unless it told us or the connection is gone. */
-	if (err != KTLS_EALERT && err != KTLS_ECLOSED && err != KTLS_EIO && err != KTLS_ETIMEOUT) {
+	/* Tell the peer (§6.2), unless it told us, the connection is gone, or our close_notify
+	 * went already (§6.1: nothing follows it; a session that had to stop sending, at the
+	 * §5.5 limit, closed cleanly and records why here) */
+	if (err != KTLS_EALERT && err != KTLS_ECLOSED && err != KTLS_EIO && err != KTLS_ETIMEOUT &&
+	    !e->close_notify_sent) {
 		int alert = ktls_error_alert(err);
 		if (alert < 0)
 			alert = TLS_ALERT_INTERNAL_ERROR;

@@ -49,7 +49,7 @@ static const struct {
 	{ KTLS_EIO, "system call failed", -1 },
 	{ KTLS_ETIMEOUT, "timed out", -1 },
 	{ KTLS_EOFFLOAD, "kernel TLS offload required but refused", TLS_ALERT_INTERNAL_ERROR },
-	{ KTLS_EKEYUPDATE, "peer updated its key; this kernel cannot rekey kernel TLS", -1 },
+	{ KTLS_EKEYUPDATE, "key update impossible: this kernel cannot rekey kernel TLS", -1 },
 	{ KTLS_WANT_READ, "operation would block: wait until readable", -1 },
 	{ KTLS_WANT_WRITE, "operation would block: wait until writable", -1 },
 };

@@ -29,6 +29,32 @@ const struct ktls_suite *ktls_suite_find(uint16_t id)
 	return NULL;
 }
 
+/* RFC 8446 §5.5: "For AES-GCM, up to 2^24.5 full-size records (about 24 million) may be
+ * encrypted on a given connection while keeping a safety margin of approximately 2^-57 for
+ * Authenticated Encryption (AE) security. For ChaCha20/Poly1305, the record sequence number
+ * would wrap before the safety limit is reached." RFC 8446 gives no number for AES-CCM;
+ * RFC 9147 (DTLS 1.3) §4.5.3 does: "[TLS13] does not specify a limit for AEAD_AES_128_CCM,
+ * but the analysis in Appendix B shows that a limit of 2^23 packets can be used to obtain
+ * the same confidentiality protection as the limits specified in TLS" (the analysis is the
+ * CFRG's, draft-irtf-cfrg-aead-limits, for records of 2^14 bytes). CCM_8 is the same cipher
+ * with a shorter tag, so the same confidentiality limit; its much lower integrity limit
+ * (RFC 9147 Appendix B) counts records that fail to open, and in TLS the first one ends the
+ * connection. The numbers below are these limits, rounded down. */
+uint64_t ktls_suite_record_limit(const struct ktls_suite *suite)
+{
+	switch (suite->aead) {
+	case KTLS_AEAD_AES_128_GCM:
+	case KTLS_AEAD_AES_256_GCM:
+		return 23726566; /* 2^24.5 */
+	case KTLS_AEAD_AES_128_CCM:
+	case KTLS_AEAD_AES_128_CCM_8:
+		return 8388608; /* 2^23 */
+	case KTLS_AEAD_CHACHA20_POLY1305:
+		break;
+	}
+	return UINT64_MAX;
+}
+
 const char *ktls_suite_name(uint16_t id)
 {
 	const struct ktls_suite *s = ktls_suite_find(id);

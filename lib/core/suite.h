@@ -32,6 +32,10 @@ struct ktls_suite {
 	size_t hash_len;
 };
 
+/* The AEAD usage limit (RFC 8446 §5.5): how many records one key may protect. Returns
+ * UINT64_MAX where no limit comes before the sequence number wraps (ChaCha20-Poly1305). */
+uint64_t ktls_suite_record_limit(const struct ktls_suite *suite);
+
 /* Returns the suite with that id, or NULL when it is not one of ours. */
 const struct ktls_suite *ktls_suite_find(uint16_t id);
 

@@ -12,6 +12,7 @@
 #ifndef KTLS_H
 #define KTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,7 +56,8 @@ enum ktls_error {
 	KTLS_EIO = -25,           /* a system call failed (errno is kept on the session) */
 	KTLS_ETIMEOUT = -26,      /* the operation took longer than its limit */
 	KTLS_EOFFLOAD = -27,      /* kernel TLS was required but the kernel refused it */
-	KTLS_EKEYUPDATE = -28,    /* the peer updated its key and this kernel cannot follow */
+	KTLS_EKEYUPDATE = -28,    /* a key update (the peer's, ours, or §5.5's) this kernel cannot
+				   * carry: TLS 1.3 rekey needs Linux 6.14 or later */
 
 	/* Not errors: a non-blocking call needs the fd readable / writable, then call again. */
 	KTLS_WANT_READ = -100,
@@ -264,6 +266,21 @@ KTLS_API int ktls_config_set_offload(struct ktls_config *cfg, enum ktls_offload_
 				      * does not pad records (most do not) */
 KTLS_API int ktls_config_set_offload_flags(struct ktls_config *cfg, unsigned flags);
 
+/* The most records one of our sending keys protects before the session changes it by
+ * itself with a KeyUpdate (RFC 8446 §4.6.3). By default (0) the AEAD usage limit of §5.5:
+ * 2^24.5 records for AES-GCM, 2^23 for AES-CCM (RFC 9147 §4.5.3), none for
+ * ChaCha20-Poly1305 before its sequence number would wrap. A value here can only lower that
+ * limit, never raise it (a larger one still stops at the suite's): for an application that
+ * wants fresher keys, or a test that wants to watch the limit work without sending 24
+ * million records. The count includes every record under the key (data, alerts, tickets,
+ * the KeyUpdate itself); with kernel TX it is read from the kernel (getsockopt TLS_TX,
+ * rec_seq). Where the key cannot change — kernel TX on a kernel without TLS 1.3 rekey
+ * (before Linux 6.14) — the session ends the connection with close_notify before the limit
+ * and the send returns KTLS_EKEYUPDATE, with the reason in ktls_session_error(). Returns 0,
+ * or KTLS_EINVAL below KTLS_KEY_LIMIT_MIN. */
+#define KTLS_KEY_LIMIT_MIN 8
+KTLS_API int ktls_config_set_key_limit(struct ktls_config *cfg, uint64_t records);
+
 /* ---- Sessions -----------------------------------------------------------------------------
  * A session runs TLS 1.3 on a connected TCP socket it does not own (it never closes fd). */
 
@@ -290,7 +307,9 @@ KTLS_API int ktls_handshake(int fd, const struct ktls_config *cfg, struct ktls_s
  * a blocking socket), or an error (KTLS_WANT_WRITE when none could be taken). On a
  * non-blocking socket with the userspace record layer, the last record taken may still
  * wait in the session (at most one record): call ktls_session_flush() when the socket is
- * writable again, until it returns 0. */
+ * writable again, until it returns 0. A key near its AEAD usage limit (RFC 8446 §5.5,
+ * ktls_config_set_key_limit) is changed on the way with a KeyUpdate; where the kernel
+ * cannot take a new key, the send returns KTLS_EKEYUPDATE after close_notify went. */
 KTLS_API long ktls_send(struct ktls_session *s, const void *buf, size_t len);
 /* ktls_send with flags: 0, or KTLS_SEND_MORE ("more follows", like MSG_MORE): these bytes do
  * not end a record; the next ktls_send, ktls_send_flags or ktls_sendfile puts its data behind
@@ -344,6 +363,21 @@ KTLS_API size_t ktls_pending(const struct ktls_session *s);
  * kernel TLS without a copy to userspace; otherwise read, encrypt, write. Returns the bytes
  * sent (fewer only at end of file, or on a non-blocking socket) or an error. */
 KTLS_API long ktls_sendfile(struct ktls_session *s, int in_fd, long long *offset, size_t count);
+/* Sends a KeyUpdate (RFC 8446 §4.6.3) and switches our sending key to the next one (§7.2):
+ * the message leaves under the old key, everything after it under the new one. With
+ * request_peer, it carries update_requested and the peer answers with its own KeyUpdate,
+ * which ktls_recv takes like any other. Works on either record layer: with kernel TX the
+ * KeyUpdate goes through the kernel (TLS_SET_RECORD_TYPE) and the new key is installed with
+ * setsockopt(TLS_TX) once it has left. What KTLS_SEND_MORE held goes first, under the old
+ * key. Returns 0 once the KeyUpdate is taken: on a non-blocking socket it may still wait in
+ * the session with the new key behind it (ktls_session_flush, or the next send, moves
+ * both) — as a record ktls_send took. KTLS_WANT_WRITE when what waited before could not
+ * leave (nothing was taken: call again when the socket is writable); KTLS_EINVAL before
+ * the handshake is done or after close_notify went; KTLS_EKEYUPDATE, with the reason in
+ * ktls_session_error(), when kernel TX carries our records and this kernel cannot take a
+ * new TLS_TX key (Linux before 6.14) — then nothing was sent and the connection goes on
+ * under the old key; or the failure. */
+KTLS_API int ktls_key_update(struct ktls_session *s, bool request_peer);
 /* Sends what KTLS_SEND_MORE held back, then close_notify (through the kernel when it carries
  * TX). The socket stays open. Returns 0 or an error. */
 KTLS_API int ktls_close(struct ktls_session *s);

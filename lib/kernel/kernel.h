@@ -78,6 +78,13 @@ static inline size_t ktls_kernel_queued(const struct ktls_kernel *k)
 	return ktls_buf_pending(&k->queue);
 }
 
+/* The records the kernel has protected under its current TX key: rec_seq from
+ * getsockopt(SOL_TLS, TLS_TX) — the kernel's count is the truth after the handoff
+ * (RFC 8446 §5.5 limits are enforced from it). The crypto_info it returns holds the key
+ * too: wiped here. Returns 0, KTLS_EUNSUPPORTED when this kernel does not report it (k->why),
+ * or KTLS_EIO (k->sys_errno). */
+KTLS_MUST_CHECK int ktls_kernel_tx_seq(struct ktls_kernel *k, uint64_t *seq);
+
 /* Application data through kernel TX; with more, MSG_MORE (the record may stay open).
  * Returns bytes taken, KTLS_WANT_WRITE, or KTLS_EIO. */
 long ktls_kernel_send(struct ktls_kernel *k, const void *buf, size_t len, bool more);

@@ -134,6 +134,7 @@ int ktls_kernel_flush(struct ktls_kernel *k, char *reason, size_t reason_len)
 		}
 		if (n < 0)
 			return sys_failed(k, "sendmsg", (int)-n);
+		k->tx_open = false; /* the record type cmsg ended a record MSG_MORE left open */
 		if ((size_t)n < len) { /* the rest goes as a record of its own, of the same type */
 			memmove(entry + ENTRY_HEADER, entry + ENTRY_HEADER + n, len - (size_t)n);
 			len -= (size_t)n;
@@ -162,6 +163,33 @@ int ktls_kernel_queue_record(struct ktls_kernel *k, uint8_t type, const uint8_t 
 int ktls_kernel_queue_tx_key(struct ktls_kernel *k, const uint8_t *secret)
 {
 	return queue_entry(k, ENTRY_TX_KEY, 0, secret, k->suite->hash_len);
+}
+
+int ktls_kernel_tx_seq(struct ktls_kernel *k, uint64_t *seq)
+{
+	union ktls_crypto_info ci;
+	uint8_t zero[KTLS_MAX_KEY_LEN + KTLS_IV_LEN] = { 0 };
+	size_t size = 0;
+	/* the kernel wants exactly the size of this cipher's crypto_info: built once, empty */
+	if (ktls_crypto_info_build(&ci, &size, k->suite, zero, zero, 0)) {
+		k->why = "no kernel crypto_info for this suite";
+		return KTLS_EUNSUPPORTED;
+	}
+	socklen_t len = (socklen_t)size;
+	memset(&ci, 0, sizeof(ci));
+	int rc = getsockopt(k->fd, SOL_TLS, TLS_TX, &ci, &len);
+	int e = errno;
+	int err = rc ? 0 : ktls_crypto_info_rec_seq(&ci, seq);
+	sodium_memzero(&ci, sizeof(ci)); /* it came with the key */
+	if (rc && (e == EINVAL || e == EOPNOTSUPP || e == ENOPROTOOPT)) {
+		k->why = "this kernel does not report the TLS_TX record count";
+		return KTLS_EUNSUPPORTED;
+	}
+	if (rc)
+		return sys_failed(k, "getsockopt(TLS_TX)", e);
+	if (err)
+		k->why = "the kernel reported an unknown TLS_TX cipher";
+	return err;
 }
 
 long ktls_kernel_send(struct ktls_kernel *k, const void *buf, size_t len, bool more)

@@ -49,6 +49,23 @@ int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *len, const struct
 	return KTLS_EUNSUPPORTED;
 }
 
+int ktls_crypto_info_rec_seq(const union ktls_crypto_info *ci, uint64_t *seq)
+{
+	const unsigned char *p;
+	switch (ci->info.cipher_type) {
+	case TLS_CIPHER_AES_GCM_128: p = ci->aes128.rec_seq; break;
+	case TLS_CIPHER_AES_GCM_256: p = ci->aes256.rec_seq; break;
+	case TLS_CIPHER_AES_CCM_128: p = ci->aes128ccm.rec_seq; break;
+	case TLS_CIPHER_CHACHA20_POLY1305: p = ci->chacha.rec_seq; break;
+	default: return KTLS_EUNSUPPORTED;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) /* big-endian, as the record nonce uses it (§5.3) */
+		v = v << 8 | p[i];
+	*seq = v;
+	return 0;
+}
+
 int ktls_offload_check_suite(const struct ktls_suite *suite, char *reason, size_t reason_len)
 {
 	if (suite->aead != KTLS_AEAD_AES_128_CCM_8)

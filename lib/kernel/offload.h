@@ -64,6 +64,11 @@ KTLS_MUST_CHECK int ktls_crypto_info_build(union ktls_crypto_info *ci, size_t *l
 					   const struct ktls_suite *suite, const uint8_t *key,
 					   const uint8_t *iv, uint64_t seq);
 
+/* The rec_seq of a crypto_info the kernel returned (getsockopt TLS_TX / TLS_RX): the
+ * records protected under its key so far. Returns 0, or KTLS_EUNSUPPORTED for a cipher
+ * type not ours. */
+KTLS_MUST_CHECK int ktls_crypto_info_rec_seq(const union ktls_crypto_info *ci, uint64_t *seq);
+
 /* Whether the kernel has a cipher for suite at all. Returns 0, or KTLS_EUNSUPPORTED with a
  * sentence in reason (TLS_AES_128_CCM_8_SHA256). */
 KTLS_MUST_CHECK int ktls_offload_check_suite(const struct ktls_suite *suite, char *reason,

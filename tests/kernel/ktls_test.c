@@ -1405,4 +1405,269 @@ TEST(ccm_8_falls_back_to_userspace)
 	pair_close(&p);
 }
 
+/* ==== KeyUpdate we initiate, and the §5.5 limits under kTLS (issue 16, item 3) =============
+ * ktls_key_update with kernel TX: the KeyUpdate goes through the kernel under the old key, the
+ * new TLS_TX key follows once it has left. On a kernel that rekeys (6.14+) data flows across
+ * every change, checked by SHA-256; on one that cannot, the call is a clean KTLS_EKEYUPDATE
+ * and the connection goes on. The kernel's own record count (getsockopt TLS_TX, rec_seq) is
+ * what the §5.5 limit is enforced from: it must agree with the records we sent. */
+
+FIXTURE(ours)
+{
+	struct session_pair p;
+	struct ktls_probe_result probe;
+	EVP_MD_CTX *sent, *got; /* SHA-256 of everything sent c→s and received */
+};
+
+FIXTURE_VARIANT(ours)
+{
+	const char *ciphers;
+	uint16_t suite;
+};
+
+FIXTURE_VARIANT_ADD(ours, chacha20_poly1305) { "chacha20", KTLS_TLS_CHACHA20_POLY1305_SHA256 };
+FIXTURE_VARIANT_ADD(ours, aes_128_gcm) { "aes128", KTLS_TLS_AES_128_GCM_SHA256 };
+FIXTURE_VARIANT_ADD(ours, aes_256_gcm) { "aes256", KTLS_TLS_AES_256_GCM_SHA384 };
+FIXTURE_VARIANT_ADD(ours, aes_128_ccm) { "aes128ccm", KTLS_TLS_AES_128_CCM_SHA256 };
+
+FIXTURE_SETUP(ours)
+{
+	ASSERT_EQ(0, ktls_probe_kernel(&self->probe));
+	ASSERT_EQ(0, pair_open(&self->p, true));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.ccfg, variant->ciphers));
+	ASSERT_EQ(0, ktls_config_set_ciphers(self->p.scfg, variant->ciphers));
+	self->sent = EVP_MD_CTX_new();
+	self->got = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(self->sent, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(self->got, EVP_sha256(), NULL);
+	TH_LOG("this kernel %s TLS 1.3 rekey", self->probe.rekey ? "has" : "has no");
+}
+
+FIXTURE_TEARDOWN(ours)
+{
+	EVP_MD_CTX_free(self->sent);
+	EVP_MD_CTX_free(self->got);
+	pair_close(&self->p);
+}
+
+/* len bytes from one session to the other, into both digests. */
+static bool ours_transfer(FIXTURE_DATA(ours) *self, struct ktls_session *from,
+			  struct ktls_session *to, size_t len)
+{
+	static uint8_t data[1 << 18], got[1 << 18];
+	static unsigned counter;
+	for (size_t i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 131 + counter * 7 + 1);
+	counter++;
+	if (len > sizeof(data) || !pair_transfer(from, to, data, len, got))
+		return false;
+	EVP_DigestUpdate(self->sent, data, len);
+	EVP_DigestUpdate(self->got, got, len);
+	return true;
+}
+
+static void ours_digests_agree(FIXTURE_DATA(ours) *self)
+{
+	uint8_t a[32], b[32];
+	EVP_DigestFinal_ex(self->sent, a, NULL);
+	EVP_DigestFinal_ex(self->got, b, NULL);
+	ASSERT_MEMEQ(a, b, 32);
+}
+
+/* The records the kernel protected under the session's current TX key. */
+static uint64_t kernel_tx_records(struct ktls_session *s)
+{
+	uint64_t seq = UINT64_MAX;
+	if (ktls_kernel_tx_seq(&s->k, &seq))
+		return UINT64_MAX;
+	return seq;
+}
+
+TEST_F_TIMEOUT(ours, key_update_through_kernel_tx, 120)
+{
+	struct session_pair *p = &self->p;
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	expect_offloaded(p->c, variant->suite);
+	expect_offloaded(p->s, variant->suite);
+	ASSERT_TRUE(ours_transfer(self, p->c, p->s, 100000));
+	EXPECT_NULL(p->c->e); /* parked: both directions in the kernel, nothing waiting */
+	int rc = ktls_key_update(p->c, false);
+	if (!self->probe.rekey) {
+		/* nothing sent, nothing broken: a clear error, and the connection goes on */
+		ASSERT_EQ(KTLS_EKEYUPDATE, rc);
+		EXPECT_NONNULL(strstr(ktls_session_error(p->c), "6.14"));
+		TH_LOG("%s", ktls_session_error(p->c));
+		EXPECT_EQ(KTLS_EKEYUPDATE, ktls_key_update(p->c, true));
+		ASSERT_TRUE(ours_transfer(self, p->c, p->s, 50000));
+		ASSERT_TRUE(pair_transfer(p->s, p->c, (const uint8_t *)"still here", 10,
+					  (uint8_t[16]){ 0 }));
+		ours_digests_agree(self);
+		return;
+	}
+	ASSERT_EQ(0, rc);
+	EXPECT_EQ(0, kernel_tx_records(p->c)); /* the new key has protected nothing yet */
+	ASSERT_TRUE(ours_transfer(self, p->c, p->s, 100000));
+	/* update_requested: the server's kernel sends its answer, then takes its new key */
+	ASSERT_EQ(0, ktls_key_update(p->c, true));
+	ASSERT_TRUE(ours_transfer(self, p->c, p->s, 20000));
+	ASSERT_TRUE(ours_transfer(self, p->s, p->c, 70000));
+	/* and the server's own, many times, each way */
+	for (int i = 0; i < 10; i++) {
+		ASSERT_EQ(0, ktls_key_update(i % 2 ? p->s : p->c, i % 3 == 0));
+		ASSERT_TRUE(ours_transfer(self, p->c, p->s, 5000 + 1000 * (size_t)i));
+		ASSERT_TRUE(ours_transfer(self, p->s, p->c, 3000));
+	}
+	ours_digests_agree(self);
+	EXPECT_STREQ("", ktls_session_error(p->c));
+	EXPECT_STREQ("", ktls_session_error(p->s));
+	EXPECT_EQ(0, ktls_close(p->c));
+}
+
+/* The kernel's rec_seq counts exactly the records we made it send: one per ktls_send here
+ * (each below 2^14 bytes, none held open), restarting at 0 with each of our KeyUpdates. */
+TEST_F(ours, kernel_rec_seq_agrees_with_records_sent)
+{
+	struct session_pair *p = &self->p;
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	EXPECT_EQ(0, kernel_tx_records(p->c)); /* the client sent nothing under this key yet */
+	for (int i = 0; i < 25; i++)
+		ASSERT_TRUE(ours_transfer(self, p->c, p->s, 100 + 10 * (size_t)i));
+	EXPECT_EQ(25, kernel_tx_records(p->c));
+	EXPECT_LE(kernel_tx_records(p->c), p->c->tx_bound); /* ours is an upper bound */
+	/* the server's two tickets went through its kernel too, then 3 records of data */
+	for (int i = 0; i < 3; i++)
+		ASSERT_TRUE(ours_transfer(self, p->s, p->c, 500));
+	EXPECT_EQ(2 + 3, kernel_tx_records(p->s));
+	if (self->probe.rekey) {
+		ASSERT_EQ(0, ktls_key_update(p->c, false));
+		EXPECT_EQ(0, kernel_tx_records(p->c));
+		for (int i = 0; i < 7; i++)
+			ASSERT_TRUE(ours_transfer(self, p->c, p->s, 300));
+		EXPECT_EQ(7, kernel_tx_records(p->c));
+	}
+	ours_digests_agree(self);
+}
+
+/* §5.5 with the limit lowered to 8 records a key: where the kernel rekeys, the session
+ * changes the key by itself and every byte arrives; where it cannot, the session sends
+ * close_notify before the limit and says why. Either way no key protects more than 8. */
+TEST_F_TIMEOUT(ours, key_limit_through_kernel_tx, 120)
+{
+	struct session_pair *p = &self->p;
+	ASSERT_EQ(0, ktls_config_set_key_limit(p->ccfg, 8));
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	expect_offloaded(p->c, variant->suite);
+	if (variant->suite == KTLS_TLS_CHACHA20_POLY1305_SHA256) {
+		/* a lower limit applies to ChaCha20-Poly1305 too: it has none of its own, but
+		 * the configured one still stops a key */
+	}
+	uint8_t buf[4096];
+	int i;
+	for (i = 0; i < 60; i++) {
+		size_t len = 1000 + 37 * (size_t)i;
+		if (self->probe.rekey) {
+			ASSERT_TRUE(ours_transfer(self, p->c, p->s, len));
+			ASSERT_LE(kernel_tx_records(p->c), 8);
+			continue;
+		}
+		uint8_t data[4096];
+		memset(data, i, len);
+		long n = ktls_send(p->c, data, len);
+		if (n == KTLS_EKEYUPDATE)
+			break;
+		ASSERT_EQ((long)len, n);
+		ASSERT_LE(kernel_tx_records(p->c), 8);
+		size_t got = 0;
+		while (got < len) {
+			long r = ktls_recv(p->s, buf + got, len - got);
+			if (r == KTLS_WANT_READ) {
+				struct pollfd pfd = { .fd = p->sfd, .events = POLLIN };
+				ASSERT_EQ(1, poll(&pfd, 1, 20000));
+				continue;
+			}
+			ASSERT_LT(0, r);
+			got += (size_t)r;
+		}
+		ASSERT_MEMEQ(data, buf, len);
+	}
+	if (self->probe.rekey) {
+		ours_digests_agree(self);
+		/* the big send too: the kernel cuts it into records, the key changes between */
+		ASSERT_TRUE(ours_transfer(self, p->c, p->s, 200000));
+		ASSERT_LE(kernel_tx_records(p->c), 8);
+		EXPECT_STREQ("", ktls_session_error(p->c));
+		return;
+	}
+	/* no rekey: the connection ended cleanly before the limit, and says why */
+	ASSERT_LT(i, 60);
+	EXPECT_NONNULL(strstr(ktls_session_error(p->c), "5.5"));
+	EXPECT_NONNULL(strstr(ktls_session_error(p->c), "6.14"));
+	TH_LOG("after %d sends: %s", i, ktls_session_error(p->c));
+	long r;
+	while ((r = ktls_recv(p->s, buf, sizeof(buf))) == KTLS_WANT_READ) {
+		struct pollfd pfd = { .fd = p->sfd, .events = POLLIN };
+		ASSERT_EQ(1, poll(&pfd, 1, 20000));
+	}
+	EXPECT_EQ(0, r); /* close_notify, not an alert or a reset */
+	EXPECT_EQ(KTLS_EKEYUPDATE, ktls_send(p->c, "x", 1)); /* it sticks */
+}
+
+/* A full socket with kernel TX (non-blocking): the KeyUpdate waits in the session's queue
+ * with the new key behind it, and nothing of ours may pass it — data waits too
+ * (KTLS_WANT_WRITE) until the KeyUpdate has left and the key is installed; then every byte
+ * arrives, in order, under the right keys. */
+TEST_F_TIMEOUT(ours, key_update_on_a_full_socket, 120)
+{
+	struct session_pair *p = &self->p;
+	static uint8_t chunk[1 << 16], sink[1 << 16];
+	pair_handshake(p);
+	ASSERT_EQ(0, p->crc);
+	ASSERT_EQ(0, p->src);
+	expect_offloaded(p->c, variant->suite);
+	memset(chunk, 'f', sizeof(chunk));
+	size_t queued = 0;
+	long n;
+	while ((n = ktls_send(p->c, chunk, sizeof(chunk))) > 0)
+		queued += (size_t)n;
+	ASSERT_EQ(KTLS_WANT_WRITE, n);
+	int rc = ktls_key_update(p->c, false);
+	if (!self->probe.rekey) {
+		ASSERT_EQ(KTLS_EKEYUPDATE, rc); /* nothing sent: the stream is only our 'f's */
+	} else {
+		ASSERT_EQ(0, rc); /* taken: it waits in the queue */
+		EXPECT_EQ(KTLS_WANT_WRITE, ktls_send(p->c, "after", 5)); /* nothing passes it */
+	}
+	/* the server drains; the client flushes until the queue (and the key) are through */
+	size_t got = 0;
+	int f = KTLS_WANT_WRITE;
+	while (got < queued || f) {
+		if (f)
+			f = ktls_session_flush(p->c);
+		ASSERT_TRUE(f == 0 || f == KTLS_WANT_WRITE);
+		long r = ktls_recv(p->s, sink, sizeof(sink));
+		if (r == KTLS_WANT_READ) {
+			struct pollfd pfd = { .fd = p->sfd, .events = POLLIN };
+			poll(&pfd, 1, got < queued ? 1000 : 10);
+			continue;
+		}
+		ASSERT_LT(0, r);
+		for (long i = 0; i < r; i++)
+			ASSERT_EQ('f', sink[i]);
+		got += (size_t)r;
+	}
+	ASSERT_EQ(queued, got);
+	EXPECT_EQ(0, kernel_tx_records(p->c) == UINT64_MAX); /* the kernel reports it */
+	if (self->probe.rekey)
+		EXPECT_EQ(0, kernel_tx_records(p->c)); /* the new key, nothing under it yet */
+	ASSERT_TRUE(ours_transfer(self, p->c, p->s, 30000));
+	ASSERT_TRUE(ours_transfer(self, p->s, p->c, 3000));
+	ours_digests_agree(self);
+}
+
 TEST_HARNESS_MAIN

@@ -5,6 +5,7 @@
 #   ok NAME             one passing test
 #   not_ok NAME [TEXT]  one failing test, TEXT shown as a diagnostic
 #   port                a TCP port on 127.0.0.1 that was free a moment ago
+#   wait_for FILE PATTERN [TENTHS]  until FILE has a line matching PATTERN (default 20 s)
 #   tap_exit            exits 1 when a test failed, else 0
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
@@ -19,3 +20,10 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/# /' <<<"${2:-}"; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tap_exit() { exit $((fails > 0)); }
+wait_for() {
+	for _ in $(seq "${3:-200}"); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

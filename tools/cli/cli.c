@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 bool cli_opt_cert(const char *prog, struct cli_tls_opts *o, int opt, const char *arg, size_t max)
@@ -383,28 +385,167 @@ void cli_print_error(const char *prog, const char *what, const struct ktls_sessi
 	fprintf(stderr, "%s: %s: %s\n", prog, what, *msg ? msg : ktls_strerror(err));
 }
 
-int cli_relay(const char *prog, struct ktls_session *s, int sock)
+bool cli_parse_key_update(const char *arg, struct cli_key_update *ku)
+{
+	char *end;
+	*ku = (struct cli_key_update){ 0 };
+	if (!arg || *arg < '0' || *arg > '9')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || !v || !end[0] || end[1])
+		return false;
+	int shift = -1, mult = 0;
+	switch (*end) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'B': shift = 0; break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	default: return false;
+	}
+	if (mult) {
+		if (v > (1ull << 31) / (unsigned)mult)
+			return false;
+		ku->seconds = (unsigned)(v * (unsigned)mult);
+		return true;
+	}
+	if (v > (1ull << 63) >> shift)
+		return false;
+	ku->bytes = v << shift;
+	return true;
+}
+
+bool cli_opt_key_update(const char *prog, const char *arg, struct cli_key_update *ku)
+{
+	if (cli_parse_key_update(arg, ku))
+		return true;
+	fprintf(stderr, "%s: --key-update takes a time (30s, 5m, 1h) or bytes (65536B, 512K, 64M, "
+		"1G), not '%s'\n", prog, arg);
+	return false;
+}
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cli_key_clock_start(struct cli_key_clock *k, const struct cli_key_update *policy)
+{
+	k->policy = policy ? *policy : (struct cli_key_update){ 0 };
+	k->sent = 0;
+	k->since_ms = monotonic_ms();
+}
+
+int cli_key_clock_wait_ms(const struct cli_key_clock *k)
+{
+	if (!k->policy.seconds)
+		return -1;
+	long long left = k->since_ms + 1000LL * k->policy.seconds - monotonic_ms();
+	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+int cli_key_clock_sent(const char *prog, struct cli_key_clock *k, struct ktls_session *s,
+		       unsigned long long n, bool verbose)
+{
+	k->sent += n;
+	bool due = (k->policy.bytes && k->sent >= k->policy.bytes) ||
+		   (k->policy.seconds && cli_key_clock_wait_ms(k) == 0);
+	if (!due)
+		return 0;
+	int err = ktls_key_update(s, false);
+	if (err)
+		return err;
+	if (verbose)
+		fprintf(stderr, "%s: KEYUPDATE\n", prog);
+	cli_key_clock_start(k, &k->policy);
+	return 0;
+}
+
+/* Sends stdin's bytes, lines that are exactly "k" or "K" (s_client's commands) taken as
+ * KeyUpdates when commands are on. *bol: the last byte sent ended a line. Returns 0, or an
+ * exit code after saying why. */
+static int relay_input(const char *prog, struct ktls_session *s, const char *buf, size_t len,
+		       const struct cli_relay_opts *o, struct cli_key_clock *clock, bool *bol)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		bool command = false;
+		if (o && o->commands && *bol && i + 1 < len &&
+		    (buf[i] == 'k' || buf[i] == 'K') && buf[i + 1] == '\n')
+			command = true;
+		if (!command && i < len) {
+			*bol = buf[i] == '\n';
+			continue;
+		}
+		if (i > start) { /* the data before the command, or the rest */
+			long sent = ktls_send(s, buf + start, i - start);
+			if (sent < 0) {
+				cli_print_error(prog, "send", s, (int)sent);
+				return EXIT_TLS;
+			}
+			int err = cli_key_clock_sent(prog, clock, s, (unsigned long long)sent, true);
+			if (err) {
+				cli_print_error(prog, "key update", s, err);
+				return EXIT_TLS;
+			}
+		}
+		if (!command)
+			break;
+		int err = ktls_key_update(s, buf[i] == 'K');
+		if (err) { /* a kernel that cannot rekey: say so, and go on */
+			cli_print_error(prog, "key update", s, err);
+			if (err != KTLS_EKEYUPDATE)
+				return EXIT_TLS;
+		} else {
+			fprintf(stderr, "%s\n", buf[i] == 'K' ? "KEYUPDATE (update_requested)" :
+				"KEYUPDATE");
+			cli_key_clock_start(clock, &clock->policy);
+		}
+		i++; /* past the newline */
+		start = i + 1;
+		*bol = true;
+	}
+	return 0;
+}
+
+int cli_relay(const char *prog, struct ktls_session *s, int sock, const struct cli_relay_opts *o)
 {
 	char buf[16384];
-	bool stdin_open = true, sock_open = true;
+	bool stdin_open = true, sock_open = true, bol = true;
+	struct cli_key_clock clock;
+	cli_key_clock_start(&clock, o ? &o->policy : NULL);
 
 	while (sock_open) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
 				       { .fd = STDIN_FILENO, .events = stdin_open ? POLLIN : 0 } };
-		if (poll(p, stdin_open ? 2 : 1, -1) < 0) {
+		int ready = poll(p, stdin_open ? 2 : 1, cli_key_clock_wait_ms(&clock));
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
 			return EXIT_NETWORK;
 		}
+		if (ready == 0 && stdin_open) { /* --key-update's time is up, with nothing sent */
+			int err = cli_key_clock_sent(prog, &clock, s, 0, true);
+			if (err) {
+				cli_print_error(prog, "key update", s, err);
+				return EXIT_TLS;
+			}
+			continue;
+		}
+		if (ready == 0)
+			clock.policy.seconds = 0; /* after close_notify nothing more is sent */
 		if (stdin_open && p[1].revents) {
 			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 			if (n > 0) {
-				long sent = ktls_send(s, buf, (size_t)n);
-				if (sent < 0) {
-					cli_print_error(prog, "send", s, (int)sent);
-					return EXIT_TLS;
-				}
+				int rc = relay_input(prog, s, buf, (size_t)n, o, &clock, &bol);
+				if (rc)
+					return rc;
 			} else {
 				/* end of our input: close_notify, but keep reading the peer's
 				 * answer until it closes too (TLS 1.3 half-close, §6.1) */

@@ -77,8 +77,44 @@ bool cli_session_store(const char *prog, const struct ktls_session *s, const cha
  * after printing "<prog>: <what> needs N file descriptors, but ulimit -n is S (hard limit
  * H) and this process cannot raise it (...)", so the user knows the number to ask for. */
 bool cli_raise_nofile(const char *prog, unsigned long need, const char *what);
+/* --key-update: a KeyUpdate of our own (ktls_key_update) once one key has carried `bytes`
+ * bytes of ours or `seconds` have passed since it was taken; 0: not by that measure. */
+struct cli_key_update {
+	unsigned long long bytes;
+	unsigned seconds;
+};
+/* Parses --key-update's argument: a whole number with a unit, seconds with s, m or h
+ * ("30s", "5m", "1h"), bytes with B, K, M or G, powers of 1024 ("65536B", "512K", "1G"). A
+ * number without its unit is refused (which of the two?). Returns false for anything else,
+ * 0, or more than 2^63 bytes / 2^31 seconds. */
+bool cli_parse_key_update(const char *arg, struct cli_key_update *ku);
+/* The same for the option: false after saying what it takes. */
+bool cli_opt_key_update(const char *prog, const char *arg, struct cli_key_update *ku);
+
+/* What the stdin/stdout relay does besides copying. */
+struct cli_relay_opts {
+	bool commands;                /* a line of stdin that is exactly "k" sends a KeyUpdate, "K"
+				       * one with update_requested, instead of the line */
+	struct cli_key_update policy; /* --key-update */
+};
 /* Copies stdin to the session and the session to stdout until both directions end: stdin
- * EOF sends close_notify, the peer's close_notify or EOF ends reading. Returns an exit code. */
-int cli_relay(const char *prog, struct ktls_session *s, int sock);
+ * EOF sends close_notify, the peer's close_notify or EOF ends reading. o may be NULL (no
+ * commands, no policy). Returns an exit code. */
+int cli_relay(const char *prog, struct ktls_session *s, int sock, const struct cli_relay_opts *o);
+
+/* The --key-update policy at work: count what goes under one key, and say when it is time.
+ * The clock is CLOCK_MONOTONIC in ms. */
+struct cli_key_clock {
+	struct cli_key_update policy;
+	unsigned long long sent;      /* bytes under the current key */
+	long long since_ms;           /* when the current key was taken */
+};
+void cli_key_clock_start(struct cli_key_clock *k, const struct cli_key_update *policy);
+/* After n bytes went: a KeyUpdate (ktls_key_update, not requested) when the policy says so,
+ * "<prog>: KEYUPDATE" on stderr when verbose. Returns 0 or ktls_key_update's error. */
+int cli_key_clock_sent(const char *prog, struct cli_key_clock *k, struct ktls_session *s,
+		       unsigned long long n, bool verbose);
+/* Milliseconds until the time policy wants a KeyUpdate (for poll), -1: never. */
+int cli_key_clock_wait_ms(const struct cli_key_clock *k);
 
 #endif
