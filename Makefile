@@ -93,7 +93,7 @@ KERNEL_TEST_BINS := $(KERNEL_TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Scripts that boot the microVM (kernel tests): run by `make check`, not by check-asan.
 VM_TEST_SCRIPTS := $(filter tests/kernel_test.sh tests/kernel_newest_test.sh tests/kernel_fallback_test.sh \
 	tests/vm_test.sh tests/vm_kernels_test.sh \
-	tests/www_kernel_test.sh tests/www_attack_kernel_test.sh,$(TEST_SCRIPTS))
+	tests/www_kernel_test.sh tests/www_attack_kernel_test.sh tests/www_attack_kernel_newest_test.sh,$(TEST_SCRIPTS))
 RUN_SCRIPTS ?= $(TEST_SCRIPTS)
 CERTS ?= $(BUILD)/certs
 
