@@ -6,6 +6,9 @@
 # server that the host talks to; and --timeout, which runs alongside the others. A VM that cannot start fails the
 # checks with ktls-vm's own words as TAP diagnostics.
 #
+# It boots the default kernel (stable, or KTLS_VM_KERNEL): what it tests is ktls-vm's own
+# plumbing, the same on every kernel; tests/vm_kernels_test.sh boots each kernel.
+#
 # Environment: KTLS_BUILD (default build) as in `make check`; KTLS_VM_TEST_TIMEOUT (seconds per
 # VM run, default 300).
 

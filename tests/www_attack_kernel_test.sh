@@ -7,16 +7,23 @@
 # or as empty data records the kernel hands on; the same caps must cut the attacker off
 # while a fresh client is served. A VM that does not come up, or a run that is not in kernel
 # mode, is a failure.
+#
+# KTLS_VM_KERNEL=stable|newest|DIR runs it in the microVM on that kernel even when this host
+# has kTLS (tests/www_attack_kernel_newest_test.sh sets newest: there a KeyUpdate is a kernel
+# rekey, not the end of the connection, and the caps must hold all the same).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 build=${KTLS_BUILD:-build}
 export ATTACK_MODES="empty canceled keyupdate keyupdate-req" ATTACK_SLOTS=0
-if ((EUID == 0)) && "$build/bin/ktls-check" >/dev/null 2>&1; then
+if [[ -n ${KTLS_VM_KERNEL:-} ]]; then
+	echo "# running tests/www_attack_test.sh in the microVM on the kernel KTLS_VM_KERNEL=$KTLS_VM_KERNEL"
+elif ((EUID == 0)) && "$build/bin/ktls-check" >/dev/null 2>&1; then
 	echo "# running on this host: its kernel has kTLS"
 	exec bash tests/www_attack_test.sh
+else
+	echo "# this host's kernel has no kTLS: running tests/www_attack_test.sh in the microVM, kernel stable"
 fi
-echo "# this host's kernel has no kTLS: running tests/www_attack_test.sh in the microVM"
 out=$(mktemp "${TMPDIR:-/tmp}/www_attack_kernel_test.XXXXXX")
 trap 'rm -f "$out"' EXIT
 tools/ktls-vm --pack bash --timeout 900 --env ATTACK_MODES="$ATTACK_MODES" \

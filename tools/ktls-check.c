@@ -16,23 +16,26 @@
 #include "kernel_cfg.h" /* kernel_cfg[]: generated from the fragments in kernel-cfg/ */
 
 static const char usage[] =
-	"Usage: ktls-check [--json] [--kernel-config FILE]\n"
+	"Usage: ktls-check [--json] [--kernel-config [FILE]]\n"
 	"\n"
 	"Tells whether this kernel can do TLS 1.3 in the kernel (kTLS) and how, by trying it on\n"
 	"a loopback TCP connection: the tls ULP, then for each cipher suite whether TLS_TX and\n"
 	"TLS_RX install and really encrypt and decrypt (the kernel's records are opened with\n"
 	"our own record layer), the zero-copy TX and no-pad RX options, TLS 1.3 rekey, and\n"
 	"/proc/net/tls_stat. It also checks the kernel configuration (/proc/config.gz or\n"
-	"/boot/config-RELEASE, or FILE) against what kTLS needs (kernel-cfg/ktls.config).\n"
+	"/boot/config-RELEASE) against what kTLS needs and can use (kernel-cfg/*.config):\n"
+	"CONFIG_TLS, the AEADs, CONFIG_TLS_DEVICE, CONFIG_NET_HANDSHAKE, ...\n"
 	"\n"
 	"Options:\n"
 	"  --json                 one JSON object on stdout\n"
-	"  --kernel-config FILE   check this kernel .config instead of the running kernel's\n"
+	"  --kernel-config [FILE] only the configuration report, no probe: the running\n"
+	"                         kernel's config, or FILE (a kernel .config)\n"
 	"  -V, --version          versions of libktls, OpenSSL, libsodium; kernel TLS or not\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 when kTLS with ChaCha20-Poly1305 works both ways, 1 when it does not,\n"
-	"2 on usage errors.\n";
+	"2 on usage errors. With --kernel-config: 0 when the config has every required option,\n"
+	"1 when one is missing or no config is found.\n";
 
 /* The value of option name in a kernel config, "" when unset/absent. */
 struct kconfig {
@@ -100,23 +103,103 @@ static const char *kconfig_get(const struct kconfig *k, const char *name, char *
 	return val;
 }
 
+#define N_CFG (sizeof(kernel_cfg) / sizeof(kernel_cfg[0]))
+
+static bool kconfig_set(const char *val)
+{
+	return !strcmp(val, "y") || !strcmp(val, "m");
+}
+
+/* ,"config_source":...,"config":{...} of a JSON object; k NULL when no config was found. */
+static void config_json(const struct kconfig *k, const char *used)
+{
+	printf(",\"config_source\":");
+	json_fput(stdout, k ? used : "");
+	printf(",\"config\":{");
+	for (size_t i = 0; i < N_CFG && k; i++) {
+		char val[64];
+		printf("%s", i ? "," : "");
+		json_fput(stdout, kernel_cfg[i].name);
+		putchar(':');
+		json_fput(stdout, kconfig_get(k, kernel_cfg[i].name, val, sizeof(val)));
+	}
+	printf("}");
+}
+
+/* The config table as text; returns whether every required option is set. */
+static bool config_text(const struct kconfig *k, const char *used, const struct utsname *u)
+{
+	bool all = true;
+	if (!k) {
+		printf("kernel config: not found (no /proc/config.gz or /boot/config-%s; "
+		       "use --kernel-config FILE)\n", u->release);
+		return false;
+	}
+	printf("kernel config (%s):\n", used);
+	for (size_t i = 0; i < N_CFG; i++) {
+		char val[64];
+		kconfig_get(k, kernel_cfg[i].name, val, sizeof(val));
+		bool good = kconfig_set(val);
+		all &= good || !kernel_cfg[i].required;
+		printf("  %-32s %-4s %s\n", kernel_cfg[i].name, *val ? val : "-",
+		       good ? "ok" : kernel_cfg[i].required ? "MISSING" : "absent (optional)");
+	}
+	return all;
+}
+
+/* --kernel-config [FILE]: the configuration report alone, for the running kernel or FILE. */
+static int report_config_only(const char *path, const struct utsname *u, bool json)
+{
+	struct kconfig k;
+	char used[320] = "";
+	bool have = kconfig_load(&k, path, used, sizeof(used));
+	if (path && !have) {
+		fprintf(stderr, "ktls-check: cannot read kernel config %s\n", path);
+		return 2;
+	}
+	bool all = have;
+	if (json) {
+		printf("{\"kernel\":");
+		json_fput(stdout, path ? "" : u->release);
+		config_json(have ? &k : NULL, used);
+		for (size_t i = 0; i < N_CFG && have; i++) {
+			char val[64];
+			all &= kconfig_set(kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val))) ||
+			       !kernel_cfg[i].required;
+		}
+		printf(",\"ok\":%s}\n", all ? "true" : "false");
+	} else {
+		if (!path)
+			printf("kernel %s\n", u->release);
+		all = config_text(have ? &k : NULL, used, u);
+	}
+	free(k.text);
+	return all ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "kernel-config", required_argument, NULL, 'k' },
+		{ "kernel-config", optional_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false;
+	bool json = false, config_only = false;
 	const char *config_path = NULL;
 	int c;
 	opterr = 0; /* cli_usage_error says it in one line */
 	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
-		case 'k': config_path = optarg; break;
+		case 'k':
+			/* "--kernel-config FILE" as well as "--kernel-config=FILE" and a bare one */
+			config_only = true;
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			config_path = optarg;
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': return cli_print_version("ktls-check");
 		default: return cli_usage_error("ktls-check", argv, c);
@@ -127,9 +210,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct ktls_probe_result r;
 	struct utsname u;
 	uname(&u);
+	if (config_only)
+		return report_config_only(config_path, &u, json);
+
+	struct ktls_probe_result r;
 	if (ktls_probe_kernel(&r)) {
 		fprintf(stderr, "ktls-check: cannot make a loopback TCP connection to probe with\n");
 		return 1;
@@ -142,7 +228,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool chacha_ok = r.ciphers[0].tx && r.ciphers[0].rx;
-	size_t n_cfg = sizeof(kernel_cfg) / sizeof(kernel_cfg[0]);
 
 	if (json) {
 		printf("{\"kernel\":");
@@ -161,17 +246,8 @@ int main(int argc, char **argv)
 		printf("],\"tx_zerocopy\":%s,\"rx_no_pad\":%s,\"rekey\":%s,\"tls_stat\":%s",
 		       r.zerocopy_tx ? "true" : "false", r.rx_no_pad ? "true" : "false",
 		       r.rekey ? "true" : "false", r.tls_stat ? "true" : "false");
-		printf(",\"config_source\":");
-		json_fput(stdout, have_config ? used : "");
-		printf(",\"config\":{");
-		for (size_t i = 0; i < n_cfg && have_config; i++) {
-			char val[64];
-			printf("%s", i ? "," : "");
-			json_fput(stdout, kernel_cfg[i].name);
-			putchar(':');
-			json_fput(stdout, kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val)));
-		}
-		printf("},\"ok\":%s}\n", chacha_ok ? "true" : "false");
+		config_json(have_config ? &k : NULL, used);
+		printf(",\"ok\":%s}\n", chacha_ok ? "true" : "false");
 	} else {
 		printf("kernel %s\n", u.release);
 		printf("tls ULP:            %s%s%s\n", r.ulp ? "yes" : "no", r.ulp ? "" : " — ",
@@ -190,19 +266,7 @@ int main(int argc, char **argv)
 		printf("TLS 1.3 rekey (KeyUpdate):          %s\n",
 		       r.rekey ? "yes" : "no (needs Linux 6.14+; a peer's KeyUpdate ends the connection)");
 		printf("/proc/net/tls_stat:                 %s\n", r.tls_stat ? "yes" : "no");
-		if (have_config) {
-			printf("kernel config (%s):\n", used);
-			for (size_t i = 0; i < n_cfg; i++) {
-				char val[64];
-				kconfig_get(&k, kernel_cfg[i].name, val, sizeof(val));
-				bool good = !strcmp(val, "y") || !strcmp(val, "m");
-				printf("  %-32s %-4s %s\n", kernel_cfg[i].name, *val ? val : "-",
-				       good ? "ok" : kernel_cfg[i].required ? "MISSING" : "absent (optional)");
-			}
-		} else {
-			printf("kernel config: not found (no /proc/config.gz or /boot/config-%s; "
-			       "use --kernel-config FILE)\n", u.release);
-		}
+		config_text(have_config ? &k : NULL, used, &u);
 		printf("verdict: %s\n", chacha_ok ? "kTLS with ChaCha20-Poly1305 works both ways"
 						  : "kTLS with ChaCha20-Poly1305 does NOT work here");
 	}
