@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..17"
 N=0
 FAILED=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
@@ -126,6 +126,16 @@ DIAG=("$TMP/p.out" "$TMP/p.err")
 check "a guest kernel panic ends the run with 125, not a hang" [ "$P_RC" = 125 ]
 check "... and says the VM reported no exit status" \
 	grep -q '^ktls-vm: the VM did not report an exit status' "$TMP/p.err"
+check "... without booting again: the command had started" \
+	eval '! grep -q "booting once more" "$TMP/p.err"'
+
+# --- a kernel that fails before the command starts is booted once more, then reported ----------
+KTLS_VM_APPEND=rdinit=/nonexistent "$VM" --timeout "$RUN_TIMEOUT" -- true >"$TMP/r.out" 2>"$TMP/r.err"
+R_RC=$?
+DIAG=("$TMP/r.out" "$TMP/r.err")
+check "a boot that fails twice ends with 125" [ "$R_RC" = 125 ]
+check "... after exactly one more boot, with a warning" \
+	eval '[ "$(grep -c "booting once more" "$TMP/r.err")" = 1 ] && [ "$(grep -c "Kernel panic" "$TMP/r.err")" -ge 2 ]'
 
 # --- --forward: a guest server answers the host ----------------------------------------------
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
