@@ -158,7 +158,10 @@ C_PID=$!
 REPLY=
 for _ in $(seq 1 240); do
 	kill -0 "$C_PID" 2>/dev/null || break
-	REPLY=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; echo ping >&3; read -r r <&3; printf "%s" "$r"' _ "$PORT" 2>/dev/null)
+	# Before the guest listens a connection ends at once (slirp); once it listens, the reply
+	# may take long on a loaded host, and the guest exits after the first ping: a bound of
+	# 5 s here lost the one reply under load (make check with two busy loops).
+	REPLY=$(timeout 120 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; echo ping >&3; read -r r <&3; printf "%s" "$r"' _ "$PORT" 2>/dev/null)
 	[ "$REPLY" = pong:ping ] && break
 	sleep 0.5
 done
