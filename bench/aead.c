@@ -102,18 +102,6 @@ static double run_lib(uint16_t suite, enum ktls_aead_impl impl, size_t bytes, si
 	return c1.user + c1.sys - c0.user - c0.sys;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static const char *impl_name(enum ktls_aead_impl impl)
 {
 	return impl == KTLS_AEAD_IMPL_EVP ? "openssl-evp" : "libsodium";
@@ -183,7 +171,7 @@ int main(int argc, char **argv)
 				 : run_evp(k == 1 ? EVP_chacha20_poly1305() : EVP_aes_128_gcm(), total);
 			v[r] = s / ((double)total / GIB);
 		}
-		double med = median(v, reps);
+		double med = bench_median(v, reps, NULL, NULL);
 		printf("aead,%s,%s,%s,%d,%.4f\n", where, names[k][0], names[k][1], REC - 1, med);
 		fprintf(stderr, "aead: %-12s %-9s %.3f CPU s/GiB\n", names[k][0], names[k][1], med);
 	}
@@ -207,7 +195,7 @@ int main(int argc, char **argv)
 				v[k][r] = run_lib(lib[k].suite, lib[k].force, bytes, total_i) /
 					  ((double)total_i / GIB);
 		for (int k = 0; k < NLIB; k++) {
-			double med = median(v[k], reps), ns = med / GIB * (double)bytes * 1e9;
+			double med = bench_median(v[k], reps, NULL, NULL), ns = med / GIB * (double)bytes * 1e9;
 			bool chacha = lib[k].suite == KTLS_TLS_CHACHA20_POLY1305_SHA256;
 			printf("aeadlib,%s,%s,%s,%zu,%.4f,%.1f,%s\n", where, lib[k].impl, lib[k].cipher,
 			       bytes, med, ns, chacha ? chosen : "openssl-evp");

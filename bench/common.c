@@ -409,3 +409,19 @@ long bench_rss(void)
 	fclose(f);
 	return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE);
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n, double *mn, double *mx)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	if (mn)
+		*mn = v[0];
+	if (mx)
+		*mx = v[n - 1];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}

@@ -89,6 +89,10 @@ struct ktls_config *bench_ktls_client_config(const char *cipher);
 SSL_CTX *bench_ossl_server_ctx(const char *cert_kind, const char *cipher, int ktls);
 SSL_CTX *bench_ossl_client_ctx(const char *cipher, int ktls);
 
+/* Median of v[0..n-1], n >= 1; sorts v in place. *mn and *mx (when not NULL) receive the
+ * smallest and the largest. */
+double bench_median(double *v, int n, double *mn, double *mx);
+
 /* Resident set size of this process, bytes (from /proc/self/statm). */
 long bench_rss(void);
 

@@ -373,20 +373,6 @@ static int run_rep(bool ours, const char *cert, const struct hs_opts *o, struct 
 	return ok;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n, double *mn, double *mx)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp_double);
-	*mn = v[0];
-	*mx = v[n - 1];
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
 	struct hs_opts o = { .n = 500, .reps = 5, .timeout = 300, .where = "native" };
@@ -499,10 +485,10 @@ int main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		double r = median(c->rate, k, &mn, &mx);
-		double s = median(c->scpu, k, &d0, &d1), cc = median(c->ccpu, k, &d0, &d1);
-		double a1 = median(c->su, k, &d0, &d1), a2 = median(c->ssy, k, &d0, &d1);
-		double b1 = median(c->cu, k, &d0, &d1), b2 = median(c->csy, k, &d0, &d1);
+		double r = bench_median(c->rate, k, &mn, &mx);
+		double s = bench_median(c->scpu, k, &d0, &d1), cc = bench_median(c->ccpu, k, &d0, &d1);
+		double a1 = bench_median(c->su, k, &d0, &d1), a2 = bench_median(c->ssy, k, &d0, &d1);
+		double b1 = bench_median(c->cu, k, &d0, &d1), b2 = bench_median(c->csy, k, &d0, &d1);
 		printf("hssum,%s,%s,%s,%d,%d,ok,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,\n", o.where,
 		       c->lib, c->cert, o.n, k, r, mn, mx, s, a1, a2, cc, b1, b2);
 		fprintf(stderr, "handshake: %-8s %-8s %8.1f/s  server %.3f ms  client %.3f ms CPU each\n",

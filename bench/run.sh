@@ -16,9 +16,10 @@
 #   - the concurrent-connections run (--conns, 10,000; 50 with --smoke): where kTLS is, as above.
 # Output in $OUT (default build/bench; build/bench/smoke for --smoke, so a smoke run never
 # overwrites a real one): xfer.csv, handshake.csv, capacity.csv, memory.csv, aead.csv (raw
-# and summary lines), callgrind.txt, summary.txt ("name value" lines for scripts),
-# conns.out (the concurrent-connections run), results.md (the tables), *.svg (the charts),
-# machine.txt, run.log.
+# and summary lines), env.csv (syscall and loopback costs where each part ran),
+# callgrind.txt, summary.txt ("name value" lines for scripts), conns.out (the
+# concurrent-connections run), results.md (the tables), *.svg (the charts), machine.txt,
+# run.log.
 # Exit status 0 only when every program and every scenario succeeded and summary.txt has
 # every expected line.
 set -uo pipefail
@@ -29,6 +30,7 @@ export KTLS_CERTS=${KTLS_CERTS:-$B/certs}
 
 conns=10000
 smoke=0 size=64M native_size=256M write=16K reps=5 hs_n=500 hs_reps=5 mem_n=500 aead_size=1G out=$B/bench
+env_cpu=0.5 # ktls-bench-env: CPU seconds per repetition of each figure
 # server capacity: handshakes per measured window, repetitions, connections per client
 # process, warm-up handshakes (-1: the program's default); the same in the microVM, smaller
 cap_n=1000 cap_reps=5 cap_conc=32 cap_warm=-1 vm_cap_n=50 vm_cap_reps=3 vm_cap_conc=8 vm_cap_warm=16
@@ -37,7 +39,7 @@ callgrind=1 cg_certs=ed25519,ecdsa,rsa cg_n1=4 cg_n2=20
 vm_cap_cells= # every certificate and mode, unless the smoke run narrows it
 while (($#)); do
 	case $1 in
-	--smoke) smoke=1 size=1M native_size=1M reps=1 hs_n=5 hs_reps=1 mem_n=5 aead_size=1M out=$B/bench/smoke
+	--smoke) smoke=1 size=1M native_size=1M reps=1 hs_n=5 hs_reps=1 mem_n=5 aead_size=1M env_cpu=0.02 out=$B/bench/smoke
 		cap_n=10 cap_reps=1 cap_conc=4 cap_warm=4 vm_cap_n=4 vm_cap_reps=1 vm_cap_conc=2 vm_cap_warm=2
 		vm_cap_cells="--certs ed25519 --modes full"
 		cg_certs=ed25519 cg_n1=1 cg_n2=2 conns=50 ;;
@@ -170,6 +172,9 @@ fi
 say "bench: AEAD seal cost per GiB in 16 KiB records, NATIVE (libsodium vs OpenSSL EVP)"
 "$B/bench/ktls-bench-aead" --size "$aead_size" --reps "$hs_reps" --where native >"$out/aead.csv" \
 	2> >(tee -a "$log" >&2) || failed+=(aead)
+say "bench: what a system call and a 16 KiB loopback send + recv cost here, NATIVE"
+"$B/bench/ktls-bench-env" --min-cpu "$env_cpu" --reps "$hs_reps" --where native >"$out/env.csv" \
+	2> >(tee -a "$log" >&2) || failed+=(env)
 
 # ---- transfers and memory ---------------------------------------------------------------
 xfer_args=(--size "$size" --write "$write" --reps "$reps" "${verify[@]}")
@@ -202,8 +207,9 @@ else
 	guest="$B/bench/ktls-bench-xfer ${xfer_args[*]} --where emulated >/tmp/xfer.csv; x=\$?
 $B/bench/ktls-bench-memory --n $mem_n --where emulated >/tmp/memory.csv; m=\$?
 $B/bench/ktls-bench-aead --size $((smoke ? 1 : 64))M --reps $hs_reps --where emulated >/tmp/aead.csv || m=1
+$B/bench/ktls-bench-env --min-cpu $env_cpu --reps $hs_reps --where emulated >/tmp/env.csv || m=1
 $B/bench/ktls-bench-capacity $vm_cap_args --ktls --throttle off --where emulated >/tmp/capacity.csv; c=\$?
-cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/capacity.csv; echo \"guest-status,\$x,\$m,\$c\"
+cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/env.csv /tmp/capacity.csv; echo \"guest-status,\$x,\$m,\$c\"
 [ \$x = 0 ] && [ \$m = 0 ] && [ \$c = 0 ]"
 	t0=$(date +%s)
 	tools/ktls-vm --timeout "$vm_timeout" -- sh -c "$guest" >"$out/vm.out" 2> >(tee -a "$log" >&2)
@@ -212,6 +218,7 @@ cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/capacity.csv; echo \"guest-
 	grep -E '^(raw|sum),' "$out/vm.out" >>"$out/xfer.csv"
 	grep -E '^mem,' "$out/vm.out" >"$out/memory.csv"
 	grep -E '^aead,' "$out/vm.out" >>"$out/aead.csv"
+	grep -E '^env,' "$out/vm.out" >>"$out/env.csv"
 	grep -E '^cap(raw|sum),' "$out/vm.out" >>"$out/capacity.csv"
 	mem_summary
 	cap_summary "$out/capacity.csv" emulated _ktls_emulated
@@ -221,6 +228,21 @@ cat /tmp/xfer.csv /tmp/memory.csv /tmp/aead.csv /tmp/capacity.csv; echo \"guest-
 		failed+=(vm)
 	fi
 fi
+
+# ---- what each environment charges: syscall, loopback, raw AEAD, each beside native ----------
+# env_<figure>_<where> for every place that ran (ns per operation; s/GiB for the AEAD, OpenSSL
+# EVP in 16 KiB records, as user-send and ossl-write seal), and env_<figure>_ratio_<where> =
+# that place over native, for every place but native
+awk -F, '$1 == "env" && $7 != "" { f = $3; gsub(/-/, "", f); v[f, $2] = $6; w[$2] = 1; fs[f] = "ns" }
+	$1 == "aead" && $3 == "openssl-evp" { f = $4 == "aes128" ? "aead_aes128" : "aead_" $4
+		v[f, $2] = $6; w[$2] = 1; fs[f] = "s_per_gib" }
+	END { split("syscall loopback16k aead_chacha20 aead_aes128", o, " ")
+		for (i = 1; i <= 4; i++) for (p in w) if ((o[i], p) in v) {
+			n = o[i]; sub(/chacha20$/, "chacha", n)
+			printf "env_%s_%s_%s %s\n", n, fs[o[i]], p, v[o[i], p]
+			if (p != "native" && v[o[i], "native"] > 0)
+				printf "env_%s_ratio_%s %.2f\n", n, p, v[o[i], p] / v[o[i], "native"] } }' \
+	"$out/aead.csv" "$out/env.csv" | sort >>"$summary"
 
 # ---- concurrent connections: one ktls-server --www, $conns kTLS connections held at once ----
 # (issue 15 item 4) One server process and one `ktls-client --get --concurrency N` (both in the
@@ -330,6 +352,9 @@ naead=$(grep -c '^aead,' "$out/aead.csv")
 want_aead=3
 [[ $kwhere == emulated ]] && want_aead=6
 ((naead == want_aead)) || failed+=("aead rows: $naead of $want_aead")
+nenv=$(grep -c '^env,' "$out/env.csv")
+want_env=$((want_aead * 2 / 3)) # 2 per place
+((nenv == want_env)) || failed+=("env rows: $nenv of $want_env")
 ncap=$(grep -c '^capsum,.*,ok,' "$out/capacity.csv")
 want_cap=$((smoke ? 18 + 2 : 36)) # 2 libraries x 3 certs x 3 modes, natively and with kTLS (smoke: 1 cell)
 ((ncap == want_cap)) || failed+=("capacity rows: $ncap of $want_cap")
@@ -337,6 +362,11 @@ want_cap=$((smoke ? 18 + 2 : 36)) # 2 libraries x 3 certs x 3 modes, natively an
 # ---- summary.txt must hold every expected line --------------------------------------------
 need=(memory_per_conn_ktls_bytes memory_per_conn_openssl_bytes concurrent_connections_ok
 	www_rss_per_idle_conn_bytes)
+for fig in syscall:ns loopback16k:ns aead_chacha:s_per_gib aead_aes128:s_per_gib; do
+	need+=("env_${fig%:*}_${fig#*:}_native")
+	[[ $kwhere == native ]] && continue
+	need+=("env_${fig%:*}_${fig#*:}_$kwhere" "env_${fig%:*}_ratio_$kwhere")
+done
 for cert in ed25519 ecdsa rsa; do
 	for m in "" _notickets _resumed; do
 		need+=("server_cpu_ratio_$cert$m")
