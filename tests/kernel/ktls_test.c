@@ -1640,8 +1640,12 @@ TEST_F_TIMEOUT(ours, key_update_on_a_full_socket, 120)
 	if (!self->probe.rekey) {
 		ASSERT_EQ(KTLS_EKEYUPDATE, rc); /* nothing sent: the stream is only our 'f's */
 	} else {
-		ASSERT_EQ(0, rc); /* taken: it waits in the queue */
-		EXPECT_EQ(KTLS_WANT_WRITE, ktls_send(p->c, "after", 5)); /* nothing passes it */
+		ASSERT_EQ(0, rc); /* taken */
+		/* While it waits in the queue nothing passes it. The socket may have found room
+		 * meanwhile (ACKs on a loaded host free send space without the peer reading: seen
+		 * once in make check under load); then it has left and there is nothing to pass. */
+		if (ktls_kernel_queued(&p->c->k))
+			EXPECT_EQ(KTLS_WANT_WRITE, ktls_send(p->c, "after", 5));
 	}
 	/* the server drains; the client flushes until the queue (and the key) are through */
 	size_t got = 0;
