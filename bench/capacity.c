@@ -139,13 +139,6 @@ static double run_delay_s(void)
 	return (double)delay / 1e9;
 }
 
-/* Times this process has blocked (gave up its CPU waiting for something). */
-static long voluntary_switches(void)
-{
-	struct rusage ru;
-	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_nvcsw;
-}
-
 /* The spin loop of --throttle: on the server's CPU, at nice 0, touching no memory. */
 static void __attribute__((noreturn)) spin(const struct cap_opts *o)
 {
@@ -250,7 +243,6 @@ struct server_state {
 	bool in_window, window_done;
 	struct cap_result r;
 	struct bench_cpu c0;
-	long nvcsw0;
 	double t0, d0;
 	char msg[200];
 };
@@ -266,7 +258,6 @@ static void server_conn_end(struct sconn *c)
 static void window_start(struct server_state *st)
 {
 	st->in_window = true;
-	st->nvcsw0 = voluntary_switches();
 	bench_cpu_now(&st->c0);
 	st->d0 = run_delay_s();
 	st->t0 = bench_now();
@@ -304,7 +295,7 @@ static void server_done(struct server_state *st, struct sconn *c)
 		st->r.cpu.user = c1.user - st->c0.user;
 		st->r.cpu.sys = c1.sys - st->c0.sys;
 		st->r.waited = run_delay_s() - st->d0;
-		st->r.sleeps = voluntary_switches() - st->nvcsw0;
+		st->r.sleeps = c1.nvcsw - st->c0.nvcsw;
 		st->in_window = false;
 		st->window_done = true;
 		st->r.ok = 1;

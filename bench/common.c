@@ -69,6 +69,7 @@ void bench_cpu_now(struct bench_cpu *c)
 	getrusage(RUSAGE_SELF, &ru);
 	c->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	c->sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	c->nvcsw = ru.ru_nvcsw;
 }
 
 int bench_parse_size(const char *s, size_t *out)

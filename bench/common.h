@@ -31,9 +31,11 @@ extern const char *bench_prog;
 
 double bench_now(void); /* CLOCK_MONOTONIC, seconds */
 
-/* CPU time of this process, user and system apart, in seconds. */
+/* CPU time of this process, user and system apart, in seconds, and the times it blocked
+ * (voluntary context switches), from one getrusage(). */
 struct bench_cpu {
 	double user, sys;
+	long nvcsw;
 };
 void bench_cpu_now(struct bench_cpu *c);
 
